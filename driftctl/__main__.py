@@ -1,0 +1,5 @@
+"""Entry point for ``python -m driftctl``."""
+
+from driftctl.cli import main
+
+main()

@@ -1,0 +1,82 @@
+"""The command line: the only package that prints or exits; it parses, wires and renders."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+import typer
+
+from driftctl import __version__
+from driftctl.cli import bundles, collect, diff, dumpscript, keygen, preflight
+from driftctl.errors import DriftctlError, ExitCode
+
+app = typer.Typer(
+    name="driftctl",
+    help="Catch deployment drift between air-gapped sites before it becomes an outage.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# Explicit registry: each module adds its commands; order is the order of `--help`.
+for module in (keygen, collect, dumpscript, bundles, diff, preflight):
+    module.register(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"driftctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More logging on stderr."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Catch deployment drift between air-gapped sites before it becomes an outage."""
+    level_name = os.environ.get("DRIFTCTL_LOG", "")
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    if level_name and not verbose:
+        level = getattr(logging, level_name.upper(), logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("driftctl: %(levelname)s: %(message)s"))
+    logger = logging.getLogger("driftctl")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+def fail(message: str, code: ExitCode) -> None:
+    """Print one error line on stderr and exit with ``code``."""
+    typer.echo(f"driftctl: error: {message}", err=True)
+    sys.exit(int(code))
+
+
+def main() -> None:
+    """Console entry point: run the app, turn every expected error into one line and an exit code."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=sys.argv[1:], prog_name="driftctl", standalone_mode=False)
+    except DriftctlError as exc:
+        fail(str(exc), exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show(file=sys.stderr)
+        sys.exit(int(ExitCode.BAD_INPUT))
+    except click.exceptions.Abort:
+        fail("aborted", ExitCode.OPERATIONAL)
+    except KeyboardInterrupt:
+        typer.echo("driftctl: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(0)
+    sys.exit(int(result) if isinstance(result, int) else 0)

@@ -1,0 +1,15 @@
+"""Collector placeholder (to be implemented): clock."""
+
+from __future__ import annotations
+
+from driftctl.collectors.interface import CollectContext
+from driftctl.model import Facts
+
+
+class Collector:
+    """Placeholder until implemented."""
+
+    name = "clock"
+
+    def collect(self, ctx: CollectContext) -> Facts:
+        return Facts()

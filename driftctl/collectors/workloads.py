@@ -1,0 +1,15 @@
+"""Collector placeholder (to be implemented): workloads."""
+
+from __future__ import annotations
+
+from driftctl.collectors.interface import CollectContext
+from driftctl.model import Facts
+
+
+class Collector:
+    """Placeholder until implemented."""
+
+    name = "workloads"
+
+    def collect(self, ctx: CollectContext) -> Facts:
+        return Facts()

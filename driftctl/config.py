@@ -1,0 +1,209 @@
+"""Site config (design §7): strict YAML validation into frozen dataclasses."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from driftctl.errors import InputError
+from driftctl.safeio import check_keys, expect_mapping, load_yaml_file
+
+SITE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+RULE_RE = re.compile(
+    r"^(?:image_tag|image_digest|label:[^\s]+|annotation:[^\s]+|env:[A-Za-z_][A-Za-z0-9_.-]*"
+    r"|helm:[a-z0-9][a-z0-9.-]*(?:/[a-z0-9][a-z0-9.-]*)?:[^\s]+)$"
+)
+
+
+def check_site_id(site: Any, where: str) -> str:
+    """Validate a site id (design §4) or raise InputError naming ``where``."""
+    if not isinstance(site, str) or not SITE_RE.match(site):
+        raise InputError(f"{where}: site id {site!r} must match {SITE_RE.pattern}")
+    return site
+
+
+@dataclass(frozen=True)
+class KubeSettings:
+    """Where and how to reach the Kubernetes API; ``context`` None means current/in-cluster."""
+
+    context: str | None = None
+    namespaces: tuple[str, ...] = ()
+    kubeconfig: str | None = None
+    timeout_seconds: float = 20.0
+    page_size: int = 500
+
+
+@dataclass(frozen=True)
+class NodeTarget:
+    """One node to reach over SSH."""
+
+    name: str
+    host: str
+    port: int = 22
+
+
+@dataclass(frozen=True)
+class SshSettings:
+    """How node facts are collected over SSH."""
+
+    user: str | None = None
+    identity_file: str | None = None
+    known_hosts: str = "~/.ssh/known_hosts"
+    nodes: tuple[NodeTarget, ...] | None = None  # None = InternalIP of each Kubernetes node
+    timeout_seconds: float = 10.0
+    concurrency: int = 16
+    port: int = 22
+    deadline_seconds: float | None = None
+    ssh_config: str | None = "~/.ssh/config"
+    use_agent: bool = True
+
+
+@dataclass(frozen=True)
+class ComponentRule:
+    """How one component's version and attributes are read (design §7)."""
+
+    name: str
+    workload: str | None
+    attributes: tuple[tuple[str, str], ...]  # (attribute, rule) with "version" among them
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """A validated site config."""
+
+    site: str
+    source: Path
+    kubernetes: KubeSettings | None = None
+    components: tuple[ComponentRule, ...] = ()
+    ssh: SshSettings | None = None
+    fleet_key_file: str | None = None
+
+
+def _positive(value: Any, where: str, kind: type = float) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise InputError(f"{where}: expected a positive number, got {value!r}")
+    if kind is int and not isinstance(value, int):
+        raise InputError(f"{where}: expected a positive integer, got {value!r}")
+    return kind(value)
+
+
+def _opt_str(raw: dict[str, Any], key: str, where: str) -> str | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"{where}.{key}: expected a string")
+    return value
+
+
+def _kube(raw: Any, where: str) -> KubeSettings:
+    raw = {} if raw is None else expect_mapping(raw, where)
+    check_keys(raw, {"context", "namespaces", "kubeconfig", "timeout_seconds", "page_size"}, where)
+    namespaces = raw.get("namespaces", [])
+    if not isinstance(namespaces, list) or not all(isinstance(n, str) for n in namespaces):
+        raise InputError(f"{where}.namespaces: expected a list of namespace names")
+    return KubeSettings(
+        context=_opt_str(raw, "context", where),
+        namespaces=tuple(namespaces),
+        kubeconfig=_opt_str(raw, "kubeconfig", where),
+        timeout_seconds=_positive(raw.get("timeout_seconds", 20.0), f"{where}.timeout_seconds"),
+        page_size=_positive(raw.get("page_size", 500), f"{where}.page_size", int),
+    )
+
+
+def _nodes(raw: Any, where: str) -> tuple[NodeTarget, ...] | None:
+    if raw == "kubernetes":
+        return None
+    if not isinstance(raw, list):
+        raise InputError(f"{where}: expected 'kubernetes' or a list of {{name, host, port}}")
+    out = []
+    for i, item in enumerate(raw):
+        item_where = f"{where}[{i}]"
+        item = expect_mapping(item, item_where)
+        check_keys(item, {"name", "host", "port"}, item_where, {"name"})
+        name, host = item["name"], item.get("host", item["name"])
+        if not isinstance(name, str) or not isinstance(host, str) or not name or not host:
+            raise InputError(f"{item_where}: name and host must be non-empty strings")
+        port = _positive(item.get("port", 22), f"{item_where}.port", int)
+        out.append(NodeTarget(name=name, host=host, port=port))
+    return tuple(out)
+
+
+def _ssh(raw: Any, where: str) -> SshSettings:
+    raw = expect_mapping(raw, where)
+    allowed = {
+        "user", "identity_file", "known_hosts", "nodes", "timeout_seconds", "concurrency",
+        "port", "deadline_seconds", "ssh_config", "use_agent",
+    }
+    check_keys(raw, allowed, where)
+    deadline = raw.get("deadline_seconds")
+    use_agent = raw.get("use_agent", True)
+    if not isinstance(use_agent, bool):
+        raise InputError(f"{where}.use_agent: expected true or false")
+    return SshSettings(
+        user=_opt_str(raw, "user", where),
+        identity_file=_opt_str(raw, "identity_file", where),
+        known_hosts=_opt_str(raw, "known_hosts", where) or "~/.ssh/known_hosts",
+        nodes=_nodes(raw.get("nodes", "kubernetes"), f"{where}.nodes"),
+        timeout_seconds=_positive(raw.get("timeout_seconds", 10.0), f"{where}.timeout_seconds"),
+        concurrency=_positive(raw.get("concurrency", 16), f"{where}.concurrency", int),
+        port=_positive(raw.get("port", 22), f"{where}.port", int),
+        deadline_seconds=None if deadline is None else _positive(deadline, f"{where}.deadline"),
+        ssh_config=_opt_str(raw, "ssh_config", where) if "ssh_config" in raw else "~/.ssh/config",
+        use_agent=use_agent,
+    )
+
+
+def _components(raw: Any, where: str) -> tuple[ComponentRule, ...]:
+    raw = expect_mapping(raw, where)
+    out = []
+    for name, spec in sorted(raw.items()):
+        cwhere = f"{where}.{name}"
+        spec = expect_mapping(spec, cwhere)
+        workload = spec.get("workload")
+        if workload is not None:
+            parts = workload.split("/") if isinstance(workload, str) else []
+            if len(parts) != 3 or parts[1] not in WORKLOAD_KINDS or not all(parts):
+                raise InputError(
+                    f"{cwhere}.workload: expected NAMESPACE/KIND/NAME with KIND one of "
+                    f"{', '.join(WORKLOAD_KINDS)}, got {workload!r}"
+                )
+        attrs = []
+        for attr, rule in sorted(spec.items()):
+            if attr == "workload":
+                continue
+            if not isinstance(rule, str) or not RULE_RE.match(rule):
+                raise InputError(
+                    f"{cwhere}.{attr}: rule {rule!r} is not one of image_tag, image_digest, "
+                    "label:K, annotation:K, env:NAME, helm:RELEASE:dotted.path"
+                )
+            needs_workload = not rule.startswith("helm:")
+            if needs_workload and workload is None:
+                raise InputError(f"{cwhere}.{attr}: rule {rule!r} needs a 'workload'")
+            attrs.append((attr, rule))
+        if "version" not in spec:
+            raise InputError(f"{cwhere}: missing required key 'version'")
+        out.append(ComponentRule(name=name, workload=workload, attributes=tuple(attrs)))
+    return tuple(out)
+
+
+def load_site_config(path: Path) -> SiteConfig:
+    """Load and strictly validate a site config file (design §7)."""
+    where = str(path)
+    raw = expect_mapping(load_yaml_file(path), where)
+    check_keys(raw, {"site", "kubernetes", "components", "ssh", "redaction"}, where, {"site"})
+    site = check_site_id(raw["site"], f"{where}: site")
+    fleet_key_file = None
+    if "redaction" in raw:
+        red = expect_mapping(raw["redaction"], f"{where}: redaction")
+        check_keys(red, {"fleet_key_file"}, f"{where}: redaction")
+        fleet_key_file = _opt_str(red, "fleet_key_file", f"{where}: redaction")
+    return SiteConfig(
+        site=site,
+        source=path,
+        kubernetes=_kube(raw["kubernetes"], f"{where}: kubernetes") if "kubernetes" in raw else None,
+        components=_components(raw.get("components") or {}, f"{where}: components"),
+        ssh=_ssh(raw["ssh"], f"{where}: ssh") if raw.get("ssh") is not None else None,
+        fleet_key_file=fleet_key_file,
+    )

@@ -1,0 +1,94 @@
+"""Core data model shared by sources, collectors and bundles: artifacts, failures, facts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SNAPSHOT_SCHEMA = "driftctl.snapshot/v1"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Something that could not be collected: a result, not an exception (design §5 ``failures``)."""
+
+    target: str
+    collector: str
+    error: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"target": self.target, "collector": self.collector, "error": self.error}
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One raw command output in dump layout (design §6): ``path`` like ``nodes/n1/nvidia-smi.xml``.
+
+    ``data`` is stdout (``None`` when the command produced no file), ``stderr`` and ``rc`` are
+    its companions; ``rc`` is ``None`` when unknown.
+    """
+
+    path: str
+    data: bytes | None
+    stderr: bytes = b""
+    rc: int | None = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.data is not None and (self.rc in (0, None))
+
+    def text(self) -> str:
+        return (self.data or b"").decode("utf-8", errors="replace")
+
+    def describe_failure(self) -> str:
+        """One line saying why this artifact is not usable."""
+        err = self.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        first = err[0] if err else (self.text().strip().splitlines() or [""])[0]
+        rc = "" if self.rc in (0, None) else f"exit {self.rc}"
+        return ": ".join(x for x in (rc, first[:300]) if x) or "no output"
+
+
+@dataclass
+class RawSet:
+    """Raw artifacts of one site, filled by sources and read by collectors (a builder, not data)."""
+
+    artifacts: dict[str, Artifact] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+
+    def add(self, artifact: Artifact) -> None:
+        self.artifacts[artifact.path] = artifact
+
+    def fail(self, target: str, collector: str, error: str) -> None:
+        self.failures.append(Failure(target, collector, error))
+
+    def get(self, path: str) -> Artifact | None:
+        return self.artifacts.get(path)
+
+    def node_names(self) -> list[str]:
+        """Names of nodes that have any artifact under ``nodes/<node>/``."""
+        names = {p.split("/")[1] for p in self.artifacts if p.startswith("nodes/") and p.count("/") >= 2}
+        return sorted(names)
+
+    def __iter__(self) -> Iterator[Artifact]:
+        return iter(self.artifacts[p] for p in sorted(self.artifacts))
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What one collector learned: a partial snapshot (merged deeply) and its failures."""
+
+    data: Mapping[str, Any] = field(default_factory=dict)
+    failures: tuple[Failure, ...] = ()
+
+
+def deep_merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
+    """Merge ``new`` into ``into`` recursively; mappings merge, anything else replaces."""
+    for key, value in new.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            deep_merge(into[key], value)
+        elif isinstance(value, Mapping):
+            into[key] = {}
+            deep_merge(into[key], value)
+        else:
+            into[key] = value

@@ -1,0 +1,160 @@
+"""Safe reading and atomic writing: strict JSON, alias-free YAML, size caps, atomic replace."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from driftctl.errors import InputError
+
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+MAX_JSON_DEPTH = 64
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses anchors and aliases, so a 'billion laughs' cannot expand."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases are not allowed", event.start_mark
+            )
+        node = super().compose_node(parent, index)
+        if getattr(node, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "YAML anchors are not allowed", node.start_mark
+            )
+        return node
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _depth(obj: Any, limit: int) -> int:
+    """Nesting depth of a decoded JSON value, stopping early past ``limit``."""
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    deepest = 0
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return deepest
+
+
+def loads_json(data: bytes | str, where: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON strictly: UTF-8, no duplicate keys, no NaN, bounded nesting; errors name ``where``."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        value = json.loads(
+            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+        )
+    except RecursionError:
+        raise InputError(f"{where}: JSON nested too deeply") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except ValueError as exc:
+        raise InputError(f"{where}: invalid JSON: {exc}") from None
+    if _depth(value, max_depth) > max_depth:
+        raise InputError(f"{where}: JSON nested deeper than {max_depth} levels")
+    return value
+
+
+def dumps_canonical(value: Any) -> bytes:
+    """Deterministic JSON bytes: sorted keys, two-space indent, UTF-8, trailing newline."""
+    return (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def loads_yaml(data: bytes | str, where: str) -> Any:
+    """Parse one YAML document with a safe loader that refuses aliases; errors name ``where``."""
+    if len(data) > MAX_CONFIG_BYTES:
+        raise InputError(f"{where}: larger than {MAX_CONFIG_BYTES} bytes")
+    try:
+        return yaml.load(data, Loader=_NoAliasLoader)  # noqa: S506 - safe loader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise InputError(f"{where}:{line}: {exc.problem or exc.context}") from None
+    except (yaml.YAMLError, RecursionError, UnicodeDecodeError) as exc:
+        raise InputError(f"{where}: invalid YAML: {exc}") from None
+
+
+def read_capped(path: Path, cap: int = MAX_CONFIG_BYTES) -> bytes:
+    """Read a regular file of at most ``cap`` bytes, or raise InputError naming it."""
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(cap + 1)
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(data) > cap:
+        raise InputError(f"{path}: larger than {cap} bytes")
+    return data
+
+
+def load_yaml_file(path: Path) -> Any:
+    """Read and parse a YAML file safely."""
+    return loads_yaml(read_capped(path), str(path))
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` so readers see the old or the new file, never a half one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def expect_mapping(value: Any, where: str) -> dict[str, Any]:
+    """Return ``value`` if it is a mapping with string keys, else raise InputError naming ``where``."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise InputError(f"{where}: expected a mapping")
+    return value
+
+
+def check_keys(
+    mapping: dict[str, Any], allowed: set[str], where: str, required: set[str] | None = None
+) -> None:
+    """Strict key check: unknown keys and missing required keys are InputErrors naming them."""
+    for key in mapping:
+        if key not in allowed:
+            raise InputError(f"{where}: unknown key {key!r}")
+    for key in sorted(required or ()):
+        if key not in mapping:
+            raise InputError(f"{where}: missing required key {key!r}")
+
+

@@ -1,0 +1,1 @@
+"""Where raw data comes from: a dump directory, the live Kubernetes API, live SSH to nodes."""

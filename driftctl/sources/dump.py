@@ -1,0 +1,97 @@
+"""Dump-directory source: reads raw command outputs in the layout of design §6."""
+
+from __future__ import annotations
+
+import re
+import stat
+from pathlib import Path
+
+from driftctl.config import SiteConfig
+from driftctl.errors import InputError
+from driftctl.model import Artifact, RawSet
+from driftctl.progress import Progress
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+COMPANIONS = (".stderr", ".rc")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
+TOP_DIRS = ("kubernetes", "nodes")
+
+
+def _read(path: Path, raw: RawSet, rel: str) -> bytes | None:
+    """Read a regular file (never following a symlink) or record why not."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        raw.fail(rel, "dump", "not a regular file (symlinks and devices are not read)")
+        return None
+    if st.st_size > MAX_FILE_BYTES:
+        raw.fail(rel, "dump", f"larger than {MAX_FILE_BYTES} bytes")
+        return None
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raw.fail(rel, "dump", f"cannot read: {exc.strerror}")
+        return None
+
+
+def _rc(text: bytes | None) -> int | None:
+    if text is None:
+        return 0
+    try:
+        return int(text.strip() or b"0")
+    except ValueError:
+        return None
+
+
+class DumpSource:
+    """Reads every output file of a dump directory with its ``.stderr``/``.rc`` companions."""
+
+    name = "dump"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _files(self, raw: RawSet) -> list[str]:
+        rels: list[str] = []
+        for top in TOP_DIRS:
+            base = self.root / top
+            if not base.is_dir() or base.is_symlink():
+                continue
+            depth = 1 if top == "kubernetes" else 2
+            pattern = "*" if depth == 1 else "*/*"
+            for path in sorted(base.glob(pattern)):
+                rel = path.relative_to(self.root).as_posix()
+                parts = rel.split("/")
+                if not all(NAME_RE.match(p) for p in parts):
+                    raw.fail(rel, "dump", "file name not allowed")
+                    continue
+                if path.is_dir() or rel.endswith(COMPANIONS):
+                    continue
+                rels.append(rel)
+            if top == "nodes":
+                # A node directory whose command wrote nothing but a companion still counts.
+                for comp in sorted(base.glob("*/*")):
+                    rel = comp.relative_to(self.root).as_posix()
+                    for suffix in COMPANIONS:
+                        if rel.endswith(suffix) and rel[: -len(suffix)] not in rels:
+                            rels.append(rel[: -len(suffix)])
+        return sorted(set(rels))
+
+    def acquire(self, config: SiteConfig, raw: RawSet, progress: Progress) -> None:
+        if not self.root.is_dir():
+            raise InputError(f"{self.root}: dump directory does not exist")
+        rels = self._files(raw)
+        progress.start("reading dump", len(rels))
+        for rel in rels:
+            path = self.root / rel
+            data = _read(path, raw, rel)
+            stderr = _read(path.with_name(path.name + ".stderr"), raw, rel + ".stderr") or b""
+            rc = _rc(_read(path.with_name(path.name + ".rc"), raw, rel + ".rc"))
+            if data is None and not stderr and rc == 0:
+                progress.advance(rel, ok=False)
+                continue
+            raw.add(Artifact(path=rel, data=data, stderr=stderr, rc=rc))
+            progress.advance(rel, ok=data is not None)
+        progress.finish()
