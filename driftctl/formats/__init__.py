@@ -1,0 +1,14 @@
+"""How reports are rendered: one module per report kind, shared helpers here."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Format(str, Enum):
+    """Output formats of ``diff`` and ``preflight`` (design §2)."""
+
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    JUNIT = "junit"
