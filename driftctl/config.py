@@ -133,8 +133,16 @@ def _nodes(raw: Any, where: str) -> tuple[NodeTarget, ...] | None:
 def _ssh(raw: Any, where: str) -> SshSettings:
     raw = expect_mapping(raw, where)
     allowed = {
-        "user", "identity_file", "known_hosts", "nodes", "timeout_seconds", "concurrency",
-        "port", "deadline_seconds", "ssh_config", "use_agent",
+        "user",
+        "identity_file",
+        "known_hosts",
+        "nodes",
+        "timeout_seconds",
+        "concurrency",
+        "port",
+        "deadline_seconds",
+        "ssh_config",
+        "use_agent",
     }
     check_keys(raw, allowed, where)
     deadline = raw.get("deadline_seconds")
@@ -202,7 +210,9 @@ def load_site_config(path: Path) -> SiteConfig:
     return SiteConfig(
         site=site,
         source=path,
-        kubernetes=_kube(raw["kubernetes"], f"{where}: kubernetes") if "kubernetes" in raw else None,
+        kubernetes=_kube(raw["kubernetes"], f"{where}: kubernetes")
+        if "kubernetes" in raw
+        else None,
         components=_components(raw.get("components") or {}, f"{where}: components"),
         ssh=_ssh(raw["ssh"], f"{where}: ssh") if raw.get("ssh") is not None else None,
         fleet_key_file=fleet_key_file,

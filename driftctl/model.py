@@ -67,7 +67,9 @@ class RawSet:
 
     def node_names(self) -> list[str]:
         """Names of nodes that have any artifact under ``nodes/<node>/``."""
-        names = {p.split("/")[1] for p in self.artifacts if p.startswith("nodes/") and p.count("/") >= 2}
+        names = {
+            p.split("/")[1] for p in self.artifacts if p.startswith("nodes/") and p.count("/") >= 2
+        }
         return sorted(names)
 
     def __iter__(self) -> Iterator[Artifact]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from driftctl.collectors.interface import Collector, CollectContext
+from driftctl.collectors.interface import CollectContext, Collector
 from driftctl.config import SiteConfig
 from driftctl.errors import OperationalError
 from driftctl.model import SNAPSHOT_SCHEMA, Failure, RawSet, deep_merge
@@ -100,6 +100,8 @@ def collect_site(
         source.acquire(config, raw, progress)
     if not raw.artifacts:
         detail = "; ".join(f"{f.target}: {f.error}" for f in raw.failures[:3])
-        raise OperationalError(f"{config.site}: nothing could be collected" + (f" ({detail})" if detail else ""))
+        raise OperationalError(
+            f"{config.site}: nothing could be collected" + (f" ({detail})" if detail else "")
+        )
     collected_at = rfc3339(now or datetime.now(UTC))
     return CollectOutcome(snapshot=run_collectors(config, raw, collected_at), raw=raw)

@@ -19,14 +19,14 @@ MAX_JSON_DEPTH = 64
 class _NoAliasLoader(yaml.SafeLoader):
     """A SafeLoader that refuses anchors and aliases, so a 'billion laughs' cannot expand."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases are not allowed", event.start_mark
             )
         node = super().compose_node(parent, index)
-        if getattr(node, "anchor", None):
+        if node is not None and getattr(node, "anchor", None):
             raise yaml.composer.ComposerError(
                 None, None, "YAML anchors are not allowed", node.start_mark
             )
@@ -156,5 +156,3 @@ def check_keys(
     for key in sorted(required or ()):
         if key not in mapping:
             raise InputError(f"{where}: missing required key {key!r}")
-
-

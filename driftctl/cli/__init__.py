@@ -6,7 +6,6 @@ import logging
 import os
 import sys
 
-import click
 import typer
 
 from driftctl import __version__
@@ -60,23 +59,14 @@ def fail(message: str, code: ExitCode) -> None:
 
 
 def main() -> None:
-    """Console entry point: run the app, turn every expected error into one line and an exit code."""
-    command = typer.main.get_command(app)
+    """Console entry point: run the app; every expected error becomes one line and an exit code."""
     try:
-        result = command.main(args=sys.argv[1:], prog_name="driftctl", standalone_mode=False)
+        app(prog_name="driftctl")
     except DriftctlError as exc:
         fail(str(exc), exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show(file=sys.stderr)
-        sys.exit(int(ExitCode.BAD_INPUT))
-    except click.exceptions.Abort:
-        fail("aborted", ExitCode.OPERATIONAL)
     except KeyboardInterrupt:
         typer.echo("driftctl: interrupted", err=True)
         sys.exit(130)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(0)
-    sys.exit(int(result) if isinstance(result, int) else 0)

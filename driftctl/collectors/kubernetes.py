@@ -51,7 +51,9 @@ class KubernetesIdentity:
                     facts["platform"] = info["platform"]
         namespace = ctx.raw.get(NAMESPACE_PATH)
         if namespace is None:
-            failures.append(Failure("kubernetes/cluster-uid", self.name, "no kube-system namespace"))
+            failures.append(
+                Failure("kubernetes/cluster-uid", self.name, "no kube-system namespace")
+            )
         elif not namespace.ok:
             failures.append(
                 Failure("kubernetes/cluster-uid", self.name, namespace.describe_failure())
@@ -64,6 +66,10 @@ class KubernetesIdentity:
                     raise TypeError
                 facts["cluster_uid"] = uid
             except (InputError, KeyError, TypeError) as exc:
-                msg = str(exc) if isinstance(exc, InputError) else f"{NAMESPACE_PATH}: no metadata.uid"
+                msg = (
+                    str(exc)
+                    if isinstance(exc, InputError)
+                    else f"{NAMESPACE_PATH}: no metadata.uid"
+                )
                 failures.append(Failure("kubernetes/cluster-uid", self.name, msg))
         return Facts({"kubernetes": facts} if facts else {}, tuple(failures))

@@ -26,12 +26,21 @@ def junit_xml(suite: str, cases: Sequence[JunitCase]) -> str:
     failures = sum(1 for c in cases if c.failure is not None)
     skipped = sum(1 for c in cases if c.skipped is not None and c.failure is None)
     root = ET.Element(
-        "testsuites", name="driftctl", tests=str(len(cases)), failures=str(failures),
-        errors="0", skipped=str(skipped),
+        "testsuites",
+        name="driftctl",
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors="0",
+        skipped=str(skipped),
     )
     ts = ET.SubElement(
-        root, "testsuite", name=suite, tests=str(len(cases)), failures=str(failures),
-        errors="0", skipped=str(skipped),
+        root,
+        "testsuite",
+        name=suite,
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors="0",
+        skipped=str(skipped),
     )
     for case in cases:
         el = ET.SubElement(ts, "testcase", classname=case.classname, name=case.name)
