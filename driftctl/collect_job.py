@@ -1,0 +1,88 @@
+"""The whole collection job for one site: collect, redact, bundle, sign (the core of ``collect``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from driftctl import __version__
+from driftctl.config import SiteConfig
+from driftctl.pipeline import collect_site
+from driftctl.progress import Progress
+from driftctl.redact import Redactor, load_fleet_key, redact_evidence, redact_snapshot
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What one collection produced: the redacted snapshot and, unless a dry run, the bundle."""
+
+    snapshot: Mapping[str, Any]
+    redaction: Mapping[str, Any]
+    bundle: Path | None = None
+    sig: Path | None = None
+    seq: int | None = None
+
+    @property
+    def failures(self) -> list[Mapping[str, str]]:
+        return list(self.snapshot.get("failures", []))
+
+
+def with_context(config: SiteConfig, context: str | None) -> SiteConfig:
+    """The config with ``--context`` applied (it wins over the config's ``kubernetes.context``)."""
+    if context is None or config.kubernetes is None:
+        return config
+    return dataclasses.replace(
+        config, kubernetes=dataclasses.replace(config.kubernetes, context=context)
+    )
+
+
+def fleet_key_path(config: SiteConfig, override: Path | None) -> Path | None:
+    """``--fleet-key``, else ``$DRIFTCTL_FLEET_KEY``, else the config's ``redaction.fleet_key_file``."""
+    if override is not None:
+        return override
+    env = os.environ.get("DRIFTCTL_FLEET_KEY")
+    if env:
+        return Path(env)
+    if config.fleet_key_file:
+        path = Path(config.fleet_key_file).expanduser()
+        return path if path.is_absolute() else config.source.parent / path
+    return None
+
+
+def run_collect(
+    config: SiteConfig,
+    key_path: Path | None,
+    out_dir: Path,
+    from_dump: Path | None = None,
+    fleet_key: Path | None = None,
+    passphrase: str | None = None,
+    progress: Progress | None = None,
+    state_dir: Path | None = None,
+    dry_run: bool = False,
+) -> JobResult:
+    """Collect one site and write its signed bundle (or, for a dry run, only return the snapshot)."""
+    signing_key = None
+    if not dry_run:
+        from driftctl.bundle.keys import load_private_key
+
+        assert key_path is not None
+        signing_key = load_private_key(key_path, passphrase)  # fail before a long collection
+    key_file = fleet_key_path(config, fleet_key)
+    redactor = Redactor(load_fleet_key(key_file) if key_file else None)
+    outcome = collect_site(config, from_dump=from_dump, progress=progress)
+    rules = {c.name: c.attributes for c in config.components}
+    snapshot = redact_snapshot(redactor, outcome.snapshot, rules)
+    evidence = redact_evidence(redactor, outcome.raw)  # paths relative to evidence/
+    report = redactor.report()
+    if dry_run or signing_key is None:
+        return JobResult(snapshot=snapshot, redaction=report)
+    from driftctl.bundle.writer import write_bundle
+
+    written = write_bundle(
+        out_dir, snapshot, evidence, report, signing_key, __version__, state_dir=state_dir
+    )
+    return JobResult(snapshot, report, written.path, written.sig_path, written.seq)
