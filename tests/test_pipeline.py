@@ -1,0 +1,149 @@
+"""The collect pipeline on dump directories: config → dump source → collectors → snapshot."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from driftctl.collectors.interface import CollectContext
+from driftctl.config import load_site_config
+from driftctl.errors import OperationalError
+from driftctl.model import Facts
+from driftctl.pipeline import collect_site, run_collectors
+
+REAL = Path(__file__).parent.parent / "fixtures" / "realdata"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> tuple[Path, Path]:
+    cfg = tmp_path / "site.yaml"
+    cfg.write_text("site: lab\nkubernetes: {}\n")
+    dump = tmp_path / "dump"
+    (dump / "kubernetes").mkdir(parents=True)
+    shutil.copy(
+        REAL / "kubectl-version-json__kubeadm-1.25-kustomize.json",
+        dump / "kubernetes" / "version.json",
+    )
+    (dump / "kubernetes" / "namespace-kube-system.json").write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": "kube-system", "uid": "6f1c1a2e-0000-4000-8000-000000000001"},
+            }
+        )
+    )
+    return cfg, dump
+
+
+def test_dump_gives_server_version_and_cluster_uid(site: tuple[Path, Path]) -> None:
+    cfg, dump = site
+    snap = collect_site(load_site_config(cfg), from_dump=dump).snapshot
+    assert snap["schema"] == "driftctl.snapshot/v1" and snap["site"] == "lab"
+    assert snap["kubernetes"]["server_version"] == "v1.25.7"
+    assert snap["kubernetes"]["cluster_uid"] == "6f1c1a2e-0000-4000-8000-000000000001"
+    assert snap["collected_at"].endswith("Z")
+
+
+def test_missing_and_unreadable_files_are_failures_not_guesses(site: tuple[Path, Path]) -> None:
+    cfg, dump = site
+    (dump / "kubernetes" / "namespace-kube-system.json").unlink()
+    os.symlink("/etc/passwd", dump / "kubernetes" / "nodes.json")
+    snap = collect_site(load_site_config(cfg), from_dump=dump).snapshot
+    assert "cluster_uid" not in snap["kubernetes"]
+    errors = {(f["target"], f["error"]) for f in snap["failures"]}
+    assert ("kubernetes/cluster-uid", "no kube-system namespace") in errors
+    assert any(t == "kubernetes/nodes.json" and "not a regular file" in e for t, e in errors)
+
+
+def test_rc_and_stderr_companions_become_artifact_fields(site: tuple[Path, Path]) -> None:
+    cfg, dump = site
+    node = dump / "nodes" / "gpu-1"
+    node.mkdir(parents=True)
+    (node / "nvidia-smi.xml").write_bytes(b"")
+    (node / "nvidia-smi.xml.rc").write_text("9\n")
+    (node / "nvidia-smi.xml.stderr").write_text("NVIDIA-SMI has failed\n")
+    (node / "ntpq.txt.rc").write_text("127\n")  # a command that wrote nothing at all
+    raw = collect_site(load_site_config(cfg), from_dump=dump).raw
+    art = raw.get("nodes/gpu-1/nvidia-smi.xml")
+    assert art is not None and art.rc == 9 and not art.ok
+    assert art.describe_failure() == "exit 9: NVIDIA-SMI has failed"
+    ntpq = raw.get("nodes/gpu-1/ntpq.txt")
+    assert ntpq is not None and ntpq.data is None and ntpq.rc == 127
+    assert raw.node_names() == ["gpu-1"]
+
+
+def test_empty_dump_is_operational_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "site.yaml"
+    cfg.write_text("site: lab\n")
+    (tmp_path / "dump").mkdir()
+    with pytest.raises(OperationalError, match="lab: nothing could be collected"):
+        collect_site(load_site_config(cfg), from_dump=tmp_path / "dump")
+
+
+def test_a_crashing_collector_costs_only_itself(site: tuple[Path, Path]) -> None:
+    cfg, dump = site
+
+    class Boom:
+        name = "boom"
+
+        def collect(self, ctx: CollectContext) -> Facts:
+            raise KeyError("x")
+
+    class Fine:
+        name = "fine"
+
+        def collect(self, ctx: CollectContext) -> Facts:
+            return Facts({"components": {"a": {"version": "1"}}})
+
+    config = load_site_config(cfg)
+    raw = collect_site(config, from_dump=dump).raw
+    snap = run_collectors(config, raw, "2026-01-01T00:00:00Z", [Boom(), Fine()])
+    assert snap["components"] == {"a": {"version": "1"}}
+    assert snap["failures"] == [
+        {"target": "lab", "collector": "boom", "error": "collector crashed: KeyError('x')"}
+    ]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "driftctl", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_cli_dry_run_prints_redacted_snapshot(site: tuple[Path, Path]) -> None:
+    cfg, dump = site
+    res = run_cli("collect", "--config", str(cfg), "--from-dump", str(dump), "--dry-run")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["kubernetes"]["server_version"] == "v1.25.7"
+    assert "collected lab:" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (
+            ["--config", "/nonexistent/site.yaml", "--dry-run"],
+            2,
+            "/nonexistent/site.yaml: cannot read",
+        ),
+        (["--config", "CFG", "--from-dump", "/nonexistent-dump", "--dry-run"], 2, "does not exist"),
+        (["--config", "CFG", "--from-dump", "DUMP"], 2, "--key is required"),
+    ],
+    ids=["missing-config", "missing-dump", "missing-key"],
+)
+def test_cli_bad_input_one_line(
+    site: tuple[Path, Path], args: list[str], code: int, needle: str
+) -> None:
+    cfg, dump = site
+    args = [a.replace("CFG", str(cfg)).replace("DUMP", str(dump)) for a in args]
+    res = run_cli("collect", *args)
+    assert res.returncode == code
+    assert needle in res.stderr and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1

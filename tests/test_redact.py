@@ -1,0 +1,135 @@
+"""Redaction: keyed tokens compare across sites, secrets never survive, counts only in the report."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from driftctl.model import Artifact
+from driftctl.redact import MARKER, Redactor, is_token, redact_snapshot
+
+KEY_A = bytes(range(32))
+KEY_B = bytes(range(1, 33))
+PEM = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2lnbmF0dXJlLWhlcmU"
+
+
+def test_same_value_same_token_across_sites_and_key_id_in_token() -> None:
+    a, b = Redactor(KEY_A), Redactor(KEY_A)
+    ta, tb = a.token("hunter2", "x"), b.token("hunter2", "x")
+    assert ta == tb and is_token(ta)
+    assert a.key_id is not None and f"${a.key_id}$" in ta
+    assert a.token("hunter3", "x") != ta
+    assert Redactor(KEY_B).token("hunter2", "x") != ta
+
+
+def test_without_fleet_key_a_fixed_marker() -> None:
+    r = Redactor()
+    assert r.value({"password": "hunter2"}) == {"password": MARKER}
+    assert r.report()["mode"] == "marker"
+
+
+@pytest.mark.parametrize(
+    ("value", "secret"),
+    [
+        ({"db": {"password": "pw-123"}}, "pw-123"),
+        ({"apiKey": "k-9"}, "k-9"),
+        ({"auth": {"token": "t-1"}}, "t-1"),
+        ({"env": [{"name": "API_TOKEN", "value": "tok-7"}]}, "tok-7"),
+        ({"dsn": "postgres://app:s3cr3t@db:5432/app"}, "s3cr3t"),
+        ({"url": "postgres://app:s3cr3t@db:5432/app"}, "s3cr3t"),
+        ({"note": JWT}, JWT),
+        ({"blob": PEM}, "b3BlbnNzaC1rZXktdjEAAAAA"),
+        ({"conn": "Server=db;User ID=sa;Password=Pa55w0rd;"}, "Pa55w0rd"),
+        ({"aws": "AKIAIOSFODNN7EXAMPLE"}, "AKIAIOSFODNN7EXAMPLE"),
+    ],
+    ids=[
+        "password-key",
+        "apikey",
+        "nested-token",
+        "env-pair",
+        "dsn-key",
+        "uri-value",
+        "jwt",
+        "pem",
+        "connection-string",
+        "aws-key-id",
+    ],
+)
+def test_secrets_are_replaced(value: dict, secret: str) -> None:
+    r = Redactor(KEY_A)
+    out = json.dumps(r.value(value))
+    assert secret not in out
+    assert r.report()["total"] >= 1
+    assert secret not in json.dumps(r.report())
+
+
+def test_ordinary_values_survive() -> None:
+    r = Redactor(KEY_A)
+    value = {
+        "mcpHub": {"timeoutSeconds": 15, "initOnStart": True},
+        "image": {"tag": "1.4.2"},
+        "authEnabled": True,
+        "keyName": "x",
+        "author": "me",
+    }
+    assert r.value(value) == value
+    assert r.report()["total"] == 0
+
+
+def test_secret_objects_keep_keys_only_and_data_equals_stringdata() -> None:
+    r = Redactor(KEY_A)
+    secret = {
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": "db",
+            "managedFields": [{}],
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": '{"pw":"x"}'},
+        },
+        "data": {"pw": base64.b64encode(b"hunter2").decode()},
+        "stringData": {"pw2": "hunter2"},
+    }
+    out = r.kube_object({"kind": "List", "items": [secret]})["items"][0]
+    assert set(out["data"]) == {"pw"} and out["data"]["pw"] == out["stringData"]["pw2"]
+    assert "managedFields" not in out["metadata"]
+    assert "hunter2" not in json.dumps(out) and '"pw":"x"' not in json.dumps(out)
+
+
+def test_artifacts_redacted_with_companions_and_counts_by_file() -> None:
+    r = Redactor(KEY_A)
+    doc = {
+        "kind": "List",
+        "items": [
+            {
+                "kind": "Pod",
+                "spec": {
+                    "containers": [{"name": "c", "env": [{"name": "DB_PASSWORD", "value": "pw-1"}]}]
+                },
+            }
+        ],
+    }
+    members = dict(r.artifact(Artifact("kubernetes/pods.json", json.dumps(doc).encode())))
+    members |= dict(r.artifact(Artifact("nodes/n/ntpq.txt", b"", b"postgres://u:pw-2@h/db", 1)))
+    blob = b"".join(members.values())
+    assert b"pw-1" not in blob and b"pw-2" not in blob
+    assert members["nodes/n/ntpq.txt.rc"] == b"1\n"
+    report = r.report()
+    assert report["by_file"] == {"kubernetes/pods.json": 1, "nodes/n/ntpq.txt": 1}
+
+
+def test_snapshot_redaction_helm_values_and_secret_env_component() -> None:
+    r = Redactor(KEY_A)
+    snap = {
+        "helm": {"ai/docai": {"values": {"auth": {"password": "pw"}, "timeoutSeconds": 3}}},
+        "components": {"x": {"version": "1.0", "token": "abc"}},
+        "workloads": {"ai/Deployment/token-service": {"containers": {"c": {"image": "r/t:1"}}}},
+    }
+    out = redact_snapshot(r, snap, {"x": [("version", "image_tag"), ("token", "env:API_TOKEN")]})
+    assert is_token(out["helm"]["ai/docai"]["values"]["auth"]["password"])
+    assert out["helm"]["ai/docai"]["values"]["timeoutSeconds"] == 3
+    assert is_token(out["components"]["x"]["token"]) and out["components"]["x"]["version"] == "1.0"
+    assert out["workloads"] == snap["workloads"]
+    assert snap["helm"]["ai/docai"]["values"]["auth"]["password"] == "pw"  # input untouched

@@ -1,0 +1,66 @@
+"""Strict JSON, alias-free YAML and atomic writes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from driftctl.errors import InputError
+from driftctl.safeio import atomic_write, loads_json, loads_yaml
+
+BOMB = """
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('{"a": 1, "a": 2}', "duplicate key 'a'"),
+        ('{"a": NaN}', "NaN is not JSON"),
+        ("[" * 100 + "]" * 100, "nested"),
+        ('{"a": ', "invalid JSON"),
+    ],
+    ids=["duplicate-keys", "nan", "deep-nesting", "truncated"],
+)
+def test_loads_json_rejects(text: str, needle: str) -> None:
+    with pytest.raises(InputError, match=needle) as err:
+        loads_json(text, "x.json")
+    assert str(err.value).startswith("x.json")
+
+
+def test_loads_json_rejects_non_utf8() -> None:
+    with pytest.raises(InputError, match="not UTF-8"):
+        loads_json(b'{"a": "\xff"}', "x.json")
+
+
+def test_yaml_bomb_is_refused_fast() -> None:
+    with pytest.raises(InputError, match=r"(aliases|anchors) are not allowed"):
+        loads_yaml(BOMB, "bomb.yaml")
+
+
+def test_yaml_error_names_file_and_line() -> None:
+    with pytest.raises(InputError, match=r"^cfg.yaml: line 3: "):
+        loads_yaml("a: 1\nb: [\n", "cfg.yaml")
+
+
+def test_yaml_plain_document_loads() -> None:
+    assert loads_yaml("a: {b: [1, 2]}\n", "ok.yaml") == {"a": {"b": [1, 2]}}
+
+
+def test_atomic_write_replaces_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "state.json"
+    atomic_write(target, b"one")
+    atomic_write(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert os.listdir(tmp_path) == ["state.json"]
