@@ -1,0 +1,143 @@
+"""End to end on the field-case fixtures: collect → bundle → import → diff → preflight, via the CLI."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+SITES = ROOT / "fixtures" / "sites"
+FIELD_SITES = sorted(p.name for p in SITES.iterdir() if (p / "site.yaml").exists())
+
+
+def driftctl(*args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
+    res = subprocess.run(
+        [sys.executable, "-m", "driftctl", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert "Traceback" not in res.stderr, res.stderr
+    if check is not None:
+        assert res.returncode == check, (args, res.stdout, res.stderr)
+    return res
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every fixture site collected into a signed bundle and imported into one store."""
+    base = tmp_path_factory.mktemp("fleet")
+    bundles = base / "bundles"
+    for site in FIELD_SITES:
+        driftctl(
+            "collect",
+            "--config",
+            str(SITES / site / "site.yaml"),
+            "--from-dump",
+            str(SITES / site / "dump"),
+            "--key",
+            str(ROOT / "fixtures" / "keys" / f"{site}_ed25519"),
+            "--out-dir",
+            str(bundles),
+            "--state-dir",
+            str(base / "state"),
+            "--fleet-key",
+            str(ROOT / "fixtures" / "fleet.key"),
+        )
+    store = base / "store"
+    driftctl(
+        "import",
+        *map(str, sorted(bundles.glob("*.tar.gz"))),
+        "--trust",
+        str(ROOT / "fixtures" / "allowed_signers"),
+        "--store",
+        str(store),
+    )
+    return {"bundles": bundles, "store": store}
+
+
+def test_all_field_sites_exist() -> None:
+    assert {"savings-bank", "holding", "capital", "public-institution", "utility"} <= set(
+        FIELD_SITES
+    )
+
+
+def test_no_planted_secret_in_any_byte_of_any_bundle(fleet: dict[str, Path]) -> None:
+    planted = [
+        s
+        for s in (ROOT / "fixtures" / "planted-secrets.txt").read_text().splitlines()
+        if s.strip() and not s.startswith("#")
+    ]
+    assert planted
+    bundles = sorted(fleet["bundles"].glob("*.tar.gz"))
+    assert len(bundles) == len(FIELD_SITES)
+    for bundle in bundles:
+        raw = bundle.read_bytes()
+        blobs = [raw, gzip.decompress(raw)]
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tar:
+            for member in tar.getmembers():
+                f = tar.extractfile(member)
+                if f is not None:
+                    blobs.append(f.read())
+        blobs.append(Path(str(bundle) + ".sig").read_bytes())
+        for secret in planted:
+            for blob in blobs:
+                assert secret.encode() not in blob, f"{secret!r} leaked into {bundle.name}"
+
+
+def test_reimport_is_a_noop(fleet: dict[str, Path]) -> None:
+    res = driftctl(
+        "import",
+        *map(str, sorted(fleet["bundles"].glob("*.tar.gz"))),
+        "--trust",
+        str(ROOT / "fixtures" / "allowed_signers"),
+        "--store",
+        str(fleet["store"]),
+    )
+    assert "already imported" in res.stdout
+
+
+def test_diff_points_at_the_field_cases(fleet: dict[str, Path]) -> None:
+    res = driftctl("diff", "--store", str(fleet["store"]), "--format", "json", check=1)
+    report = json.loads(res.stdout)
+    keys = {f["key"]: f for f in report["findings"]}
+    assert keys["components.frontend.version"]["severity"] == "error"
+    assert "components.frontend.parser_api" in keys
+    timeout = [k for k in keys if k.endswith("mcpHub.timeoutSeconds")]
+    assert timeout, sorted(keys)
+    values = keys[timeout[0]]["values"]
+    assert values["utility"] == 15 and values["savings-bank"] == 3
+    assert any("driver_version" in k for k in keys), sorted(keys)
+    assert any(k.endswith("time.synchronized") for k in keys), sorted(keys)
+
+
+def test_preflight_blocks_two_financial_sites_and_passes_the_third(fleet: dict[str, Path]) -> None:
+    res = driftctl(
+        "preflight",
+        "--release",
+        str(ROOT / "manifests" / "release.example.yaml"),
+        "--store",
+        str(fleet["store"]),
+        "--format",
+        "json",
+        check=1,
+    )
+    report = json.loads(res.stdout)
+    sites = report["sites"]
+    assert report["verdict"] == "block"
+    for site in ("savings-bank", "holding"):
+        assert sites[site]["verdict"] == "block"
+        messages = " ".join(f["message"] for f in sites[site]["findings"])
+        assert "frontend" in messages and "parser" in messages and "v1" in messages
+    assert sites["capital"]["verdict"] == "pass", sites["capital"]
+    assert sites["public-institution"]["verdict"] == "block"
+    clock = [f for f in sites["public-institution"]["findings"] if f["severity"] == "block"]
+    assert any("clock" in f["rule"] or "time" in f["rule"] for f in clock), clock
