@@ -1,15 +1,153 @@
-"""Collector placeholder (to be implemented): components."""
+"""Component facts (design §7): version and attributes read by each configured rule."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from driftctl.collectors.interface import CollectContext
-from driftctl.model import Facts
+from driftctl.config import ComponentRule
+from driftctl.model import Facts, Failure
+
+
+class RuleMiss(Exception):
+    """A rule found nothing; ``str()`` says what was looked for."""
+
+
+def image_tag(image: str) -> str | None:
+    """The tag of an image reference (``reg:5000/repo:tag@sha256:…`` → ``tag``), or None."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.rsplit(":", 1)[1] if ":" in last else None
+
+
+def _containers(workload: Mapping[str, Any], component: str) -> list[tuple[str, Any]]:
+    """Containers in lookup order: the one named like the component first, then spec order."""
+    items = list(workload.get("containers", {}).items())
+    named = [c for c in items if c[0] == component]
+    return named + [c for c in items if c[0] != component]
+
+
+def _main(workload: Mapping[str, Any], component: str) -> tuple[str, Any]:
+    containers = _containers(workload, component)
+    if not containers:
+        raise RuleMiss("workload has no containers")
+    return containers[0]
+
+
+def _image_tag(workload: Mapping[str, Any], component: str) -> Any:
+    cname, container = _main(workload, component)
+    image = container.get("image") or ""
+    tag = image_tag(image)
+    if tag is None:
+        raise RuleMiss(f"image {image!r} of container {cname} has no tag")
+    return tag
+
+
+def _image_digest(workload: Mapping[str, Any], component: str) -> Any:
+    cname, container = _main(workload, component)
+    image = container.get("image") or ""
+    if "@" in image:
+        return image.rsplit("@", 1)[1]
+    digest = container.get("image_id")
+    if not digest:
+        raise RuleMiss(f"no single running digest for container {cname}")
+    return digest
+
+
+def _meta(workload: Mapping[str, Any], which: str, key: str) -> Any:
+    for field in (which, f"template_{which}"):
+        values = workload.get(field) or {}
+        if key in values:
+            return values[key]
+    raise RuleMiss(f"no {which[:-1]} {key!r} on the workload or its pod template")
+
+
+def _env(workload: Mapping[str, Any], component: str, name: str) -> Any:
+    for cname, container in _containers(workload, component):
+        source = (container.get("env_from") or {}).get(name)
+        if source is not None:
+            raise RuleMiss(f"env {name} of container {cname} comes from a {source}")
+        env = container.get("env") or {}
+        if name in env:
+            return env[name]
+    raise RuleMiss(f"no container sets env {name}")
+
+
+def _helm(helm: Mapping[str, Any], spec: str) -> Any:
+    release, _, path = spec.partition(":")
+    if "/" in release:
+        matches = [release] if release in helm else []
+    else:
+        matches = sorted(k for k in helm if k.split("/", 1)[1] == release)
+    if len(matches) != 1:
+        found = "not found" if not matches else f"ambiguous ({', '.join(matches)})"
+        raise RuleMiss(f"helm release {release} {found}")
+    value: Any = helm[matches[0]].get("values", {})
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise RuleMiss(f"helm release {matches[0]} has no value {path}")
+        value = value[part]
+    return value
+
+
+def evaluate(
+    rule: str, component: str, workload: Mapping[str, Any] | None, facts: Mapping[str, Any]
+) -> Any:
+    """The value one rule reads, or raise RuleMiss."""
+    kind, _, arg = rule.partition(":")
+    if kind == "helm":
+        return _helm(facts.get("helm") or {}, arg)
+    if workload is None:
+        raise RuleMiss("workload unknown")
+    if kind == "image_tag":
+        return _image_tag(workload, component)
+    if kind == "image_digest":
+        return _image_digest(workload, component)
+    if kind in ("label", "annotation"):
+        return _meta(workload, kind + "s", arg)
+    if kind == "env":
+        return _env(workload, component, arg)
+    raise RuleMiss(f"unknown rule kind {kind!r}")
+
+
+def component_facts(
+    spec: ComponentRule, facts: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[Failure]]:
+    """Facts and failures of one component."""
+    target = f"components/{spec.name}"
+    out: dict[str, Any] = {"workload": spec.workload}
+    failures: list[Failure] = []
+    workload = None
+    if spec.workload is not None:
+        workload = (facts.get("workloads") or {}).get(spec.workload)
+        if workload is None and "workloads" in facts and facts["workloads"]:
+            failures.append(Failure(target, "components", f"workload {spec.workload} not found"))
+        elif workload is None:
+            failures.append(
+                Failure(
+                    target, "components", f"workload {spec.workload} unknown (no workload facts)"
+                )
+            )
+    for attr, rule in spec.attributes:
+        try:
+            out[attr] = evaluate(rule, spec.name, workload, facts)
+        except RuleMiss as exc:
+            out[attr] = None
+            if workload is not None or rule.startswith("helm:"):
+                failures.append(Failure(target, "components", f"{attr} ({rule}): {exc}"))
+    return out, failures
 
 
 class Collector:
-    """Placeholder until implemented."""
+    """Applies the site config's component rules to the workload and Helm facts."""
 
     name = "components"
 
     def collect(self, ctx: CollectContext) -> Facts:
-        return Facts()
+        components: dict[str, Any] = {}
+        failures: list[Failure] = []
+        for spec in ctx.config.components:
+            components[spec.name], failed = component_facts(spec, ctx.facts)
+            failures.extend(failed)
+        return Facts({"components": components} if components else {}, tuple(failures))

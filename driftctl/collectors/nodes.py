@@ -1,15 +1,112 @@
-"""Collector placeholder (to be implemented): nodes."""
+"""Node facts from ``kubernetes/nodes.json``: roles, addresses, versions, GFD GPU labels."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from driftctl.collectors.interface import CollectContext
-from driftctl.model import Facts
+from driftctl.model import Facts, Failure
+from driftctl.parsers.kube_objects import NODES_PATH, ListUnavailable, load_items, mapping, seq
+from driftctl.parsers.kube_objects import str_map as labels_of
+
+ROLE_PREFIX = "node-role.kubernetes.io/"
+NV = "nvidia.com/"
+GFD_ABSENT = "GFD labels absent (MIG reconfiguration?)"
+
+
+def node_roles(labels: dict[str, str]) -> list[str]:
+    """Roles from ``node-role.kubernetes.io/<role>`` keys and the legacy ``kubernetes.io/role``."""
+    roles = {k[len(ROLE_PREFIX) :] for k in labels if k.startswith(ROLE_PREFIX)}
+    if labels.get("kubernetes.io/role"):
+        roles.add(labels["kubernetes.io/role"])
+    return sorted(r for r in roles if r)
+
+
+def _join(*parts: str | None) -> str | None:
+    """``major.minor[.rev]`` from label parts; None unless major and minor are present."""
+    if not parts[0] or not parts[1]:
+        return None
+    return ".".join(p for p in parts if p)
+
+
+def gfd_gpu(labels: dict[str, str]) -> dict[str, Any] | None:
+    """GPU facts from GPU Feature Discovery labels, or None when GFD gave no driver version.
+
+    New GFD has ``cuda.driver-version.full``; old GFD only ``cuda.driver.major/minor/rev``. The
+    revision keeps its leading zero ("01"): versions are strings, never numbers.
+    """
+    driver = labels.get(NV + "cuda.driver-version.full") or _join(
+        labels.get(NV + "cuda.driver.major"),
+        labels.get(NV + "cuda.driver.minor"),
+        labels.get(NV + "cuda.driver.rev"),
+    )
+    if driver is None:
+        return None
+    cuda = labels.get(NV + "cuda.runtime-version.full") or _join(
+        labels.get(NV + "cuda.runtime.major"), labels.get(NV + "cuda.runtime.minor")
+    )
+    count = labels.get(NV + "gpu.count")
+    return {
+        "source": "gfd",
+        "driver_version": driver,
+        "cuda_version": cuda,
+        "product": labels.get(NV + "gpu.product"),
+        "count": int(count) if count and count.isdigit() else None,
+        "mig_strategy": labels.get(NV + "mig.strategy"),
+    }
+
+
+def looks_like_gpu_node(node: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Signs of an NVIDIA GPU that survive when GFD labels are gone."""
+    if labels.get(NV + "gpu.present") == "true" or NV + "mig.config" in labels:
+        return True
+    if labels.get("feature.node.kubernetes.io/pci-10de.present") == "true":
+        return True
+    return any(k.startswith(NV) for k in mapping(node, "status", "capacity"))
+
+
+def node_facts(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Facts of one node and whether its GPU facts are unknown (a GPU node without GFD labels)."""
+    labels = labels_of(node, "metadata", "labels")
+    info = mapping(node, "status", "nodeInfo")
+    ips = [
+        a.get("address")
+        for a in seq(node, "status", "addresses")
+        if isinstance(a, dict) and a.get("type") == "InternalIP"
+    ]
+    facts: dict[str, Any] = {
+        "roles": node_roles(labels),
+        "internal_ip": ips[0] if ips and isinstance(ips[0], str) else None,
+        "kubelet_version": info.get("kubeletVersion"),
+        "container_runtime": info.get("containerRuntimeVersion"),
+        "kernel_version": info.get("kernelVersion"),
+        "os_image": info.get("osImage"),
+    }
+    gpu = gfd_gpu(labels)
+    unknown = gpu is None and looks_like_gpu_node(node, labels)
+    if gpu is not None or unknown:
+        facts["gpu"] = gpu
+    return facts, unknown
 
 
 class Collector:
-    """Placeholder until implemented."""
+    """Reads every node of the Kubernetes node list."""
 
     name = "nodes"
 
     def collect(self, ctx: CollectContext) -> Facts:
-        return Facts()
+        try:
+            items = load_items(ctx.raw, NODES_PATH)
+        except ListUnavailable as exc:
+            return Facts({}, (Failure("kubernetes/nodes", self.name, str(exc)),))
+        nodes: dict[str, Any] = {}
+        failures: list[Failure] = []
+        for node in items:
+            name = mapping(node, "metadata").get("name")
+            if not isinstance(name, str):
+                failures.append(Failure("kubernetes/nodes", self.name, "a node has no name"))
+                continue
+            nodes[name], unknown = node_facts(node)
+            if unknown:
+                failures.append(Failure(f"nodes/{name}", self.name, GFD_ABSENT))
+        return Facts({"nodes": nodes}, tuple(failures))

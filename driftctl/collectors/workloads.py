@@ -1,15 +1,130 @@
-"""Collector placeholder (to be implemented): workloads."""
+"""Workload facts: containers, images and digests (from pods), labels, replicas, nodes."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
 from driftctl.collectors.interface import CollectContext
-from driftctl.model import Facts
+from driftctl.model import Facts, Failure
+from driftctl.parsers.kube_objects import (
+    PODS_PATH,
+    WORKLOADS_PATH,
+    ListUnavailable,
+    load_items,
+    mapping,
+    pod_images,
+    pod_owner,
+    seq,
+    str_map,
+    workload_key,
+)
+
+# Carries a copy of the whole spec, env values included: never copied into a snapshot.
+DROPPED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
+
+
+def _annotations(obj: dict[str, Any], *keys: str) -> dict[str, str]:
+    return {k: v for k, v in str_map(obj, *keys).items() if k not in DROPPED_ANNOTATIONS}
+
+
+def container_facts(container: dict[str, Any]) -> dict[str, Any]:
+    """Image and env of one container spec; env from a Secret/ConfigMap is named, not resolved."""
+    env: dict[str, str] = {}
+    env_from: dict[str, str] = {}
+    for var in seq(container, "env"):
+        if not isinstance(var, dict) or not isinstance(var.get("name"), str):
+            continue
+        if isinstance(var.get("value"), str):
+            env[var["name"]] = var["value"]
+        elif isinstance(var.get("valueFrom"), dict):
+            env_from[var["name"]] = next(iter(var["valueFrom"]), "valueFrom")
+        else:
+            env[var["name"]] = ""
+    out: dict[str, Any] = {"image": container.get("image"), "image_id": None, "env": env}
+    if env_from:
+        out["env_from"] = env_from
+    return out
+
+
+def workload_facts(obj: dict[str, Any]) -> dict[str, Any]:
+    """Facts of one Deployment/StatefulSet/DaemonSet object (pods not yet joined)."""
+    spec = mapping(obj, "spec")
+    containers = {
+        c["name"]: container_facts(c)
+        for c in seq(obj, "spec", "template", "spec", "containers")
+        if isinstance(c, dict) and isinstance(c.get("name"), str)
+    }
+    replicas = spec.get("replicas")
+    return {
+        "kind": obj.get("kind"),
+        "replicas": replicas if isinstance(replicas, int) else None,
+        "labels": str_map(obj, "metadata", "labels"),
+        "annotations": _annotations(obj, "metadata", "annotations"),
+        "template_labels": str_map(obj, "spec", "template", "metadata", "labels"),
+        "template_annotations": _annotations(obj, "spec", "template", "metadata", "annotations"),
+        "containers": containers,
+        "nodes": [],
+    }
+
+
+def join_pods(workloads: dict[str, dict[str, Any]], pods: list[dict[str, Any]]) -> list[Failure]:
+    """Fill ``image_id`` and ``nodes`` from the pods each workload owns; flag digest drift."""
+    digests: dict[tuple[str, str], set[str]] = defaultdict(set)
+    nodes: dict[str, set[str]] = defaultdict(set)
+    for pod in pods:
+        owner = pod_owner(pod)
+        if owner is None or owner not in workloads:
+            continue
+        node = mapping(pod, "spec").get("nodeName")
+        if isinstance(node, str) and node:
+            nodes[owner].add(node)
+        for container, image_id in pod_images(pod):
+            if image_id:
+                digests[(owner, container)].add(image_id)
+    failures = []
+    for key, facts in workloads.items():
+        facts["nodes"] = sorted(nodes.get(key, ()))
+        for cname, cfacts in facts["containers"].items():
+            found = sorted(digests.get((key, cname), ()))
+            if len(found) == 1:
+                cfacts["image_id"] = found[0]
+            elif len(found) > 1:
+                cfacts["image_ids"] = found
+                failures.append(
+                    Failure(
+                        f"workloads/{key}",
+                        "workloads",
+                        f"containers differ: {cname} runs {len(found)} digests: {', '.join(found)}",
+                    )
+                )
+    return failures
 
 
 class Collector:
-    """Placeholder until implemented."""
+    """Reads ``workloads.json`` and joins ``pods.json`` through ownerReferences."""
 
     name = "workloads"
 
     def collect(self, ctx: CollectContext) -> Facts:
-        return Facts()
+        try:
+            items = load_items(ctx.raw, WORKLOADS_PATH)
+        except ListUnavailable as exc:
+            return Facts({}, (Failure("kubernetes/workloads", self.name, str(exc)),))
+        workloads: dict[str, dict[str, Any]] = {}
+        for obj in items:
+            key = workload_key(obj)
+            if key is not None:
+                workloads[key] = workload_facts(obj)
+        failures: list[Failure] = []
+        try:
+            pods = load_items(ctx.raw, PODS_PATH)
+        except ListUnavailable as exc:
+            failures.append(
+                Failure("kubernetes/pods", self.name, f"image digests and nodes unknown: {exc}")
+            )
+            for facts in workloads.values():
+                facts["nodes"] = None
+        else:
+            failures.extend(join_pods(workloads, pods))
+        return Facts({"workloads": workloads}, tuple(failures))

@@ -1,0 +1,1 @@
+"""Parsers: raw command and API outputs (artifacts) into plain Python facts."""

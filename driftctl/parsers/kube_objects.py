@@ -1,0 +1,144 @@
+"""Kubernetes object lists (dump layout §6): loading, image ids, pod → workload ownership."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from driftctl.errors import InputError
+from driftctl.model import RawSet
+from driftctl.safeio import loads_json
+
+NODES_PATH = "kubernetes/nodes.json"
+WORKLOADS_PATH = "kubernetes/workloads.json"
+PODS_PATH = "kubernetes/pods.json"
+HELM_SECRETS_PATH = "kubernetes/helm-secrets.json"
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+class ListUnavailable(Exception):
+    """An object list could not be read; ``str()`` is the one-line reason."""
+
+
+def load_items(raw: RawSet, path: str) -> list[dict[str, Any]]:
+    """The ``items`` of a ``*List`` artifact, or raise ListUnavailable saying why not."""
+    artifact = raw.get(path)
+    if artifact is None:
+        raise ListUnavailable(f"{path}: not collected")
+    if not artifact.ok:
+        raise ListUnavailable(f"{path}: {artifact.describe_failure()}")
+    try:
+        doc = loads_json(artifact.data or b"", path)
+    except InputError as exc:
+        raise ListUnavailable(str(exc)) from None
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        raise ListUnavailable(f"{path}: not a Kubernetes List (no 'items')")
+    return [item for item in items if isinstance(item, dict)]
+
+
+def mapping(obj: Any, *keys: str) -> dict[str, Any]:
+    """``obj[k1][k2]…`` if every step is a mapping, else ``{}``."""
+    for key in keys:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+    return obj if isinstance(obj, dict) else {}
+
+
+def seq(obj: Any, *keys: str) -> list[Any]:
+    """``obj[k1]…[kn]`` if it is a list, else ``[]``."""
+    *head, last = keys
+    value = mapping(obj, *head).get(last)
+    return value if isinstance(value, list) else []
+
+
+def str_map(obj: Any, *keys: str) -> dict[str, str]:
+    """A string-to-string mapping such as labels or annotations (non-strings dropped)."""
+    return {k: v for k, v in mapping(obj, *keys).items() if isinstance(v, str)}
+
+
+def normalise_image_id(image_id: str) -> str | None:
+    """The ``sha256:…`` repo digest from a containerStatuses ``imageID``.
+
+    ``docker-pullable://repo@sha256:…`` and ``docker.io/x@sha256:…`` give the part after the last
+    ``@``; a bare ``sha256:<id>`` is the local image id, not a repo digest, and is kept as is.
+    """
+    image_id = image_id.strip()
+    if not image_id:
+        return None
+    if "@" in image_id:
+        return image_id.rsplit("@", 1)[1] or None
+    for prefix in ("docker-pullable://", "docker://", "containerd://"):
+        image_id = image_id.removeprefix(prefix)
+    return image_id
+
+
+def workload_key(obj: dict[str, Any], kind: str | None = None) -> str | None:
+    """``<ns>/<Kind>/<name>`` of a workload object, or None when it lacks a name."""
+    meta = mapping(obj, "metadata")
+    name, namespace = meta.get("name"), meta.get("namespace") or "default"
+    kind = kind or obj.get("kind")
+    if not isinstance(name, str) or not isinstance(namespace, str) or kind not in WORKLOAD_KINDS:
+        return None
+    return f"{namespace}/{kind}/{name}"
+
+
+def pod_owner(pod: dict[str, Any]) -> str | None:
+    """The workload key owning a pod: Pod→ReplicaSet→Deployment, Pod→StatefulSet, Pod→DaemonSet.
+
+    The Deployment is derived from the ReplicaSet name minus ``-<pod-template-hash>`` (the label
+    the Deployment controller puts on both), so ReplicaSets need not be listed.
+    """
+    meta = mapping(pod, "metadata")
+    namespace = meta.get("namespace") or "default"
+    owners = [o for o in seq(pod, "metadata", "ownerReferences") if isinstance(o, dict)]
+    owner = next((o for o in owners if o.get("controller") is True), owners[0] if owners else None)
+    if owner is None or not isinstance(owner.get("name"), str):
+        return None
+    kind, name = owner.get("kind"), owner["name"]
+    if kind in ("StatefulSet", "DaemonSet"):
+        return f"{namespace}/{kind}/{name}"
+    if kind == "ReplicaSet":
+        pth = str_map(pod, "metadata", "labels").get("pod-template-hash")
+        if pth and name.endswith("-" + pth):
+            return f"{namespace}/Deployment/{name[: -len(pth) - 1]}"
+    return None
+
+
+def pod_images(pod: dict[str, Any]) -> Iterator[tuple[str, str | None]]:
+    """``(container name, normalised image id)`` for every regular container status of a pod."""
+    for status in seq(pod, "status", "containerStatuses"):
+        if isinstance(status, dict) and isinstance(status.get("name"), str):
+            image_id = status.get("imageID")
+            yield (
+                status["name"],
+                normalise_image_id(image_id) if isinstance(image_id, str) else None,
+            )
+
+
+def slim_pod(pod: dict[str, Any]) -> dict[str, Any]:
+    """Only what the collectors read from a pod: less memory, and no env values in evidence."""
+    meta = mapping(pod, "metadata")
+    labels = str_map(pod, "metadata", "labels")
+    slim_meta: dict[str, Any] = {
+        "name": meta.get("name"),
+        "namespace": meta.get("namespace"),
+        "ownerReferences": [
+            {k: o.get(k) for k in ("apiVersion", "kind", "name", "controller") if k in o}
+            for o in seq(pod, "metadata", "ownerReferences")
+            if isinstance(o, dict)
+        ],
+    }
+    if "pod-template-hash" in labels:
+        slim_meta["labels"] = {"pod-template-hash": labels["pod-template-hash"]}
+    statuses = [
+        {k: s.get(k) for k in ("name", "image", "imageID") if k in s}
+        for s in seq(pod, "status", "containerStatuses")
+        if isinstance(s, dict)
+    ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": slim_meta,
+        "spec": {"nodeName": mapping(pod, "spec").get("nodeName")},
+        "status": {"containerStatuses": statuses},
+    }
