@@ -1,0 +1,144 @@
+"""Component rules (design §7) over workload and Helm facts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from driftctl.collectors.components import Collector, image_tag
+from driftctl.collectors.interface import CollectContext
+from driftctl.config import ComponentRule, SiteConfig
+from driftctl.model import Facts
+
+DIGEST = "sha256:" + "a" * 64
+FACTS: dict[str, Any] = {
+    "workloads": {
+        "ai/Deployment/frontend": {
+            "labels": {"app": "frontend"},
+            "annotations": {"driftctl.io/api-versions": "v1,v2"},
+            "template_labels": {"app.kubernetes.io/version": "3.0.1"},
+            "template_annotations": {},
+            "containers": {
+                "proxy": {
+                    "image": "registry.local/ops/envoy:1.29",
+                    "image_id": DIGEST,
+                    "env": {"PARSER_API_VERSION": "v9"},
+                },
+                "frontend": {
+                    "image": "registry.local:5000/ai/frontend:3.0.1",
+                    "image_id": None,
+                    "image_ids": [DIGEST, "sha256:" + "b" * 64],
+                    "env": {"PARSER_API_VERSION": "v2"},
+                    "env_from": {"API_TOKEN": "secretKeyRef"},
+                },
+            },
+        },
+        "ai/StatefulSet/db": {
+            "labels": {},
+            "annotations": {},
+            "containers": {"pg": {"image": "postgres@" + DIGEST, "image_id": None, "env": {}}},
+        },
+    },
+    "helm": {
+        "ai/docai": {"values": {"mcpHub": {"timeoutSeconds": 15, "urls": ["a", "b"]}}},
+        "other/docai": {"values": {}},
+        "ai/parser": {"values": {"image": {"tag": "2.0.0"}}},
+    },
+}
+
+
+def run(*rules: tuple[str, str | None, str]) -> Facts:
+    comps = tuple(
+        ComponentRule(name, workload, (("version", rule),)) for name, workload, rule in rules
+    )
+    config = SiteConfig(site="s", source=Path("s.yaml"), components=comps)
+    return Collector().collect(CollectContext(config=config, raw=None, facts=FACTS))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("image", "tag"),
+    [
+        ("registry.local:5000/ai/frontend:3.0.1", "3.0.1"),
+        ("registry.local:5000/ai/frontend", None),
+        ("nginx", None),
+        ("repo/x:1.2@" + DIGEST, "1.2"),
+        ("repo/x@" + DIGEST, None),
+    ],
+    ids=["registry-port", "no-tag-with-port", "bare", "tag-and-digest", "digest-only"],
+)
+def test_image_tag(image: str, tag: str | None) -> None:
+    assert image_tag(image) == tag
+
+
+@pytest.mark.parametrize(
+    ("workload", "rule", "value"),
+    [
+        ("ai/Deployment/frontend", "image_tag", "3.0.1"),  # the container named like the component
+        ("ai/Deployment/frontend", "label:app.kubernetes.io/version", "3.0.1"),  # template fallback
+        ("ai/Deployment/frontend", "annotation:driftctl.io/api-versions", "v1,v2"),  # kept raw
+        ("ai/Deployment/frontend", "env:PARSER_API_VERSION", "v2"),
+        ("ai/StatefulSet/db", "image_digest", DIGEST),
+        (None, "helm:ai/docai:mcpHub.timeoutSeconds", 15),
+        (None, "helm:parser:image.tag", "2.0.0"),
+        (None, "helm:ai/docai:mcpHub.urls", ["a", "b"]),
+    ],
+    ids=[
+        "image-tag",
+        "label-template",
+        "annotation-raw",
+        "env",
+        "digest-from-ref",
+        "helm-ns",
+        "helm-bare-name",
+        "helm-list",
+    ],
+)
+def test_rule_values(workload: str | None, rule: str, value: Any) -> None:
+    facts = run(("frontend", workload, rule))
+    assert facts.data["components"]["frontend"] == {"workload": workload, "version": value}
+    assert facts.failures == ()
+
+
+@pytest.mark.parametrize(
+    ("workload", "rule", "needle"),
+    [
+        (
+            "ai/Deployment/frontend",
+            "env:API_TOKEN",
+            "env API_TOKEN of container frontend comes from a secretKeyRef",
+        ),
+        ("ai/Deployment/frontend", "env:NOPE", "no container sets env NOPE"),
+        (
+            "ai/Deployment/frontend",
+            "image_digest",
+            "no single running digest for container frontend",
+        ),
+        ("ai/Deployment/frontend", "label:nope", "no label 'nope'"),
+        (None, "helm:docai:mcpHub.timeoutSeconds", "ambiguous (ai/docai, other/docai)"),
+        (None, "helm:ai/missing:x", "helm release ai/missing not found"),
+        (None, "helm:ai/docai:mcpHub.nope", "has no value mcpHub.nope"),
+        ("ai/Deployment/ghost", "image_tag", "workload ai/Deployment/ghost not found"),
+    ],
+    ids=[
+        "env-secret-ref",
+        "env-missing",
+        "digest-drift",
+        "label-missing",
+        "helm-ambiguous",
+        "helm-missing",
+        "helm-path",
+        "workload-missing",
+    ],
+)
+def test_rule_misses_are_failures_naming_component_and_rule(
+    workload: str | None, rule: str, needle: str
+) -> None:
+    facts = run(("frontend", workload, rule))
+    assert facts.data["components"]["frontend"]["version"] is None
+    [failure] = facts.failures
+    assert failure.target == "components/frontend" and failure.collector == "components"
+    assert needle in failure.error
+    if workload != "ai/Deployment/ghost":
+        assert rule in failure.error
