@@ -1,0 +1,1 @@
+"""The compatibility policy and the release gate: rules, release overlay, per-site verdicts."""

@@ -1,0 +1,145 @@
+"""Sites × rules → verdicts: overlay the release, judge freshness, run every rule at every site."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from driftctl.errors import InputError
+from driftctl.policy.facts import SiteContext
+from driftctl.policy.model import (
+    Finding,
+    Policy,
+    PreflightReport,
+    Release,
+    Severity,
+    SiteResult,
+    Verdict,
+    verdict_of,
+)
+from driftctl.policy.release import overlay
+from driftctl.policy.rules import REGISTRY
+
+log = logging.getLogger(__name__)
+
+FRESHNESS = "freshness"
+DEFAULT_MAX_AGE = "14d"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhms])\s*$")
+_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+class Snapshot(Protocol):
+    """What preflight needs of ``driftctl.inputs.SiteSnapshot``."""
+
+    @property
+    def site(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def collected_at(self) -> str: ...
+    @property
+    def snapshot(self) -> Mapping[str, Any]: ...
+
+
+def parse_duration(text: str, where: str = "--max-age") -> timedelta:
+    """``14d``, ``36h``, ``90m`` or ``30s``."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise InputError(f"{where}: bad duration {text!r} (use e.g. 14d, 36h, 90m)")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        return None
+    return value if value.tzinfo is not None else None
+
+
+def _age(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:.1f}d" if hours >= 48 else f"{hours:.1f}h"
+
+
+def _freshness(
+    site: str, snap: Snapshot, max_age: timedelta, allow_stale: bool, now: datetime
+) -> Finding | None:
+    severity = Severity.WARN if allow_stale else Severity.BLOCK
+    collected = _parse_time(snap.collected_at)
+    if collected is None:
+        text = f"snapshot seq {snap.seq} has no usable collected_at ({snap.collected_at!r})"
+    elif now - collected > max_age:
+        text = (
+            f"latest snapshot (seq {snap.seq}, {snap.collected_at}) is {_age(now - collected)} old,"
+            f" older than --max-age {_age(max_age)}; cannot vouch for this site"
+        )
+    else:
+        return None
+    return Finding(FRESHNESS, site, severity, f"{FRESHNESS}: {text}", unknown=True)
+
+
+def _run_rules(policy: Policy, ctx: SiteContext) -> list[Finding]:
+    found: list[Finding] = []
+    for rule in policy.rules:
+        try:
+            found.extend(REGISTRY[rule.kind].check(rule, ctx))
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            # A malformed snapshot must not crash the gate nor pass silently.
+            log.debug("rule %s at %s: %r", rule.id, ctx.site, exc)
+            found.append(
+                ctx.finding(rule, f"facts malformed, rule cannot be checked ({exc})", unknown=True)
+            )
+    return found
+
+
+def evaluate(
+    policy: Policy,
+    release: Release,
+    snapshots: Sequence[Snapshot],
+    *,
+    sites: Sequence[str] = (),
+    max_age: timedelta = timedelta(days=14),
+    allow_stale: bool = False,
+    now: datetime,
+) -> PreflightReport:
+    """Judge the release at every site; a site without a snapshot cannot be vouched for."""
+    latest = {s.site: s for s in snapshots}
+    wanted = sorted(set(sites)) if sites else sorted(latest)
+    if not wanted:
+        raise InputError("no site snapshots to check: the store is empty and no bundles were given")
+    fleet = {site: overlay(latest[site].snapshot, release) for site in wanted if site in latest}
+    memo: dict[Any, Any] = {}
+    rule_ids = tuple(r.id for r in policy.rules)
+    results: list[SiteResult] = []
+    for site in wanted:
+        snap = latest.get(site)
+        if snap is None:
+            severity = Severity.WARN if allow_stale else Severity.BLOCK
+            text = f"{FRESHNESS}: no verified snapshot of site {site}; cannot vouch for it"
+            finding = Finding(FRESHNESS, site, severity, text, unknown=True)
+            results.append(
+                SiteResult(site, verdict_of((finding,)), None, None, (finding,), (FRESHNESS,))
+            )
+            continue
+        findings: list[Finding] = []
+        fresh = _freshness(site, snap, max_age, allow_stale, now)
+        if fresh is not None:
+            findings.append(fresh)
+        findings.extend(_run_rules(policy, SiteContext(site, fleet[site], fleet, memo)))
+        ordered = tuple(sorted(findings, key=Finding.sort_key))
+        results.append(
+            SiteResult(
+                site,
+                verdict_of(ordered),
+                snap.seq,
+                snap.collected_at,
+                ordered,
+                (FRESHNESS, *rule_ids),
+            )
+        )
+    overall = Verdict.BLOCK if any(r.verdict is Verdict.BLOCK for r in results) else Verdict.PASS
+    return PreflightReport(release.name, policy.source, overall, tuple(results))

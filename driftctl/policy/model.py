@@ -1,0 +1,132 @@
+"""Frozen data model of preflight: rules, policy, release, findings, per-site and overall verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How much a finding matters: ``block`` stops the push, ``warn`` lets it through."""
+
+    BLOCK = "block"
+    WARN = "warn"
+
+
+class Verdict(StrEnum):
+    """A site's verdict (``pass|warn|block``); the overall verdict is ``pass`` or ``block`` (§10)."""
+
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
+    WARN = "warn"
+    BLOCK = "block"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One policy rule: the common keys plus the kind-specific, already validated ``config``."""
+
+    id: str
+    kind: str
+    severity: Severity
+    config: object
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A validated policy; ``source`` names the file it came from."""
+
+    source: str
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class ReleaseComponent:
+    """What the release sets for one component: version, image and any other attribute."""
+
+    name: str
+    version: str | None
+    image: str | None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Release:
+    """The planned push (``--release``): its name and the components it changes."""
+
+    name: str
+    source: str
+    components: tuple[ReleaseComponent, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One judgement of a rule at a site, naming the components, nodes and values that decided it."""
+
+    rule: str
+    site: str
+    severity: Severity
+    message: str
+    unknown: bool = False
+    components: tuple[str, ...] = ()
+    nodes: tuple[str, ...] = ()
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def sort_key(self) -> tuple[int, str, str]:
+        return (0 if self.severity is Severity.BLOCK else 1, self.rule, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "severity": str(self.severity),
+            "message": self.message,
+        }
+        if self.unknown:
+            out["unknown"] = True
+        if self.components:
+            out["components"] = list(self.components)
+        if self.nodes:
+            out["nodes"] = list(self.nodes)
+        if self.values:
+            out["values"] = dict(self.values)
+        return out
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    """The verdict at one site, the snapshot it rests on and every finding, sorted."""
+
+    site: str
+    verdict: Verdict
+    seq: int | None
+    collected_at: str | None
+    findings: tuple[Finding, ...]
+    rules_checked: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PreflightReport:
+    """The whole preflight: release, overall verdict (``pass``/``block``) and the sites by name."""
+
+    release: str
+    policy: str
+    verdict: Verdict
+    sites: tuple[SiteResult, ...]
+
+    def counts(self) -> dict[str, int]:
+        out = {v.value: 0 for v in Verdict}
+        for site in self.sites:
+            out[site.verdict.value] += 1
+        return out
+
+
+def verdict_of(findings: tuple[Finding, ...]) -> Verdict:
+    """A site blocks on any block finding, warns on any warning, else passes."""
+    severities = {f.severity for f in findings}
+    if Severity.BLOCK in severities:
+        return Verdict.BLOCK
+    if Severity.WARN in severities:
+        return Verdict.WARN
+    return Verdict.PASS

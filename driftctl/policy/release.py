@@ -1,0 +1,106 @@
+"""The release file (strictly validated) and its overlay onto a site's latest snapshot (§8)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from driftctl.errors import InputError
+from driftctl.policy import validate as v
+from driftctl.policy.model import Release, ReleaseComponent
+from driftctl.safeio import check_keys, expect_mapping, load_yaml_file
+
+ATTRIBUTE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
+COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+# A release changes what runs, never where it runs: the pods stay on today's nodes.
+FORBIDDEN = {"workload"}
+
+
+def load_release(path: Path) -> Release:
+    """Read and validate ``--release FILE``."""
+    return parse_release(load_yaml_file(path), str(path))
+
+
+def parse_release(doc: Any, source: str) -> Release:
+    top = expect_mapping(doc, source)
+    check_keys(top, {"release", "components"}, source, required={"release", "components"})
+    name = v.string(top, "release", source)
+    comps = expect_mapping(top["components"], f"{source}: key 'components'")
+    if not comps:
+        raise InputError(f"{source}: key 'components' is empty; the release changes nothing")
+    parsed = tuple(_component(cname, raw, source) for cname, raw in sorted(comps.items()))
+    return Release(name=name, source=source, components=parsed)
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
+def _component(name: str, raw: Any, source: str) -> ReleaseComponent:
+    where = f"{source}: component {name!r}"
+    if not COMPONENT.match(name):
+        raise InputError(f"{source}: key 'components': bad component name {name!r}")
+    entry = expect_mapping(raw, where)
+    if not entry:
+        raise InputError(f"{where}: sets nothing")
+    attributes: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key in FORBIDDEN:
+            raise InputError(f"{where}: key {key!r} cannot be set by a release")
+        if not ATTRIBUTE.match(key):
+            raise InputError(f"{where}: bad key {key!r}")
+        if key in ("version", "image"):
+            continue
+        ok = _scalar(value) or (isinstance(value, list) and all(_scalar(x) for x in value))
+        if not ok:
+            raise InputError(f"{where}: key {key!r} must be a scalar or a list of scalars")
+        attributes[key] = value
+    return ReleaseComponent(
+        name=name,
+        version=v.optional_string(entry, "version", where),
+        image=v.optional_string(entry, "image", where),
+        attributes=attributes,
+    )
+
+
+def _container_for(containers: Mapping[str, Any], component: str) -> str | None:
+    if component in containers:
+        return component
+    return next(iter(containers)) if len(containers) == 1 else None
+
+
+def overlay(snapshot: Mapping[str, Any], release: Release) -> dict[str, Any]:
+    """The snapshot as it would be after the push; the input is never modified."""
+    out = dict(snapshot)
+    comps = dict(_mapping(snapshot.get("components")))
+    workloads = dict(_mapping(snapshot.get("workloads")))
+    for rc in release.components:
+        comp = dict(_mapping(comps.get(rc.name)))
+        comp.update(rc.attributes)
+        if rc.version is not None:
+            comp["version"] = rc.version
+        if rc.image is not None:
+            comp["image"] = rc.image
+            workload = comp.get("workload")
+            if isinstance(workload, str) and workload in workloads:
+                wl = dict(_mapping(workloads[workload]))
+                containers = dict(_mapping(wl.get("containers")))
+                target = _container_for(containers, rc.name)
+                if target is not None:
+                    containers[target] = {
+                        **_mapping(containers[target]),
+                        "image": rc.image,
+                        "image_id": None,
+                    }
+                    wl["containers"] = containers
+                    workloads[workload] = wl
+        comps[rc.name] = comp
+    out["components"] = comps
+    out["workloads"] = workloads
+    return out
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

@@ -1,0 +1,88 @@
+"""Rule kind ``api-contract``: the consumer's API version must be one the provider serves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from driftctl.policy import validate as v
+from driftctl.policy.facts import SiteContext, as_list, show
+from driftctl.policy.model import Finding, Rule
+
+KIND = "api-contract"
+KEYS = {"consumer", "provider"}
+REQUIRED = {"consumer", "provider"}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A component attribute: ``{component, attribute}``."""
+
+    component: str
+    attribute: str
+
+
+@dataclass(frozen=True)
+class ApiContract:
+    consumer: Endpoint
+    provider: Endpoint
+
+
+def _endpoint(raw: dict[str, Any], key: str, where: str) -> Endpoint:
+    inner = v.mapping(raw, key, where, {"component", "attribute"})
+    sub = f"{where}: {key}"
+    return Endpoint(v.string(inner, "component", sub), v.string(inner, "attribute", sub))
+
+
+def parse(raw: dict[str, Any], where: str) -> ApiContract:
+    return ApiContract(_endpoint(raw, "consumer", where), _endpoint(raw, "provider", where))
+
+
+def _label(name: str, comp: Any) -> str:
+    version = comp.get("version") if comp else None
+    return f"{name} {version}" if version is not None else name
+
+
+def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
+    cfg = rule.config
+    assert isinstance(cfg, ApiContract)
+    con, pro = cfg.consumer, cfg.provider
+    names = (con.component, pro.component)
+    consumer, provider = ctx.component(con.component), ctx.component(pro.component)
+    for name, comp in ((con.component, consumer), (pro.component, provider)):
+        if comp is None:
+            yield ctx.finding(
+                rule, f"component {name} not found at this site", unknown=True, components=names
+            )
+            return
+    assert consumer is not None and provider is not None
+    wants = as_list(consumer.get(con.attribute))
+    serves = as_list(provider.get(pro.attribute))
+    for name, attr, value in (
+        (con.component, con.attribute, wants),
+        (pro.component, pro.attribute, serves),
+    ):
+        if not value:
+            yield ctx.finding(
+                rule,
+                f"{name} has no {attr}; contract cannot be checked",
+                unknown=True,
+                components=names,
+            )
+            return
+    assert wants is not None and serves is not None
+    missing = [w for w in wants if w not in serves]
+    if missing:
+        yield ctx.finding(
+            rule,
+            f"{_label(con.component, consumer)} calls {pro.component} API {show(missing)}, "
+            f"{_label(pro.component, provider)} serves {show(serves)}",
+            components=names,
+            values={
+                f"{con.component}.{con.attribute}": show(wants),
+                f"{pro.component}.{pro.attribute}": show(serves),
+                f"{con.component}.version": consumer.get("version"),
+                f"{pro.component}.version": provider.get("version"),
+            },
+        )

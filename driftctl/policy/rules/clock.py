@@ -1,0 +1,99 @@
+"""Rule kind ``time``: nodes of a role (or all) are synchronised within a maximum offset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from driftctl.errors import InputError
+from driftctl.policy import validate as v
+from driftctl.policy.facts import SiteContext
+from driftctl.policy.model import Finding, Rule
+
+KIND = "time"
+KEYS = {"nodes", "synchronized", "max_offset_seconds"}
+REQUIRED = {"nodes"}
+
+
+@dataclass(frozen=True)
+class TimeRule:
+    nodes: str
+    synchronized: bool | None
+    max_offset_seconds: float | None
+
+
+def parse(raw: dict[str, Any], where: str) -> TimeRule:
+    if "synchronized" not in raw and "max_offset_seconds" not in raw:
+        raise InputError(f"{where}: needs key 'synchronized' or 'max_offset_seconds'")
+    max_offset = v.number(raw, "max_offset_seconds", where) if "max_offset_seconds" in raw else None
+    if max_offset is not None and max_offset < 0:
+        raise InputError(f"{where}: key 'max_offset_seconds' must not be negative")
+    return TimeRule(
+        nodes=v.string(raw, "nodes", where),
+        synchronized=v.boolean(raw, "synchronized", where) if "synchronized" in raw else None,
+        max_offset_seconds=max_offset,
+    )
+
+
+def _offset(time: Mapping[str, Any]) -> float | None:
+    value = time.get("offset_seconds")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _judge(cfg: TimeRule, time: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(violation, unknown) description for one node's time facts."""
+    synced = time.get("synchronized")
+    offset = _offset(time)
+    shown = f"offset {offset:+g} s" if offset is not None else "offset unknown"
+    if cfg.synchronized is not None:
+        if not isinstance(synced, bool):
+            return None, "synchronisation unknown"
+        if synced != cfg.synchronized:
+            state = "synchronized" if synced else "not synchronized"
+            return f"{state} ({shown})", None
+    if cfg.max_offset_seconds is not None:
+        if offset is None:
+            return None, "offset unknown"
+        if abs(offset) > cfg.max_offset_seconds:
+            return f"{shown} beyond ±{cfg.max_offset_seconds:g} s", None
+    return None, None
+
+
+def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
+    cfg = rule.config
+    assert isinstance(cfg, TimeRule)
+    names = ctx.node_names()
+    if cfg.nodes != "all":
+        names = [n for n in names if cfg.nodes in (ctx.node(n).get("roles") or [])]
+    if not names:
+        yield ctx.finding(rule, f"no nodes with role {cfg.nodes} at this site", unknown=True)
+        return
+    bad: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    for node in names:
+        time = ctx.node(node).get("time")
+        if not isinstance(time, Mapping):
+            unknown[node] = "no time facts"
+            continue
+        violation, missing = _judge(cfg, time)
+        if violation:
+            bad[node] = violation
+        elif missing:
+            unknown[node] = missing
+    role = "nodes" if cfg.nodes == "all" else f"{cfg.nodes} nodes"
+    if bad:
+        detail = ", ".join(f"{n} {why}" for n, why in bad.items())
+        yield ctx.finding(
+            rule,
+            f"{len(bad)} of {len(names)} {role} off: {detail}",
+            nodes=tuple(bad),
+            values={f"nodes.{n}.time": why for n, why in bad.items()},
+        )
+    if unknown:
+        detail = ", ".join(f"{n} ({why})" for n, why in unknown.items())
+        yield ctx.finding(
+            rule, f"clock of {role} unknown: {detail}", unknown=True, nodes=tuple(unknown)
+        )

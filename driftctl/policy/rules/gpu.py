@@ -1,0 +1,133 @@
+"""Rule kind ``gpu``: every node where a component runs has a driver (and CUDA) it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.specifiers import SpecifierSet
+
+from driftctl.errors import InputError
+from driftctl.policy import validate as v
+from driftctl.policy.cuda import ToolkitEntry, load_table
+from driftctl.policy.facts import SiteContext
+from driftctl.policy.model import Finding, Rule
+from driftctl.versions import parse_version, satisfies
+
+KIND = "gpu"
+KEYS = {"component", "cuda", "driver"}
+REQUIRED = {"component"}
+
+
+@dataclass(frozen=True)
+class GpuRule:
+    component: str
+    cuda: SpecifierSet | None
+    cuda_text: str | None
+    cuda_minimum: ToolkitEntry | None
+    driver: SpecifierSet | None
+    driver_text: str | None
+
+
+def parse(raw: dict[str, Any], where: str) -> GpuRule:
+    if "cuda" not in raw and "driver" not in raw:
+        raise InputError(f"{where}: needs key 'cuda' or 'driver'")
+    cuda = v.specifier(raw, "cuda", where) if "cuda" in raw else None
+    minimum = None
+    if cuda is not None:
+        minimum = load_table().minimum_driver(cuda)
+        if minimum is None:
+            raise InputError(
+                f"{where}: key 'cuda': {raw['cuda']!r} matches no CUDA release in NVIDIA's driver table"
+            )
+    driver = v.specifier(raw, "driver", where) if "driver" in raw else None
+    return GpuRule(
+        component=v.string(raw, "component", where),
+        cuda=cuda,
+        cuda_text=str(raw["cuda"]) if cuda is not None else None,
+        cuda_minimum=minimum,
+        driver=driver,
+        driver_text=str(raw["driver"]) if driver is not None else None,
+    )
+
+
+def _need(cfg: GpuRule) -> str:
+    parts = []
+    if cfg.cuda_text and cfg.cuda_minimum:
+        parts.append(
+            f"CUDA {cfg.cuda_text} (driver >= {cfg.cuda_minimum.driver_text}, "
+            f"{cfg.cuda_minimum.release})"
+        )
+    if cfg.driver_text:
+        parts.append(f"driver {cfg.driver_text}")
+    return " and ".join(parts)
+
+
+def _node_problem(cfg: GpuRule, gpu: Mapping[str, Any], driver_text: str) -> str | None:
+    driver = parse_version(driver_text)
+    cuda_reported = gpu.get("cuda_version")
+    has = f"driver {driver_text}" + (f" (CUDA {cuda_reported})" if cuda_reported else "")
+    if driver is None:
+        return None
+    if cfg.cuda_minimum is not None and driver < cfg.cuda_minimum.driver:
+        return has
+    if cfg.cuda is not None and cuda_reported and satisfies(str(cuda_reported), cfg.cuda) is False:
+        return has
+    if cfg.driver is not None and not cfg.driver.contains(driver, prereleases=True):
+        return has
+    return None
+
+
+def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
+    cfg = rule.config
+    assert isinstance(cfg, GpuRule)
+    name = cfg.component
+    comp = ctx.component(name)
+    if comp is None:
+        yield ctx.finding(
+            rule, f"component {name} not found at this site", unknown=True, components=(name,)
+        )
+        return
+    nodes = ctx.component_nodes(name)
+    if not nodes:
+        what = "no running pods" if nodes == [] else "no known workload nodes"
+        yield ctx.finding(
+            rule, f"{name} has {what}; no GPU nodes to check", unknown=True, components=(name,)
+        )
+        return
+    label = f"{name} {comp['version']}" if comp.get("version") is not None else name
+    bad: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    for node in nodes:
+        gpu = ctx.node(node).get("gpu")
+        driver = gpu.get("driver_version") if isinstance(gpu, Mapping) else None
+        if not isinstance(gpu, Mapping) or driver is None:
+            error = gpu.get("error") if isinstance(gpu, Mapping) else None
+            unknown[node] = f" ({error})" if error else ""
+            continue
+        if parse_version(str(driver)) is None:
+            unknown[node] = f" (driver {driver!r} is not a version)"
+            continue
+        problem = _node_problem(cfg, gpu, str(driver))
+        if problem is not None:
+            bad[node] = problem
+    if bad:
+        detail = ", ".join(f"{n} has {p}" for n, p in bad.items())
+        yield ctx.finding(
+            rule,
+            f"{label} needs {_need(cfg)}: {detail}",
+            components=(name,),
+            nodes=tuple(bad),
+            values={f"nodes.{n}.gpu": p for n, p in bad.items()},
+        )
+    if unknown:
+        detail = ", ".join(f"{n}{why}" for n, why in unknown.items())
+        plural = "nodes" if len(unknown) > 1 else "node"
+        yield ctx.finding(
+            rule,
+            f"no GPU facts for {plural} {detail} where {name} runs",
+            unknown=True,
+            components=(name,),
+            nodes=tuple(unknown),
+        )

@@ -1,0 +1,110 @@
+"""Rule kind ``version-pair``: when one component is in a range, another must be in its range."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from packaging.specifiers import SpecifierSet
+
+from driftctl.policy import validate as v
+from driftctl.policy.facts import SiteContext
+from driftctl.policy.model import Finding, Rule
+from driftctl.versions import satisfies
+
+KIND = "version-pair"
+KEYS = {"when", "require"}
+REQUIRED = {"when", "require"}
+
+
+@dataclass(frozen=True)
+class Side:
+    component: str
+    version: SpecifierSet
+    text: str
+
+
+@dataclass(frozen=True)
+class VersionPair:
+    when: Side
+    require: Side
+
+
+def _side(raw: dict[str, Any], key: str, where: str) -> Side:
+    inner = v.mapping(raw, key, where, {"component", "version"})
+    sub = f"{where}: {key}"
+    spec = v.specifier(inner, "version", sub)
+    return Side(v.string(inner, "component", sub), spec, str(inner["version"]))
+
+
+def parse(raw: dict[str, Any], where: str) -> VersionPair:
+    return VersionPair(_side(raw, "when", where), _side(raw, "require", where))
+
+
+def _version(
+    ctx: SiteContext, rule: Rule, side: Side, names: tuple[str, ...]
+) -> tuple[str | None, Finding | None]:
+    comp = ctx.component(side.component)
+    if comp is None:
+        return None, ctx.finding(
+            rule,
+            f"component {side.component} not found at this site",
+            unknown=True,
+            components=names,
+        )
+    version = comp.get("version")
+    if version is None:
+        return None, ctx.finding(
+            rule,
+            f"{side.component} version unknown; rule cannot be checked",
+            unknown=True,
+            components=names,
+        )
+    return str(version), None
+
+
+def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
+    cfg = rule.config
+    assert isinstance(cfg, VersionPair)
+    names = (cfg.when.component, cfg.require.component)
+    when_version, problem = _version(ctx, rule, cfg.when, names)
+    if problem is not None:
+        yield problem
+    if when_version is None:
+        return
+    applies = satisfies(when_version, cfg.when.version)
+    if applies is None:
+        yield ctx.finding(
+            rule,
+            f"{cfg.when.component} version {when_version!r} is not a version; rule cannot be checked",
+            unknown=True,
+            components=names,
+        )
+        return
+    if not applies:
+        return
+    need_version, problem = _version(ctx, rule, cfg.require, names)
+    if problem is not None:
+        yield problem
+    if need_version is None:
+        return
+    ok = satisfies(need_version, cfg.require.version)
+    if ok is None:
+        yield ctx.finding(
+            rule,
+            f"{cfg.require.component} version {need_version!r} is not a version; rule cannot be checked",
+            unknown=True,
+            components=names,
+        )
+    elif not ok:
+        yield ctx.finding(
+            rule,
+            f"{cfg.when.component} {when_version} requires {cfg.require.component} "
+            f"{cfg.require.text}, found {cfg.require.component} {need_version}",
+            components=names,
+            values={
+                f"{cfg.when.component}.version": when_version,
+                f"{cfg.require.component}.version": need_version,
+            },
+        )

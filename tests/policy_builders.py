@@ -1,0 +1,129 @@
+"""Snapshots of the field cases built in code (design §5 shape), for the preflight tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+NOW = datetime(2026, 11, 22, 8, 0, 0, tzinfo=UTC)
+SYNCED = {"synchronized": True, "offset_seconds": 0.000012, "stratum": 3, "source": "chrony"}
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Same fields as driftctl.inputs.SiteSnapshot."""
+
+    site: str
+    seq: int
+    collected_at: str
+    snapshot: Mapping[str, Any]
+    sha256: str = field(default="0" * 64)
+
+
+def stamp(age: timedelta = timedelta(hours=2), now: datetime = NOW) -> str:
+    return (now - age).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def platform(
+    site: str,
+    *,
+    frontend: str = "2.3.4",
+    parser_api: str = "v1",
+    parser: str = "1.4.2",
+    api_versions: Any = "v1,v2",
+    gpus: Mapping[str, Any] | None = None,
+    control_plane: Mapping[str, Any] | None = None,
+    mcp: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One site of the AI platform: frontend + parser on GPU nodes, docai Helm release."""
+    gpus = (
+        {
+            "gpu-1": {
+                "driver_version": "535.54.03",
+                "cuda_version": "12.2",
+                "source": "nvidia-smi",
+            },
+            "gpu-2": {
+                "driver_version": "535.54.03",
+                "cuda_version": "12.2",
+                "source": "nvidia-smi",
+            },
+        }
+        if gpus is None
+        else gpus
+    )
+    control_plane = {"cp-1": SYNCED} if control_plane is None else control_plane
+    nodes: dict[str, Any] = {}
+    for name, time in control_plane.items():
+        nodes[name] = {"roles": ["control-plane"], "gpu": None, "time": time}
+    for name, gpu in gpus.items():
+        nodes[name] = {"roles": ["worker"], "gpu": gpu, "time": SYNCED}
+    return {
+        "schema": "driftctl.snapshot/v1",
+        "site": site,
+        "collected_at": stamp(),
+        "kubernetes": {"server_version": "v1.29.3+k3s1", "cluster_uid": f"uid-{site}"},
+        "components": {
+            "frontend": {
+                "workload": "ai-platform/Deployment/frontend",
+                "version": frontend,
+                "parser_api": parser_api,
+            },
+            "parser": {
+                "workload": "ai-platform/Deployment/parser",
+                "version": parser,
+                "api_versions": api_versions,
+            },
+        },
+        "workloads": {
+            "ai-platform/Deployment/frontend": {
+                "containers": {
+                    "frontend": {"image": f"reg/ai/frontend:{frontend}", "image_id": None}
+                },
+                "nodes": sorted(control_plane)[:1],
+            },
+            "ai-platform/Deployment/parser": {
+                "containers": {
+                    "parser": {"image": f"reg/ai/parser:{parser}", "image_id": "sha256:aa"}
+                },
+                "nodes": sorted(gpus),
+            },
+        },
+        "helm": {
+            "ai-platform/docai": {
+                "chart": "docai",
+                "chart_version": "1.8.0",
+                "values": {
+                    "mcpHub": dict(
+                        mcp
+                        if mcp is not None
+                        else {"timeoutSeconds": 3, "backoffSeconds": 1, "initOnStart": True}
+                    )
+                },
+            }
+        },
+        "nodes": nodes,
+        "failures": [],
+    }
+
+
+def financial_group() -> list[Snap]:
+    """Field case 1: savings-bank and holding run frontend 2.3.x (API v1), capital 3.0.1 (v2)."""
+    return [
+        Snap("savings-bank", 7, stamp(), platform("savings-bank", frontend="2.3.4")),
+        Snap("holding", 4, stamp(), platform("holding", frontend="2.3.1")),
+        Snap("capital", 9, stamp(), platform("capital", frontend="3.0.1", parser_api="v2")),
+    ]
+
+
+def public_institution() -> Snap:
+    """Field case 2: three control-plane nodes, two lost time sync after a reboot."""
+    cps = {
+        "cp-1": SYNCED,
+        "cp-2": {"synchronized": False, "offset_seconds": 7.8, "source": "chrony"},
+        "cp-3": {"synchronized": False, "offset_seconds": None, "source": "chrony"},
+    }
+    snap = platform("public-institution", frontend="3.0.1", parser_api="v2", control_plane=cps)
+    return Snap("public-institution", 12, stamp(), snap)
