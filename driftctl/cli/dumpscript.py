@@ -1,10 +1,32 @@
-"""CLI commands (placeholder until implemented): dumpscript."""
+"""CLI: ``driftctl dump-script`` prints the POSIX sh script that writes a dump directory."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from driftctl.safeio import atomic_write
+from driftctl.sources.kube_dumpscript import render_dump_script
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to app."""
-    return None
+
+    @app.command("dump-script")
+    def dump_script(
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Write the script to FILE (mode 0755) instead of stdout."
+        ),
+    ) -> None:
+        """Print the POSIX sh script that writes a dump directory with kubectl and ssh.
+
+        Run it where only kubectl and ssh exist: sh dump.sh OUTDIR [--context CTX]
+        [--namespace NS]... [--nodes "n1 n2"]; then collect --from-dump OUTDIR.
+        """
+        script = render_dump_script()
+        if output is None:
+            typer.echo(script, nl=False)
+            return
+        atomic_write(output, script.encode(), mode=0o755)
+        typer.echo(str(output))

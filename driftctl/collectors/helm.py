@@ -17,6 +17,7 @@ from driftctl.parsers.kube_objects import (
     HELM_SECRETS_PATH,
     ListUnavailable,
     load_items,
+    namespace_filter,
     str_map,
 )
 
@@ -41,8 +42,10 @@ class Collector:
         releases: list[Release] = []
         broken: dict[str, int | None] = {}
         failures: list[Failure] = []
+        in_scope = namespace_filter(ctx.config)
         for secret in items:
-            if secret.get("type") not in (RELEASE_TYPE, None):
+            namespace = str((secret.get("metadata") or {}).get("namespace"))
+            if secret.get("type") not in (RELEASE_TYPE, None) or not in_scope(namespace):
                 continue
             try:
                 releases.append(parse_release_secret(secret))

@@ -13,6 +13,7 @@ from driftctl.parsers.kube_objects import (
     ListUnavailable,
     load_items,
     mapping,
+    namespace_filter,
     pod_images,
     pod_owner,
     seq,
@@ -112,9 +113,10 @@ class Collector:
         except ListUnavailable as exc:
             return Facts({}, (Failure("kubernetes/workloads", self.name, str(exc)),))
         workloads: dict[str, dict[str, Any]] = {}
+        in_scope = namespace_filter(ctx.config)
         for obj in items:
             key = workload_key(obj)
-            if key is not None:
+            if key is not None and in_scope(key.split("/", 1)[0]):
                 workloads[key] = workload_facts(obj)
         failures: list[Failure] = []
         try:

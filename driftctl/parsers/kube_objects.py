@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from driftctl.config import SiteConfig
 from driftctl.errors import InputError
 from driftctl.model import RawSet
 from driftctl.safeio import loads_json
@@ -70,6 +71,16 @@ def normalise_image_id(image_id: str) -> str | None:
     for prefix in ("docker-pullable://", "docker://", "containerd://"):
         image_id = image_id.removeprefix(prefix)
     return image_id
+
+
+def namespace_filter(config: SiteConfig) -> Callable[[str], bool]:
+    """Whether a namespace is in scope: the configured ``kubernetes.namespaces``, or all.
+
+    A dump may hold every namespace while the config names a few; filtering here gives the
+    same facts as a live collection that listed only those namespaces.
+    """
+    wanted = frozenset(config.kubernetes.namespaces) if config.kubernetes else frozenset()
+    return (lambda ns: ns in wanted) if wanted else (lambda ns: True)
 
 
 def workload_key(obj: dict[str, Any], kind: str | None = None) -> str | None:

@@ -1,0 +1,239 @@
+"""``driftctl dump-script``: a POSIX sh script whose dump gives the same facts as a live collection."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from replay_k8s.conftest import Replay, kubectl_path, replay_k8s
+from replay_k8s.server import Fault
+
+from driftctl.config import ComponentRule, KubeSettings, SiteConfig
+from driftctl.pipeline import collect_site
+from driftctl.sources.kube import KubeSource
+from driftctl.sources.node_commands import NODE_COMMANDS
+
+__all__ = ["replay_k8s"]
+
+ROOT = Path(__file__).parent.parent
+REAL = ROOT / "fixtures" / "realdata"
+DASH = shutil.which("dash") or "/bin/sh"
+COMPONENTS = (
+    ComponentRule(
+        "parser",
+        "ai-platform/Deployment/parser",
+        (("api_versions", "annotation:driftctl.io/api-versions"), ("version", "image_tag")),
+    ),
+    ComponentRule(
+        "frontend",
+        "ai-platform/Deployment/frontend",
+        (("parser_api", "env:PARSER_API_VERSION"), ("version", "label:app.kubernetes.io/version")),
+    ),
+    ComponentRule("docai", None, (("version", "helm:docai:mcpHub.timeoutSeconds"),)),
+)
+
+
+@pytest.fixture(scope="module")
+def script(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    res = subprocess.run(
+        [sys.executable, "-m", "driftctl", "dump-script"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert res.returncode == 0 and res.stderr == ""
+    path = tmp_path_factory.mktemp("script") / "dump.sh"
+    path.write_text(res.stdout)
+    return path
+
+
+def run_script(
+    script: Path, replay: Replay, out: Path, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        **os.environ,
+        "KUBECONFIG": str(replay.kubeconfig),
+        "KUBECTL": kubectl_path(),
+        **env,
+    }
+    return subprocess.run(
+        [DASH, str(script), str(out), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
+
+
+def config(kubeconfig: Path, namespaces: tuple[str, ...] = ()) -> SiteConfig:
+    return SiteConfig(
+        site="replay-site",
+        source=Path("site.yaml"),
+        kubernetes=KubeSettings(kubeconfig=str(kubeconfig), namespaces=namespaces),
+        components=COMPONENTS,
+    )
+
+
+def without_time(snapshot: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in snapshot.items() if k != "collected_at"}
+
+
+def test_script_is_posix_sh_and_renders_the_node_commands(script: Path) -> None:
+    text = script.read_text()
+    assert text.startswith("#!/bin/sh\n") and "\nset -u\n" in text
+    for shell in (DASH, "/bin/sh"):
+        res = subprocess.run([shell, "-n", str(script)], capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+    for bashism in ("[[", "function ", "local ", "<<<", "$'", "pipefail", "source "):
+        assert bashism not in text, bashism
+    for cmd in NODE_COMMANDS:
+        assert f"'{cmd.file}' '{cmd.command}'" in text
+
+
+def test_output_option_writes_an_executable_file(tmp_path: Path) -> None:
+    out = tmp_path / "dump.sh"
+    res = subprocess.run(
+        [sys.executable, "-m", "driftctl", "dump-script", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert res.returncode == 0 and res.stdout.strip() == str(out)
+    assert out.stat().st_mode & stat.S_IXUSR and out.read_text().startswith("#!/bin/sh")
+
+
+def test_usage_error_exits_2(script: Path, tmp_path: Path) -> None:
+    res = subprocess.run([DASH, str(script)], capture_output=True, text=True)
+    assert res.returncode == 2 and "usage: sh dump.sh OUTDIR" in res.stderr
+    res = subprocess.run(
+        [DASH, str(script), str(tmp_path / "o"), "--bogus"], capture_output=True, text=True
+    )
+    assert res.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("namespaces", "args"),
+    [((), ()), (("ai-platform", "demo2"), ("--namespace", "ai-platform", "-n", "demo2"))],
+    ids=["all-namespaces", "two-namespaces-merged"],
+)
+def test_dump_gives_the_same_facts_as_live(
+    script: Path,
+    replay_k8s: Replay,
+    tmp_path: Path,
+    namespaces: tuple[str, ...],
+    args: tuple[str, ...],
+) -> None:
+    out = tmp_path / "dump"
+    res = run_script(script, replay_k8s, out, "--context", "replay", "--no-nodes", *args)
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in (out / "kubernetes").iterdir()) == [
+        "helm-secrets.json",
+        "namespace-kube-system.json",
+        "nodes.json",
+        "pods.json",
+        "version.json",
+        "workloads.json",
+    ]
+    cfg = config(replay_k8s.kubeconfig, namespaces)
+    dumped = collect_site(cfg, from_dump=out).snapshot
+    live = collect_site(cfg, sources=[KubeSource()]).snapshot
+    assert without_time(dumped) == without_time(live)
+    assert dumped["components"]["docai"]["version"] == 15
+    assert ("POST", "/") not in replay_k8s.server.requests
+
+
+def test_a_forbidden_list_leaves_rc_and_stderr_and_is_a_failure(
+    script: Path, replay_k8s: Replay, tmp_path: Path
+) -> None:
+    replay_k8s.server.faults["/api/v1/secrets"] = Fault(status=403)
+    out = tmp_path / "dump"
+    res = run_script(script, replay_k8s, out, "--no-nodes")
+    assert res.returncode == 1 and "1 command(s) failed" in res.stderr
+    assert (out / "kubernetes" / "helm-secrets.json.rc").read_text().strip() == "1"
+    assert "Forbidden" in (out / "kubernetes" / "helm-secrets.json.stderr").read_text()
+    snap = collect_site(config(replay_k8s.kubeconfig), from_dump=out).snapshot
+    assert snap["helm"] == {} and snap["workloads"]
+    errors = [f["error"] for f in snap["failures"] if f["target"] == "kubernetes/helm-secrets"]
+    assert errors and "Forbidden" in errors[0]
+
+
+FAKE_SSH = """#!/bin/sh
+# Stands in for ssh on the node part: logs its arguments, runs the remote command locally.
+echo "$*" >>"$LOG"
+for last; do :; done
+PATH="$NODEBIN:$PATH" exec sh -c "$last"
+"""
+
+
+def test_node_part_runs_the_fixed_commands_with_fallbacks(
+    script: Path, replay_k8s: Replay, tmp_path: Path
+) -> None:
+    nodebin = tmp_path / "nodebin"
+    nodebin.mkdir()
+    # nvidia-smi: the XML form fails (as on a driver mismatch), the CSV form works.
+    (nodebin / "nvidia-smi").write_text(
+        '#!/bin/sh\ncase "$*" in\n  "-q -x") echo "Failed to initialize NVML: Driver/library version mismatch" >&2; exit 18 ;;\n'
+        '  *) echo "index, name"; echo "0, NVIDIA A100"; exit 0 ;;\nesac\n'
+    )
+    csv = REAL / "chrony-4.3-live" / "cli_csv_tracking.txt"
+    (nodebin / "chronyc").write_text(f'#!/bin/sh\n[ "$1" = -c ] && exec cat {csv}\nexit 1\n')
+    for f in nodebin.iterdir():
+        f.chmod(0o755)
+    fake = tmp_path / "ssh"
+    fake.write_text(FAKE_SSH)
+    fake.chmod(0o755)
+    log = tmp_path / "ssh.log"
+    out = tmp_path / "dump"
+    res = run_script(
+        script,
+        replay_k8s,
+        out,
+        "--nodes",
+        "gpu-1=10.9.9.9",
+        "--ssh-user",
+        "ops",
+        SSH=str(fake),
+        LOG=str(log),
+        NODEBIN=str(nodebin),
+    )
+    assert (out / "nodes" / "gpu-1" / "chronyc-tracking.csv").read_text() == csv.read_text()
+    node = out / "nodes" / "gpu-1"
+    assert (node / "nvidia-smi.xml.rc").read_text().strip() == "18"
+    assert "version mismatch" in (node / "nvidia-smi.xml.stderr").read_text()
+    assert (node / "nvidia-smi.csv").read_text().startswith("index, name")
+    assert not (node / "nvidia-smi.txt").exists()  # the group stopped at the first success
+    assert not (node / "nvidia-smi.csv.rc").exists()
+    calls = log.read_text().splitlines()
+    assert all(
+        "-o BatchMode=yes -o StrictHostKeyChecking=yes" in c and "ops@10.9.9.9" in c for c in calls
+    )
+    assert [c.split("ops@10.9.9.9 ", 1)[1] for c in calls] == [
+        "nvidia-smi -q -x",
+        "nvidia-smi --query-gpu=index,name,driver_version,mig.mode.current,uuid --format=csv",
+        "chronyc -c tracking",
+    ]
+    assert res.returncode == 0, res.stderr  # a fallback that worked is not a failure
+
+
+def test_nodes_default_to_kubernetes_internal_ips(
+    script: Path, replay_k8s: Replay, tmp_path: Path
+) -> None:
+    fake = tmp_path / "ssh"
+    log = tmp_path / "ssh.log"
+    fake.write_text('#!/bin/sh\necho "$*" >>"$LOG"\nexit 255\n')
+    fake.chmod(0o755)
+    out = tmp_path / "dump"
+    res = run_script(script, replay_k8s, out, SSH=str(fake), LOG=str(log))
+    assert res.returncode == 1
+    assert sorted(p.name for p in (out / "nodes").iterdir()) == ["cp-a30", "gpu-migcfg", "worker-1"]
+    hosts = {c.split("ConnectTimeout=10 ", 1)[1].split()[0] for c in log.read_text().splitlines()}
+    assert hosts == {"10.0.0.1", "10.0.0.2", "10.0.0.3"}
+    assert (out / "nodes" / "worker-1" / "ntpq.txt.rc").read_text().strip() == "255"
