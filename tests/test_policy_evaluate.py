@@ -1,0 +1,145 @@
+"""Sites × rules → verdicts on the field cases: the release gate, staleness, site selection."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from policy_builders import NOW, Snap, financial_group, platform, public_institution, stamp
+
+from driftctl.errors import InputError
+from driftctl.policy.evaluate import evaluate, parse_duration
+from driftctl.policy.load import load_policy
+from driftctl.policy.model import PreflightReport, Severity, SiteResult, Verdict
+from driftctl.policy.release import load_release
+
+ROOT = Path(__file__).parent.parent
+RELEASE = load_release(ROOT / "manifests" / "release.example.yaml")
+POLICY = load_policy(None)
+
+
+def site(report: PreflightReport, name: str) -> SiteResult:
+    return next(s for s in report.sites if s.site == name)
+
+
+def test_field_case_1_blocks_savings_bank_and_holding_and_passes_capital() -> None:
+    report = evaluate(POLICY, RELEASE, financial_group(), now=NOW)
+    assert report.verdict is Verdict.BLOCK
+    assert [s.site for s in report.sites] == ["capital", "holding", "savings-bank"]
+    capital = site(report, "capital")
+    assert capital.verdict is Verdict.PASS and capital.findings == ()
+    for name, frontend in (("savings-bank", "2.3.4"), ("holding", "2.3.1")):
+        result = site(report, name)
+        assert result.verdict is Verdict.BLOCK
+        api = [f for f in result.findings if f.rule == "frontend-parser-api"]
+        assert api and api[0].severity is Severity.BLOCK
+        assert api[0].message.startswith(
+            f"frontend-parser-api: frontend {frontend} calls parser API v1, parser 2.0.0 serves v2"
+        )
+        assert {f.rule for f in result.findings} == {
+            "frontend-parser-api",
+            "parser2-needs-frontend3",
+        }
+
+
+def test_field_case_1_without_the_release_change_passes_everywhere() -> None:
+    from driftctl.policy.release import parse_release
+
+    harmless = parse_release({"release": "r0", "components": {"parser": {"version": "1.4.2"}}}, "r")
+    report = evaluate(POLICY, harmless, financial_group(), now=NOW)
+    assert report.verdict is Verdict.PASS
+    assert {s.verdict for s in report.sites} == {Verdict.PASS}
+
+
+def test_field_case_2_blocks_naming_the_unsynchronised_control_plane_nodes() -> None:
+    report = evaluate(POLICY, RELEASE, [public_institution()], now=NOW)
+    (result,) = report.sites
+    assert result.verdict is Verdict.BLOCK
+    clock = [f for f in result.findings if f.rule == "control-plane-clock"]
+    assert clock[0].severity is Severity.BLOCK and clock[0].nodes == ("cp-2", "cp-3")
+    assert "cp-2 not synchronized (offset +7.8 s)" in clock[0].message
+    assert "cp-3 not synchronized (offset unknown)" in clock[0].message
+
+
+def test_field_case_3_warns_about_the_fifteen_second_timeout() -> None:
+    snap = platform(
+        "utility",
+        frontend="3.0.1",
+        parser_api="v2",
+        mcp={"timeoutSeconds": 15, "backoffSeconds": 5, "initOnStart": False},
+    )
+    report = evaluate(POLICY, RELEASE, [Snap("utility", 2, stamp(), snap)], now=NOW)
+    (result,) = report.sites
+    assert result.verdict is Verdict.WARN and report.verdict is Verdict.PASS
+    assert {f.rule for f in result.findings} == {"mcp-timeout", "mcp-backoff", "mcp-init-on-start"}
+    timeout = next(f for f in result.findings if f.rule == "mcp-timeout")
+    assert (
+        "helm.ai-platform/docai.values.mcpHub.timeoutSeconds is 15, above max 5" in timeout.message
+    )
+
+
+@pytest.mark.parametrize(
+    ("allow_stale", "verdict", "severity"),
+    [(False, Verdict.BLOCK, Severity.BLOCK), (True, Verdict.WARN, Severity.WARN)],
+    ids=["stale-blocks", "allow-stale-warns"],
+)
+def test_stale_and_missing_snapshots(
+    allow_stale: bool, verdict: Verdict, severity: Severity
+) -> None:
+    capital = next(s for s in financial_group() if s.site == "capital")
+    old = Snap("capital", capital.seq, stamp(timedelta(days=20)), capital.snapshot)
+    report = evaluate(
+        POLICY, RELEASE, [old], sites=["capital", "holding"], allow_stale=allow_stale, now=NOW
+    )
+    stale, missing = site(report, "capital"), site(report, "holding")
+    assert stale.verdict is verdict and missing.verdict is verdict
+    (f,) = stale.findings
+    assert f.rule == "freshness" and f.severity is severity
+    assert "is 20.0d old, older than --max-age 14.0d" in f.message
+    assert missing.seq is None
+    assert missing.findings[0].message == (
+        "freshness: no verified snapshot of site holding; cannot vouch for it"
+    )
+    fresh = evaluate(POLICY, RELEASE, [old], max_age=timedelta(days=30), now=NOW)
+    assert site(fresh, "capital").verdict is Verdict.PASS
+
+
+def test_unparseable_collected_at_is_not_fresh() -> None:
+    capital = next(s for s in financial_group() if s.site == "capital")
+    report = evaluate(POLICY, RELEASE, [Snap("capital", 1, "yesterday", capital.snapshot)], now=NOW)
+    assert report.sites[0].verdict is Verdict.BLOCK
+    assert "no usable collected_at" in report.sites[0].findings[0].message
+
+
+def test_site_filter_and_empty_input() -> None:
+    report = evaluate(POLICY, RELEASE, financial_group(), sites=["capital"], now=NOW)
+    assert [s.site for s in report.sites] == ["capital"] and report.verdict is Verdict.PASS
+    with pytest.raises(InputError, match="no site snapshots to check"):
+        evaluate(POLICY, RELEASE, [], now=NOW)
+
+
+def test_malformed_snapshot_warns_instead_of_crashing() -> None:
+    snap = platform("odd")
+    snap["nodes"]["cp-1"]["roles"] = 5
+    report = evaluate(POLICY, RELEASE, [Snap("odd", 1, stamp(), snap)], now=NOW)
+    (result,) = report.sites
+    bad = [f for f in result.findings if f.rule == "control-plane-clock"]
+    assert bad and bad[0].unknown and "rule cannot be checked" in bad[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("14d", 14 * 86400), ("36h", 36 * 3600), ("90m", 5400), ("30s", 30), ("1.5d", 129600)],
+    ids=["days", "hours", "minutes", "seconds", "fraction"],
+)
+def test_parse_duration(text: str, seconds: float) -> None:
+    assert parse_duration(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize(
+    "text", ["14", "2w", "-3d", "d"], ids=["no-unit", "weeks", "negative", "no-number"]
+)
+def test_parse_duration_rejects(text: str) -> None:
+    with pytest.raises(InputError, match=r"--max-age: bad duration .* \(use e.g. 14d, 36h, 90m\)"):
+        parse_duration(text)

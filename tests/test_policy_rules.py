@@ -1,0 +1,320 @@
+"""Each rule kind on built snapshots: pass, block and unknown facts; field-style versions; paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from policy_builders import SYNCED, platform
+
+from driftctl.policy.facts import SiteContext, as_list, resolve_path
+from driftctl.policy.load import parse_policy
+from driftctl.policy.model import Finding, Severity
+from driftctl.policy.rules import REGISTRY
+
+
+def run(
+    rule: dict[str, Any], snap: dict[str, Any], fleet: dict[str, Any] | None = None
+) -> list[Finding]:
+    policy = parse_policy({"rules": [{"id": "r", "severity": "block", **rule}]}, "p.yaml")
+    (parsed,) = policy.rules
+    site = snap["site"]
+    ctx = SiteContext(site, snap, fleet or {site: snap})
+    return list(REGISTRY[parsed.kind].check(parsed, ctx))
+
+
+API = {
+    "kind": "api-contract",
+    "consumer": {"component": "frontend", "attribute": "parser_api"},
+    "provider": {"component": "parser", "attribute": "api_versions"},
+}
+
+
+@pytest.mark.parametrize(
+    ("api", "served"),
+    [("v1", "v1,v2"), ("v2", ["v2"]), ("v2", " v1 , v2 ")],
+    ids=["annotation-string", "yaml-list", "spaces"],
+)
+def test_api_contract_passes_when_served(api: str, served: Any) -> None:
+    assert run(API, platform("s", parser_api=api, api_versions=served)) == []
+
+
+def test_api_contract_blocks_naming_both_components_and_the_api() -> None:
+    (f,) = run(API, platform("s", frontend="2.4.1", parser="2.0.0", api_versions=["v2"]))
+    assert f.severity is Severity.BLOCK and not f.unknown
+    assert f.message == "r: frontend 2.4.1 calls parser API v1, parser 2.0.0 serves v2"
+    assert f.components == ("frontend", "parser")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "text"),
+    [
+        (lambda s: s["components"].pop("frontend"), "component frontend not found"),
+        (lambda s: s["components"]["parser"].pop("api_versions"), "parser has no api_versions"),
+        (
+            lambda s: s["components"]["frontend"].update(parser_api=None),
+            "frontend has no parser_api",
+        ),
+    ],
+    ids=["no-consumer", "no-provider-attribute", "null-consumer-attribute"],
+)
+def test_api_contract_unknown_facts_warn(mutate: Any, text: str) -> None:
+    snap = platform("s")
+    mutate(snap)
+    (f,) = run(API, snap)
+    assert f.severity is Severity.WARN and f.unknown and text in f.message
+
+
+PAIR = {
+    "kind": "version-pair",
+    "when": {"component": "frontend", "version": ">=3.0"},
+    "require": {"component": "parser", "version": ">=2.0,<4"},
+}
+
+
+@pytest.mark.parametrize(
+    ("frontend", "parser", "outcome"),
+    [
+        ("2.3.4", "1.4.2", "pass"),
+        ("3.0.1", "2.0.0", "pass"),
+        ("v3.1.0", "v2.3.1", "pass"),
+        ("3.0.1", "1.4.2", "block"),
+        ("3.0.1", "4.0.0", "block"),
+        ("3.0.1+k3s1", "1.29.3+k3s1", "block"),
+        ("3.2.0-eks-ad4801", "2.1.0-eks-1a2b", "pass"),
+        ("2026.11.1", "2.0.0", "pass"),
+        ("latest", "2.0.0", "unknown"),
+        ("3.0.1", "0c1f2e9a7b", "unknown"),
+    ],
+    ids=[
+        "not-applicable",
+        "satisfied",
+        "v-prefix",
+        "too-old",
+        "too-new",
+        "k3s-suffix",
+        "eks-suffix",
+        "calendar-version",
+        "latest-tag",
+        "commit-hash",
+    ],
+)
+def test_version_pair(frontend: str, parser: str, outcome: str) -> None:
+    found = run(PAIR, platform("s", frontend=frontend, parser=parser))
+    if outcome == "pass":
+        assert found == []
+        return
+    (f,) = found
+    if outcome == "block":
+        assert f.severity is Severity.BLOCK
+        assert (
+            f.message == f"r: frontend {frontend} requires parser >=2.0,<4, found parser {parser}"
+        )
+    else:
+        assert f.severity is Severity.WARN and f.unknown
+        bad = frontend if frontend == "latest" else parser
+        assert f"version {bad!r} is not a version; rule cannot be checked" in f.message
+
+
+def test_version_pair_missing_component_warns() -> None:
+    snap = platform("s", frontend="3.0.1")
+    del snap["components"]["parser"]
+    (f,) = run(PAIR, snap)
+    assert f.unknown and "component parser not found" in f.message
+
+
+GPU = {"kind": "gpu", "component": "parser", "cuda": ">=12.0"}
+
+
+def gpu(driver: str | None, cuda: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"driver_version": driver, "cuda_version": cuda, **extra}
+
+
+@pytest.mark.parametrize(
+    "gpus",
+    [
+        {"g1": gpu("535.54.03", "12.2")},
+        {"g1": gpu("525.60.13")},
+        {"g1": gpu("610.57.04", "13.2"), "g2": gpu("550.54.15", "12.4")},
+    ],
+    ids=["a100-535", "exact-minimum-no-cuda", "two-nodes"],
+)
+def test_gpu_cuda_passes(gpus: dict[str, Any]) -> None:
+    rule = {**GPU, "cuda": ">=12.0,<14"}
+    assert run(rule, platform("s", gpus=gpus)) == []
+
+
+def test_gpu_blocks_old_driver_naming_node_and_minimum() -> None:
+    gpus = {"g1": gpu("535.54.03", "12.2"), "g2": gpu("470.82.01", "11.4")}
+    (f,) = run(GPU, platform("s", parser="2.0.0", gpus=gpus))
+    assert f.severity is Severity.BLOCK and f.nodes == ("g2",)
+    assert "parser 2.0.0 needs CUDA >=12.0 (driver >= 525.60.13, CUDA 12.0 GA)" in f.message
+    assert "g2 has driver 470.82.01 (CUDA 11.4)" in f.message
+
+
+def test_gpu_reported_cuda_must_satisfy_the_range() -> None:
+    (f,) = run(
+        {**GPU, "cuda": ">=12.0,<12.4"}, platform("s", gpus={"g1": gpu("550.54.15", "12.4")})
+    )
+    assert f.severity is Severity.BLOCK and "g1 has driver 550.54.15 (CUDA 12.4)" in f.message
+
+
+@pytest.mark.parametrize(
+    ("driver", "blocked"),
+    [("535.104.05", False), ("535", False), ("530.30.02", True)],
+    ids=["three-part", "two-part-equal", "older"],
+)
+def test_gpu_driver_range(driver: str, blocked: bool) -> None:
+    found = run(
+        {"kind": "gpu", "component": "parser", "driver": ">=535"},
+        platform("s", gpus={"g1": gpu(driver)}),
+    )
+    assert bool(found) is blocked
+
+
+def test_gpu_unknown_facts_warn_naming_the_node() -> None:
+    gpus = {"gpu-1": gpu("535.54.03"), "gpu-2": None, "gpu-3": gpu(None, error="driver-not-loaded")}
+    (f,) = run(GPU, platform("s", gpus=gpus))
+    assert f.severity is Severity.WARN and f.unknown and f.nodes == ("gpu-2", "gpu-3")
+    assert f.message.startswith(
+        "r: no GPU facts for nodes gpu-2, gpu-3 (driver-not-loaded) where parser runs"
+    )
+
+
+def test_gpu_component_without_nodes_warns() -> None:
+    snap = platform("s")
+    snap["workloads"]["ai-platform/Deployment/parser"]["nodes"] = []
+    (f,) = run(GPU, snap)
+    assert f.unknown and "parser has no running pods" in f.message
+    del snap["workloads"]["ai-platform/Deployment/parser"]
+    (f,) = run(GPU, snap)
+    assert f.unknown and "no known workload nodes" in f.message
+
+
+TIME = {"kind": "time", "nodes": "control-plane", "synchronized": True, "max_offset_seconds": 0.5}
+
+
+def test_time_passes_when_synced() -> None:
+    assert (
+        run(
+            TIME,
+            platform(
+                "s", control_plane={"cp-1": SYNCED, "cp-2": {**SYNCED, "offset_seconds": -0.4}}
+            ),
+        )
+        == []
+    )
+
+
+def test_time_blocks_naming_unsynced_and_drifted_nodes() -> None:
+    cps = {
+        "cp-1": SYNCED,
+        "cp-2": {"synchronized": False, "offset_seconds": 7.8},
+        "cp-3": {"synchronized": True, "offset_seconds": -0.9},
+    }
+    (f,) = run(TIME, platform("s", control_plane=cps))
+    assert f.severity is Severity.BLOCK and f.nodes == ("cp-2", "cp-3")
+    assert "2 of 3 control-plane nodes off" in f.message
+    assert "cp-2 not synchronized (offset +7.8 s)" in f.message
+    assert "cp-3 offset -0.9 s beyond ±0.5 s" in f.message
+
+
+def test_time_unknown_facts_warn() -> None:
+    cps = {"cp-1": SYNCED, "cp-2": None, "cp-3": {"synchronized": True, "offset_seconds": None}}
+    (f,) = run(TIME, platform("s", control_plane=cps))
+    assert f.severity is Severity.WARN and f.nodes == ("cp-2", "cp-3")
+    assert "cp-2 (no time facts)" in f.message and "cp-3 (offset unknown)" in f.message
+
+
+def test_time_role_absent_warns_and_all_covers_workers() -> None:
+    (f,) = run({**TIME, "nodes": "etcd"}, platform("s"))
+    assert f.unknown and "no nodes with role etcd" in f.message
+    snap = platform("s")
+    snap["nodes"]["gpu-2"]["time"] = {"synchronized": False, "offset_seconds": 2.5}
+    assert run(TIME, snap) == []
+    (f,) = run({**TIME, "nodes": "all"}, snap)
+    assert f.nodes == ("gpu-2",)
+
+
+PATH = "helm.ai-platform/docai.values.mcpHub.timeoutSeconds"
+
+
+@pytest.mark.parametrize(
+    ("check", "value", "problem"),
+    [
+        ({"max": 5}, 3, None),
+        ({"max": 5}, 15, "is 15, above max 5"),
+        ({"min": 1}, 0, "is 0, below min 1"),
+        ({"max": 5}, "15", "is 15, above max 5"),
+        ({"equals": 3}, 3, None),
+        ({"equals": 3}, 4, "is 4, expected 3"),
+        ({"one_of": [1, 3]}, 3, None),
+        ({"one_of": [1, 3]}, 15, "expected one of 1,3"),
+    ],
+    ids=[
+        "max-ok",
+        "max-block",
+        "min-block",
+        "numeric-string",
+        "equals-ok",
+        "equals-block",
+        "one-of-ok",
+        "one-of-block",
+    ],
+)
+def test_value_checks(check: dict[str, Any], value: Any, problem: str | None) -> None:
+    found = run(
+        {"kind": "value", "path": PATH, **check}, platform("s", mcp={"timeoutSeconds": value})
+    )
+    if problem is None:
+        assert found == []
+    else:
+        (f,) = found
+        assert f.severity is Severity.BLOCK and problem in f.message and PATH in f.message
+
+
+def test_value_unknown_path_and_non_number_warn() -> None:
+    (f,) = run({"kind": "value", "path": PATH, "max": 5}, platform("s", mcp={}))
+    assert f.unknown and f"{PATH} is unknown at this site" in f.message
+    (f,) = run(
+        {"kind": "value", "path": PATH, "max": 5}, platform("s", mcp={"timeoutSeconds": "slow"})
+    )
+    assert f.unknown and "not a number" in f.message
+
+
+def test_value_same_across_sites_names_the_other_values() -> None:
+    fleet = {
+        s: platform(s, mcp={"timeoutSeconds": t}) for s, t in (("a", 3), ("b", 3), ("utility", 15))
+    }
+    rule = {"kind": "value", "path": PATH, "same_across_sites": True}
+    assert len(run(rule, fleet["a"], fleet)) == 1
+    (f,) = run(rule, fleet["utility"], fleet)
+    assert "is 15, differs across sites (3 at a, 3 at b)" in f.message
+    same = {s: platform(s) for s in ("a", "b")}
+    assert run(rule, same["a"], same) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("helm.ai-platform/docai.values.mcpHub.timeoutSeconds", (True, 3)),
+        ("helm.ai.v2/x.values.a", (True, 1)),
+        ("helm.ai.v2/x.values.a.b", (False, None)),
+        ("kubernetes.server_version", (True, "v1.29.3+k3s1")),
+        ("nodes.gpu-1.roles.0", (True, "worker")),
+        ("nodes.nope", (False, None)),
+    ],
+    ids=["helm-release-with-slash", "key-with-dots", "too-deep", "plain", "list-index", "missing"],
+)
+def test_resolve_path_matches_longest_keys(path: str, expected: tuple[bool, Any]) -> None:
+    snap = platform("s")
+    snap["helm"]["ai.v2/x"] = {"values": {"a": 1}}
+    snap["helm"]["ai"] = {"v2/x": {"values": {"z": 0}}}
+    assert resolve_path(snap, path) == expected
+
+
+def test_as_list_reads_field_spellings() -> None:
+    assert as_list("v1,v2") == ["v1", "v2"]
+    assert as_list(["v2"]) == ["v2"]
+    assert as_list(None) is None
+    assert as_list(2) == ["2"]
