@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def test_table_covers_11_to_13_and_drivers_never_decrease() -> None:
     rows = load_table().toolkit
     majors = {r.cuda.major for r in rows}
     assert majors == {11, 12, 13}
-    assert all(a.driver <= b.driver for a, b in zip(rows, rows[1:], strict=False))
+    assert all(a.driver <= b.driver for a, b in itertools.pairwise(rows))
     doc = json.loads(TABLE.read_text())
     assert len(doc["toolkit"]) == len(rows) and len({r["cuda"] for r in doc["toolkit"]}) == len(
         rows
