@@ -12,10 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from replay_k8s.discovery import API_RESOURCES, discovery_doc
-
-# (group/version prefix, plural) → kind; cluster-scoped plurals listed separately.
-CLUSTER_SCOPED = {"nodes", "namespaces"}
+from replay_k8s.discovery import API_RESOURCES, CLUSTER_SCOPED, discovery_doc
 
 
 @dataclass
