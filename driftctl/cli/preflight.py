@@ -51,9 +51,8 @@ def preflight(
         raise InputError("preflight: BUNDLE arguments need --trust ALLOWED_SIGNERS")
     from driftctl.inputs import latest_snapshots
 
-    snapshots = latest_snapshots(
-        None if bundles else store, bundles=bundles or (), trust=trust, sites=site
-    )
+    # No site filter here: a requested site without a snapshot must block (§8), not error out.
+    snapshots = latest_snapshots(None if bundles else store, bundles=bundles or (), trust=trust)
     report = evaluate(
         rules,
         planned,
