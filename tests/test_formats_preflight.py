@@ -102,9 +102,7 @@ def test_junit_has_one_case_per_site_and_rule() -> None:
     cases = root.findall("./testsuite/testcase")
     rules = len(load_policy(None).rules) + 1  # + freshness
     assert len(cases) == 5 * rules + 1  # wind-farm has no snapshot: freshness only
-    failed = {
-        (c.get("classname"), c.get("name")) for c in cases if c.find("failure") is not None
-    }
+    failed = {(c.get("classname"), c.get("name")) for c in cases if c.find("failure") is not None}
     assert ("preflight.savings-bank", "frontend-parser-api") in failed
     assert ("preflight.capital", "frontend-parser-api") not in failed
     warned = [c for c in cases if c.find("system-out") is not None and c.find("failure") is None]
