@@ -1,0 +1,167 @@
+"""Verify a bundle in numbered, fail-closed steps; nothing is trusted before its step passes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from driftctl.bundle import HASH_ALG, NAMESPACE
+from driftctl.bundle.keys import fingerprint
+from driftctl.bundle.manifest import ManifestError, load_contents
+from driftctl.bundle.reader import ArchiveError, Limits, MemberInfo, read_archive
+from driftctl.bundle.signers import TrustStore, allows_principal, load_trust
+from driftctl.bundle.sshsig import SignatureError, parse_armored, verify_digest
+from driftctl.errors import BundleRejected, InputError
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class VerifiedBundle:
+    """A bundle that passed every step; ``members`` holds the JSON members' bytes only."""
+
+    path: Path
+    manifest: Mapping[str, Any]
+    snapshot: Mapping[str, Any]
+    redaction: Mapping[str, Any]
+    sha256: str
+    signer_fingerprint: str
+    members: Mapping[str, bytes]
+    files: tuple[MemberInfo, ...]
+
+    @property
+    def site(self) -> str:
+        return str(self.manifest["site"])
+
+    @property
+    def seq(self) -> int:
+        return int(self.manifest["seq"])
+
+
+def _open_bundle(bundle: Path) -> tuple[BinaryIO, int]:
+    try:
+        fh = bundle.open("rb")
+    except FileNotFoundError:
+        raise InputError(f"{bundle}: no such bundle") from None
+    except OSError as exc:
+        raise InputError(f"{bundle}: cannot read: {exc.strerror}") from None
+    info = os.fstat(fh.fileno())
+    if not stat.S_ISREG(info.st_mode):
+        fh.close()
+        raise InputError(f"{bundle}: not a regular file")
+    return fh, info.st_size
+
+
+def _read_sig(sig: Path, cap: int) -> bytes:
+    try:
+        with sig.open("rb") as fh:
+            data = fh.read(cap + 1)
+    except FileNotFoundError:
+        raise BundleRejected(f"{sig}: signature file missing", "signature") from None
+    except OSError as exc:
+        raise BundleRejected(f"{sig}: cannot read signature: {exc.strerror}", "signature") from None
+    if len(data) > cap:
+        raise BundleRejected(f"{sig}: signature larger than {cap} bytes", "size")
+    return data
+
+
+def _hash_file(fh: BinaryIO) -> tuple[bytes, str, int]:
+    """One pass: sha512 for SSHSIG and sha256 for the store's identity of the bundle."""
+    sha512, sha256 = hashlib.sha512(), hashlib.sha256()
+    total = 0
+    while chunk := fh.read(CHUNK):
+        sha512.update(chunk)
+        sha256.update(chunk)
+        total += len(chunk)
+    return sha512.digest(), sha256.hexdigest(), total
+
+
+def verify_bundle(
+    bundle: Path,
+    trust: Path | TrustStore,
+    sig: Path | None = None,
+    now: datetime | None = None,
+    limits: Limits | None = None,
+) -> VerifiedBundle:
+    """Verify ``bundle`` against the ``allowed_signers`` trust store; BundleRejected(msg, step)."""
+    limits = limits or Limits()
+    store = trust if isinstance(trust, TrustStore) else load_trust(trust)
+    sig = sig if sig is not None else Path(f"{bundle}.sig")
+    when = int((now or datetime.now(UTC)).timestamp())
+    name = bundle.name
+    fh, size = _open_bundle(bundle)
+    with fh:
+        # (1) size caps, before anything is parsed or hashed
+        if size > limits.bundle_bytes:
+            raise BundleRejected(
+                f"{name}: {size} bytes, over the cap of {limits.bundle_bytes}", "size"
+            )
+        sig_bytes = _read_sig(sig, limits.sig_bytes)
+        # (2) parse the signature strictly: armor, magic, version, fields, trailing data, hash
+        try:
+            signature = parse_armored(sig_bytes)
+        except SignatureError as exc:
+            raise BundleRejected(f"{sig.name}: malformed signature: {exc}", "signature") from None
+        if signature.namespace != NAMESPACE:
+            raise BundleRejected(
+                f"{sig.name}: signature namespace {signature.namespace!r} is not {NAMESPACE!r}",
+                "namespace",
+            )
+        if signature.hash_alg != HASH_ALG:
+            raise BundleRejected(
+                f"{sig.name}: hash {signature.hash_alg!r}, expected {HASH_ALG!r}", "signature"
+            )
+        key = signature.public_key
+        signer_fp = fingerprint(key.plain_blob)
+        # (3) the signer is in the trust store for this namespace at this time
+        lines, why = store.candidates(key, NAMESPACE, when)
+        if not lines:
+            detail = why or f"key {signer_fp} is not in {store.path}"
+            raise BundleRejected(f"{name}: signer not trusted: {detail}", "trust")
+        # (4) the signature over the raw bytes, stream-hashed
+        digest512, sha256, hashed = _hash_file(fh)
+        if hashed != size:
+            raise BundleRejected(f"{name}: file changed while reading", "size")
+        try:
+            verify_digest(signature, digest512, NAMESPACE, HASH_ALG)
+        except SignatureError as exc:
+            raise BundleRejected(f"{name}: bad signature: {exc}", "signature") from None
+        # (5) only now stream-read the archive, with caps; never extracted to disk
+        fh.seek(0)
+        try:
+            contents = read_archive(fh, size, limits)
+        except ArchiveError as exc:
+            raise BundleRejected(f"{name}: unsafe archive: {exc}", "archive") from None
+        if contents.compressed_sha256 != sha256:
+            raise BundleRejected(
+                f"{name}: file changed between signature check and reading", "archive"
+            )
+    # (6) the manifest matches the members and their digests exactly
+    try:
+        manifest, snapshot, redaction = load_contents(contents)
+    except ManifestError as exc:
+        raise BundleRejected(f"{name}: manifest: {exc}", "manifest") from None
+    # (7) the manifest's site is a principal the signer is trusted for
+    site = str(manifest["site"])
+    if not any(allows_principal(line, key, site) for line in lines):
+        raise BundleRejected(
+            f"{name}: signer {signer_fp} is not trusted for site {site!r} (signer != site)",
+            "principal",
+        )
+    # (8) freshness against the store is the importer's step (driftctl.store)
+    return VerifiedBundle(
+        bundle,
+        manifest,
+        snapshot,
+        redaction,
+        sha256,
+        signer_fp,
+        dict(contents.data),
+        contents.members,
+    )
