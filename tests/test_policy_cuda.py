@@ -54,3 +54,15 @@ def test_minimum_driver_for_a_cuda_range(spec: str, cuda: str, driver: str) -> N
 
 def test_range_beyond_the_table_has_no_minimum() -> None:
     assert load_table().minimum_driver(SpecifierSet(">=20")) is None
+
+
+@pytest.mark.parametrize(
+    ("spec", "driver"),
+    [(">=12.4", "525.60.13"), (">=13.0", "580"), (">=11.8", "450.80.02"), (">=12.0", "525.60.13")],
+    ids=["12.4", "13.0", "11.8", "12.0-same-as-toolkit"],
+)
+def test_minor_version_compatibility_floor(spec: str, driver: str) -> None:
+    table = load_table()
+    entry = table.minimum_driver(SpecifierSet(spec))
+    assert entry is not None
+    assert table.minor_compat_driver(entry).driver_text == driver

@@ -152,3 +152,26 @@ def test_policy_file_errors_name_the_file(tmp_path: Path) -> None:
         load_policy(path)
     with pytest.raises(InputError, match="cannot read"):
         load_policy(tmp_path / "missing.yaml")
+
+
+def test_gpu_compat_key_is_validated() -> None:
+    with pytest.raises(
+        InputError, match=r"p\.yaml: rule 'r1': key 'compat' must be toolkit or minor"
+    ):
+        parse_policy({"rules": [rule("gpu", compat="major")]}, "p.yaml")
+    with pytest.raises(InputError, match="key 'compat' needs key 'cuda'"):
+        parse_policy(
+            {
+                "rules": [
+                    {
+                        "id": "g",
+                        "kind": "gpu",
+                        "severity": "warn",
+                        "component": "p",
+                        "driver": ">=535",
+                        "compat": "minor",
+                    }
+                ]
+            },
+            "p.yaml",
+        )

@@ -318,3 +318,14 @@ def test_as_list_reads_field_spellings() -> None:
     assert as_list(["v2"]) == ["v2"]
     assert as_list(None) is None
     assert as_list(2) == ["2"]
+
+
+@pytest.mark.parametrize(
+    ("compat", "blocked"), [("toolkit", True), ("minor", False)], ids=["toolkit", "minor"]
+)
+def test_gpu_minor_version_compatibility(compat: str, blocked: bool) -> None:
+    rule = {**GPU, "cuda": ">=12.4", "compat": compat}
+    found = run(rule, platform("s", gpus={"g1": gpu("535.54.03")}))
+    assert bool(found) is blocked
+    if blocked:
+        assert "driver >= 550.54.14, CUDA 12.4 GA" in found[0].message

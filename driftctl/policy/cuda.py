@@ -39,6 +39,14 @@ class CudaTable:
                 return entry
         return None
 
+    def minor_compat_driver(self, entry: ToolkitEntry) -> ToolkitEntry:
+        """The lower floor of minor-version compatibility for the entry's major (Table 2)."""
+        floor = self.minor_compat.get(entry.cuda.major)
+        if floor is None or Version(floor) >= entry.driver:
+            return entry
+        release = f"CUDA {entry.cuda.major}.x minor version compatibility"
+        return ToolkitEntry(entry.cuda, release, Version(floor), floor)
+
 
 @lru_cache(maxsize=1)
 def load_table() -> CudaTable:

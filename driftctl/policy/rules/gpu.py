@@ -16,7 +16,7 @@ from driftctl.policy.model import Finding, Rule
 from driftctl.versions import parse_version, satisfies
 
 KIND = "gpu"
-KEYS = {"component", "cuda", "driver"}
+KEYS = {"component", "cuda", "driver", "compat"}
 REQUIRED = {"component"}
 
 
@@ -33,14 +33,22 @@ class GpuRule:
 def parse(raw: dict[str, Any], where: str) -> GpuRule:
     if "cuda" not in raw and "driver" not in raw:
         raise InputError(f"{where}: needs key 'cuda' or 'driver'")
+    compat = raw.get("compat", "toolkit")
+    if compat not in ("toolkit", "minor"):
+        raise InputError(f"{where}: key 'compat' must be toolkit or minor, not {compat!r}")
+    if compat == "minor" and "cuda" not in raw:
+        raise InputError(f"{where}: key 'compat' needs key 'cuda'")
     cuda = v.specifier(raw, "cuda", where) if "cuda" in raw else None
     minimum = None
     if cuda is not None:
-        minimum = load_table().minimum_driver(cuda)
+        table = load_table()
+        minimum = table.minimum_driver(cuda)
         if minimum is None:
             raise InputError(
                 f"{where}: key 'cuda': {raw['cuda']!r} matches no CUDA release in NVIDIA's driver table"
             )
+        if compat == "minor":
+            minimum = table.minor_compat_driver(minimum)
     driver = v.specifier(raw, "driver", where) if "driver" in raw else None
     return GpuRule(
         component=v.string(raw, "component", where),
