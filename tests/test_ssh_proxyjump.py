@@ -1,0 +1,128 @@
+"""~/.ssh/config resolution (HostName, User, Port, IdentityFile) and ProxyJump through a real bastion."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from nodes.sshd import Farm, Reply, keygen
+
+from driftctl.config import NodeTarget, SiteConfig, SshSettings
+from driftctl.model import Artifact, RawSet
+from driftctl.progress import NullProgress
+from driftctl.sources.ssh import SshSource
+
+A100 = "nvidia-smi-qx__telegraf-a100-sxm4-mig.xml"
+
+
+@pytest.fixture(scope="module")
+def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Farm]:
+    base = tmp_path_factory.mktemp("ssh-jump")
+    farm = Farm(base / "nodes")
+    try:
+        farm.add("bastion", log_level="DEBUG1")
+        farm.add("bad-bastion", known=keygen(base / "other_host_key"))
+        for name in ("behind", "direct", "behind-bad"):
+            farm.add(name).script("nvidia-smi", {"-q -x": Reply(A100)})
+        farm.start()
+        ssh_config = base / "ssh_config"
+        ssh_config.write_text(
+            "\n".join(
+                [
+                    "Host jump",
+                    f"  HostName 127.0.0.1\n  Port {farm.nodes['bastion'].port}",
+                    "Host badjump",
+                    f"  HostName 127.0.0.1\n  Port {farm.nodes['bad-bastion'].port}",
+                    "Host node-behind",
+                    f"  HostName 127.0.0.1\n  Port {farm.nodes['behind'].port}\n  ProxyJump root@jump",
+                    "Host node-behind-bad",
+                    f"  HostName 127.0.0.1\n  Port {farm.nodes['behind-bad'].port}\n  ProxyJump badjump",
+                    "Host node-direct",
+                    f"  HostName 127.0.0.1\n  Port {farm.nodes['direct'].port}",
+                    "Host *",
+                    f"  User root\n  IdentityFile {farm.identity}",
+                    "",
+                ]
+            )
+        )
+        farm.ssh_config = ssh_config  # type: ignore[attr-defined]
+        yield farm
+    finally:
+        farm.close()
+
+
+def _acquire(
+    farm: Farm, targets: tuple[NodeTarget, ...] | None, raw: RawSet | None = None
+) -> RawSet:
+    settings = SshSettings(
+        user=None,
+        identity_file=None,  # from ssh_config
+        known_hosts=str(farm.known_hosts),
+        nodes=targets,
+        timeout_seconds=2.0,
+        ssh_config=str(farm.ssh_config),  # type: ignore[attr-defined]
+        use_agent=False,
+    )
+    raw = raw or RawSet()
+    SshSource().acquire(SiteConfig("lab", Path("lab.yaml"), ssh=settings), raw, NullProgress())
+    return raw
+
+
+def test_ssh_config_gives_hostname_port_user_and_identity(farm: Farm) -> None:
+    raw = _acquire(farm, (NodeTarget("direct", "node-direct"),))
+    assert raw.failures == []
+    art = raw.get("nodes/direct/nvidia-smi.xml")
+    assert art is not None and art.rc == 0 and b"535.54.03" in (art.data or b"")
+    assert "Accepted publickey for root" in farm.nodes["direct"].sshd_log()
+
+
+def test_proxyjump_goes_through_the_bastion(farm: Farm) -> None:
+    raw = _acquire(farm, (NodeTarget("behind", "node-behind"),))
+    assert raw.failures == []
+    assert raw.get("nodes/behind/nvidia-smi.xml") is not None
+    target_port = farm.nodes["behind"].port
+    bastion_log = farm.nodes["bastion"].sshd_log()
+    assert f"target 127.0.0.1 port {target_port}" in bastion_log  # direct-tcpip on the bastion
+    assert farm.nodes["bastion"].commands() == []  # nothing runs on the bastion itself
+
+
+def test_bastion_host_key_is_verified_too(farm: Farm) -> None:
+    raw = _acquire(farm, (NodeTarget("behind-bad", "node-behind-bad"),))
+    errors = [f.error for f in raw.failures]
+    assert len(errors) == 1 and errors[0].startswith(
+        "via bastion badjump: host key mismatch for badjump (SHA256:"
+    )
+    assert farm.nodes["behind-bad"].commands() == []
+
+
+def test_nodes_from_kubernetes_internal_ips(farm: Farm) -> None:
+    """``nodes: kubernetes``: each node's InternalIP, its dir named after the node."""
+    nodes = {
+        "kind": "NodeList",
+        "apiVersion": "v1",
+        "items": [
+            {
+                "metadata": {"name": "k8s-direct"},
+                "status": {"addresses": [{"type": "InternalIP", "address": "node-direct"}]},
+            },
+            {
+                "metadata": {"name": "k8s-noip"},
+                "status": {"addresses": [{"type": "Hostname", "address": "x"}]},
+            },
+        ],
+    }
+    raw = RawSet()
+    raw.add(Artifact("kubernetes/nodes.json", json.dumps(nodes).encode()))
+    _acquire(farm, None, raw)
+    assert raw.get("nodes/k8s-direct/nvidia-smi.xml") is not None
+    assert [(f.target, f.error) for f in raw.failures] == [
+        ("k8s-noip", "node has no InternalIP address")
+    ]
+
+
+def test_nodes_from_kubernetes_without_a_node_list_is_a_failure(farm: Farm) -> None:
+    raw = _acquire(farm, None)
+    assert [f.target for f in raw.failures] == ["kubernetes/nodes"]
+    assert raw.artifacts == {}
