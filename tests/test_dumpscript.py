@@ -237,3 +237,17 @@ def test_nodes_default_to_kubernetes_internal_ips(
     hosts = {c.split("ConnectTimeout=10 ", 1)[1].split()[0] for c in log.read_text().splitlines()}
     assert hosts == {"10.0.0.1", "10.0.0.2", "10.0.0.3"}
     assert (out / "nodes" / "worker-1" / "ntpq.txt.rc").read_text().strip() == "255"
+
+
+def test_dump_script_command_never_imports_heavy_libraries() -> None:
+    res = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "driftctl", "dump-script"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert res.returncode == 0 and res.stdout.startswith("#!/bin/sh")
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in res.stderr.splitlines()}
+    assert "driftctl" in imported
+    assert not imported & {"kubernetes", "paramiko", "deepdiff", "urllib3"}
