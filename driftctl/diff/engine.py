@@ -1,0 +1,285 @@
+"""N-way comparison of flat site facts: one finding per fact that differs, is unknown or splits a site."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from driftctl.diff.flatten import SiteFacts
+from driftctl.diff.ignore import IgnoreFile, IgnoreRule
+from driftctl.diff.severity import CATEGORIES, Severity
+from driftctl.errors import InputError
+from driftctl.formats.common import show_value
+
+ABSENT = "\x00absent"  # a fact the site does not have although its section was collected
+_MISSING = object()
+MAX_NAMES = 6
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One fact: its value at every site (None = absent/unknown), how bad, and what is odd."""
+
+    key: str
+    category: str
+    severity: Severity
+    values: Mapping[str, Any]
+    message: str
+    kind: str  # "drift" | "intra-site" | "unknown"
+    sites: tuple[str, ...] = ()  # the sites that differ (from the majority or the baseline)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "category": self.category,
+            "severity": self.severity.value,
+            "kind": self.kind,
+            "values": dict(self.values),
+            "sites": list(self.sites),
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A difference an ignore rule accepted: counted, never reported as a finding."""
+
+    key: str
+    sites: tuple[str, ...]
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "sites": list(self.sites), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    """The result of ``driftctl diff``: sites, facts compared, findings sorted worst first."""
+
+    sites: tuple[str, ...]
+    facts: int
+    findings: tuple[Finding, ...]
+    ignored: tuple[Ignored, ...] = ()
+    equal: Mapping[str, int] = field(default_factory=dict)
+    baseline: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        c = Counter(f.severity.value for f in self.findings)
+        return {"error": c["error"], "warn": c["warn"], "info": c["info"]}
+
+    def failing(self, rank: int) -> list[Finding]:
+        return [f for f in self.findings if f.severity.rank >= rank]
+
+    def summary_line(self) -> str:
+        c = self.counts()
+        return (
+            f"compared {len(self.sites)} sites, {self.facts} facts: {c['error']} error, "
+            f"{c['warn']} warn, {c['info']} info, {len(self.ignored)} ignored"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sites": list(self.sites),
+            "baseline": self.baseline,
+            "summary": {"sites": len(self.sites), "facts": self.facts, **self.counts()}
+            | {"ignored": len(self.ignored)},
+            "findings": [f.to_json() for f in self.findings],
+            "ignored": [i.to_json() for i in self.ignored],
+        }
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:MAX_NAMES])
+    return shown + (f" +{len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else "")
+
+
+@dataclass
+class _Judge:
+    """Judges one key over the sites; ``exempt`` sites are left out of the comparison."""
+
+    facts: Sequence[SiteFacts]
+    baseline: str | None
+
+    def run(
+        self, key: str, forms: list[Any], values: list[Any], exempt: frozenset[str]
+    ) -> tuple[str, tuple[str, ...], str] | None:
+        sites = [sf.site for sf in self.facts]
+        live = [i for i, s in enumerate(sites) if s not in exempt]
+        groups: dict[Hashable, list[int]] = {}
+        unknown: list[int] = []
+        for i in live:
+            if forms[i] is None:
+                unknown.append(i)
+            else:
+                groups.setdefault(forms[i], []).append(i)
+        intra = [i for i in live if key in self.facts[i].intra]
+        parts: list[str] = []
+        odd: list[str] = []
+        kind = ""
+        if len(groups) > 1:
+            kind = "drift"
+            expected = self._expected(groups, sites)
+            odd = [sites[i] for g, idx in groups.items() if g != expected for i in idx]
+            parts.append(self._differs(groups, sites, values, expected))
+        node_lines = self._odd_nodes(key, live) if (kind or intra) else {}
+        for i in live:
+            line = node_lines.get(i)
+            if i in intra:
+                kind = kind or "intra-site"
+                who = "pods" if ".containers." in key else "nodes"
+                detail = line or self.facts[i].intra[key]
+                parts.append(f"{who} disagree within site {sites[i]}: {detail}")
+                if sites[i] not in odd:
+                    odd.append(sites[i])
+            elif line and kind:
+                parts.append(f"site {sites[i]}: {line}")
+        if not kind and unknown and groups:
+            kind = "unknown"
+            for i in unknown:
+                why = self.facts[i].failures.get(_section(key))
+                parts.append(f"unknown at {sites[i]}" + (f" ({why})" if why else ""))
+            odd = [sites[i] for i in unknown]
+        if not kind:
+            return None
+        return kind, tuple(odd), "; ".join(parts)
+
+    def _expected(self, groups: dict[Hashable, list[int]], sites: list[str]) -> Hashable | None:
+        if self.baseline is not None:
+            for form, idx in groups.items():
+                if any(sites[i] == self.baseline for i in idx):
+                    return form
+            return None  # unknown at the baseline: every known value is shown as differing
+        sizes = sorted((len(idx) for idx in groups.values()), reverse=True)
+        if sizes[0] == sizes[1]:
+            return None  # no majority: nobody is "the odd one"
+        return max(groups, key=lambda g: len(groups[g]))
+
+    def _differs(
+        self,
+        groups: dict[Hashable, list[int]],
+        sites: list[str],
+        values: list[Any],
+        expected: Hashable | None,
+    ) -> str:
+        def show(form: Hashable, idx: list[int]) -> str:
+            value = "absent" if form == ABSENT else show_value(values[idx[0]], 40)
+            return f"{value} at {_names([sites[i] for i in idx])}"
+
+        order = sorted(groups, key=lambda g: (g != expected, min(groups[g])))
+        if self.baseline is not None and expected is not None:
+            rest = "; ".join(show(g, groups[g]) for g in order[1:])
+            return f"differs from baseline {show(order[0], groups[order[0]])}: {rest}"
+        return "differs: " + "; ".join(show(g, groups[g]) for g in order)
+
+    def _odd_nodes(self, key: str, live: list[int]) -> dict[int, str]:
+        """Name the nodes that hold the odd values ("cp-2, cp-3 not synchronized") per site."""
+        if not any(key in self.facts[i].node_forms for i in live):
+            return {}
+        tally: Counter[Hashable] = Counter()
+        pool = [i for i in live if self.facts[i].site == self.baseline] or live
+        for i in pool:
+            tally.update(f for _, f, _ in self.facts[i].node_forms.get(key, ()) if f is not None)
+        if not tally:
+            return {}
+        usual, _ = tally.most_common(1)[0]
+        out: dict[int, str] = {}
+        for i in live:
+            readings = self.facts[i].node_forms.get(key, ())
+            bad = [(n, v) for n, f, v in readings if f is not None and f != usual]
+            if not bad:
+                continue
+            names = _names([n for n, _ in bad])
+            if key.endswith("time.synchronized") and usual == "\x01true":
+                out[i] = f"{names} not synchronized"
+            elif key.endswith("max_abs_offset_seconds"):
+                out[i] = f"offset {', '.join(f'{n} {v:+g}s' for n, v in bad[:MAX_NAMES])}"
+            else:
+                by_value: dict[str, list[str]] = {}
+                for n, v in bad:
+                    by_value.setdefault(show_value(v, 30), []).append(n)
+                out[i] = "; ".join(f"{v} on {_names(ns)}" for v, ns in sorted(by_value.items()))
+        return out
+
+
+def _section(key: str) -> str:
+    from driftctl.diff.flatten import section_of
+
+    return section_of(key)
+
+
+def compare(
+    facts: Sequence[SiteFacts], ignore: IgnoreFile | None = None, baseline: str | None = None
+) -> DiffReport:
+    """Compare every site with every other (or with ``baseline``) in one pass over the keys."""
+    sites = tuple(sf.site for sf in facts)
+    if len(set(sites)) != len(sites):
+        dup = next(s for s in sites if sites.count(s) > 1)
+        raise InputError(f"site {dup!r} given twice")
+    if baseline is not None and baseline not in sites:
+        raise InputError(f"--baseline: unknown site {baseline!r} (compared: {', '.join(sites)})")
+    ignore = ignore or IgnoreFile()
+    judge = _Judge(facts, baseline)
+    keys: set[str] = set()
+    for sf in facts:
+        keys.update(sf.values)
+    form_maps = [sf.forms for sf in facts]
+    findings: list[Finding] = []
+    ignored: list[Ignored] = []
+    equal: Counter[str] = Counter()
+    none: frozenset[str] = frozenset()
+    for key in sorted(keys):
+        forms = [m.get(key, _MISSING) for m in form_maps]
+        first = forms[0]
+        same = first is not _MISSING and first is not None and all(f == first for f in forms)
+        if same and not any(key in sf.intra for sf in facts):
+            equal[ignore.severity.of(key)[0]] += 1
+            continue
+        for i, f in enumerate(forms):
+            if f is _MISSING:
+                forms[i] = None if facts[i].absent_is_unknown(key) else ABSENT
+        values = [sf.values.get(key) for sf in facts]
+        verdict = judge.run(key, forms, values, none)
+        category, severity = ignore.severity.of(key)
+        if verdict is None:
+            equal[category] += 1
+            continue
+        rules = ignore.rules_for(key) if ignore.rules else []
+        if rules:
+            verdict, accepted = _apply_rules(judge, key, forms, values, verdict, rules)
+            if verdict is None:
+                ignored.append(accepted)
+                continue
+        kind, odd, message = verdict
+        findings.append(
+            Finding(
+                key=key,
+                category=category,
+                severity=Severity.INFO if kind == "unknown" else severity,
+                values=dict(zip(sites, values, strict=True)),
+                message=message,
+                kind=kind,
+                sites=odd,
+            )
+        )
+    order = {c: n for n, c in enumerate(CATEGORIES)}
+    findings.sort(key=lambda f: (-f.severity.rank, order.get(f.category, 99), f.key))
+    return DiffReport(sites, len(keys), tuple(findings), tuple(ignored), dict(equal), baseline)
+
+
+def _apply_rules(
+    judge: _Judge,
+    key: str,
+    forms: list[Any],
+    values: list[Any],
+    verdict: tuple[str, tuple[str, ...], str],
+    rules: list[IgnoreRule],
+) -> tuple[tuple[str, tuple[str, ...], str] | None, Ignored]:
+    """A rule without sites accepts the fact; with sites, those sites leave the comparison."""
+    reason = "; ".join(dict.fromkeys(r.reason for r in rules))
+    accepted = Ignored(key, verdict[1], reason)
+    if any(not r.sites for r in rules):
+        return None, accepted
+    exempt = frozenset(s for r in rules for s in r.sites)
+    return judge.run(key, forms, values, exempt), accepted

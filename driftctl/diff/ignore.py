@@ -1,0 +1,140 @@
+"""Ignore files: accepted differences (globs on flattened keys, per site) and severity overrides."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from driftctl.diff.severity import CATEGORIES, Severity, SeverityPolicy
+from driftctl.errors import InputError
+from driftctl.safeio import atomic_write, check_keys, expect_mapping, load_yaml_file
+
+TODO_REASON = "TODO: why is this difference acceptable?"
+_GLOB_CHARS = re.compile(r"([*?\[])")
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    """Differences at ``path`` (an fnmatch glob) are accepted; only at ``sites`` when given."""
+
+    path: str
+    reason: str
+    sites: frozenset[str] = frozenset()
+    _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_regex", re.compile(fnmatch.translate(self.path)))
+
+    def matches(self, key: str) -> bool:
+        return self._regex.match(key) is not None
+
+
+@dataclass(frozen=True)
+class IgnoreFile:
+    """A loaded ignore file; the empty default ignores nothing and overrides nothing."""
+
+    rules: tuple[IgnoreRule, ...] = ()
+    severity: SeverityPolicy = field(default_factory=SeverityPolicy)
+    source: str = ""
+
+    def rules_for(self, key: str) -> list[IgnoreRule]:
+        return [r for r in self.rules if r.matches(key)]
+
+    def site_names(self) -> set[str]:
+        return {s for r in self.rules for s in r.sites}
+
+
+def _severity(raw: Any, where: str) -> SeverityPolicy:
+    mapping = expect_mapping(raw, f"{where}: severity")
+    categories: dict[str, Severity] = {}
+    globs: list[tuple[str, Severity]] = []
+    for name, level in mapping.items():
+        if level not in ("error", "warn", "info"):
+            raise InputError(
+                f"{where}: severity.{name}: must be error, warn or info, not {level!r}"
+            )
+        if name in CATEGORIES:
+            categories[name] = Severity(level)
+        elif "." in name or _GLOB_CHARS.search(name):
+            globs.append((name, Severity(level)))
+        else:
+            known = ", ".join(CATEGORIES)
+            raise InputError(f"{where}: severity: unknown category {name!r} (one of {known})")
+    return SeverityPolicy(categories, tuple(globs))
+
+
+def _rule(raw: Any, where: str) -> IgnoreRule:
+    entry = expect_mapping(raw, where)
+    check_keys(entry, {"path", "sites", "reason"}, where, required={"path", "reason"})
+    path, reason, sites = entry["path"], entry["reason"], entry.get("sites", [])
+    if not isinstance(path, str) or not path.strip():
+        raise InputError(f"{where}: path: must be a non-empty string")
+    if not isinstance(reason, str) or not reason.strip():
+        raise InputError(f"{where}: reason: must be a non-empty string")
+    if not isinstance(sites, list) or not all(isinstance(s, str) and s for s in sites):
+        raise InputError(f"{where}: sites: must be a list of site names")
+    return IgnoreRule(path, reason.strip(), frozenset(sites))
+
+
+def load_ignore(path: Path) -> IgnoreFile:
+    """Load an ignore file strictly: unknown keys and bad values are InputErrors naming file and key."""
+    raw = load_yaml_file(path)
+    if raw is None:
+        return IgnoreFile(source=str(path))
+    doc = expect_mapping(raw, str(path))
+    check_keys(doc, {"ignore", "severity"}, str(path))
+    entries = doc.get("ignore") or []
+    if not isinstance(entries, list):
+        raise InputError(f"{path}: ignore: must be a list")
+    rules = tuple(_rule(e, f"{path}: ignore[{i}]") for i, e in enumerate(entries))
+    severity = _severity(doc["severity"], str(path)) if doc.get("severity") else SeverityPolicy()
+    return IgnoreFile(rules, severity, str(path))
+
+
+def escape_key(key: str) -> str:
+    """A glob that matches exactly ``key`` (``nodes[control-plane]…`` holds brackets)."""
+    return _GLOB_CHARS.sub(r"[\1]", key)
+
+
+def ignore_document(
+    existing: IgnoreFile, new: Iterable[tuple[str, Sequence[str]]]
+) -> dict[str, Any]:
+    """The YAML document ``--write-ignore`` writes: existing rules, then one entry per difference."""
+    entries: list[dict[str, Any]] = []
+    for rule in existing.rules:
+        entry: dict[str, Any] = {"path": rule.path}
+        if rule.sites:
+            entry["sites"] = sorted(rule.sites)
+        entry["reason"] = rule.reason
+        entries.append(entry)
+    for key, _sites in new:
+        entries.append({"path": escape_key(key), "reason": TODO_REASON})
+    doc: dict[str, Any] = {"ignore": entries}
+    policy = existing.severity
+    overrides = {c: s.value for c, s in policy.categories.items()}
+    overrides.update({g: s.value for g, s in policy.globs})
+    if overrides:
+        doc["severity"] = overrides
+    return doc
+
+
+def write_ignore(
+    path: Path, existing: IgnoreFile, new: Iterable[tuple[str, Sequence[str]]], overwrite: bool
+) -> int:
+    """Write a starting ignore file atomically; refuse to replace an existing file unless told."""
+    import yaml
+
+    if path.exists() and not overwrite:
+        raise InputError(f"{path}: exists; pass --overwrite-ignore to replace it")
+    doc = ignore_document(existing, new)
+    header = (
+        "# driftctl ignore file: accepted differences between sites (design §9).\n"
+        "# Replace every TODO reason with why the difference is acceptable, or delete the entry.\n"
+    )
+    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    atomic_write(path, (header + body).encode())
+    return len(doc["ignore"]) - len(existing.rules)
