@@ -236,7 +236,10 @@ def run(t: Transport, command: str, timeout: float) -> tuple[bytes, bytes, int]:
             if len(out) + len(err) > MAX_OUTPUT_BYTES:
                 raise SshFailure(f"command {command!r} wrote more than {MAX_OUTPUT_BYTES} bytes")
             if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
-                return bytes(out), bytes(err), chan.recv_exit_status()
+                status = chan.recv_exit_status()
+                if status == -1:  # exit-signal instead of exit-status, or the transport closed
+                    raise SshFailure(f"command {command!r} ended without an exit status")
+                return bytes(out), bytes(err), status
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise CommandTimeout(f"command {command!r} timed out after {timeout:.1f} s")
