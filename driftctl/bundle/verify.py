@@ -44,7 +44,7 @@ class VerifiedBundle:
         return int(self.manifest["seq"])
 
 
-def _open_bundle(bundle: Path) -> tuple[BinaryIO, int]:
+def open_bundle(bundle: Path) -> tuple[BinaryIO, int]:
     try:
         fh = bundle.open("rb")
     except FileNotFoundError:
@@ -95,7 +95,7 @@ def verify_bundle(
     sig = sig if sig is not None else Path(f"{bundle}.sig")
     when = int((now or datetime.now(UTC)).timestamp())
     name = bundle.name
-    fh, size = _open_bundle(bundle)
+    fh, size = open_bundle(bundle)
     with fh:
         # (1) size caps, before anything is parsed or hashed
         if size > limits.bundle_bytes:

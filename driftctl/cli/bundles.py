@@ -1,10 +1,155 @@
-"""CLI commands (placeholder until implemented): bundles."""
+"""CLI commands on bundles and the store: ``inspect``, ``verify``, ``import``, ``sites``."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import typer
+
+from driftctl.errors import DriftctlError
+
+if TYPE_CHECKING:
+    from driftctl.bundle.reader import Limits
+
+STORE_HELP = "Store directory [default: $DRIFTCTL_STORE, else ~/.local/share/driftctl/store]."
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _limits(max_bundle_mb: int) -> Limits:
+    from driftctl.bundle.reader import Limits
+
+    return Limits(bundle_bytes=max_bundle_mb * 1024 * 1024)
+
+
+MAX_MB = typer.Option(256, "--max-bundle-mb", min=1, help="Refuse bundles larger than this.")
+
+
+def inspect(
+    bundle: Path = typer.Argument(..., help="SITE-SEQ.tar.gz"),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    max_bundle_mb: int = MAX_MB,
+) -> None:
+    """Show manifest and snapshot summary, read safely but UNVERIFIED (for review before export)."""
+    from driftctl.bundle.inspect import inspect_bundle, render_table
+
+    report = inspect_bundle(bundle, _limits(max_bundle_mb))
+    if fmt is Format.json:
+        typer.echo(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        typer.echo(render_table(report))
+    typer.echo(
+        "driftctl: UNVERIFIED: the signature was not checked (use driftctl verify)", err=True
+    )
+
+
+def verify(
+    bundle: Path = typer.Argument(..., help="SITE-SEQ.tar.gz"),
+    trust: Path = typer.Option(..., "--trust", "-t", help="OpenSSH allowed_signers file."),
+    sig: Path | None = typer.Option(None, "--sig", help="Signature [default: BUNDLE.sig]."),
+    max_bundle_mb: int = MAX_MB,
+) -> None:
+    """Verify a bundle (signature, signer, archive, manifest); changes nothing."""
+    from driftctl.bundle.verify import verify_bundle
+
+    vb = verify_bundle(bundle, trust, sig=sig, limits=_limits(max_bundle_mb))
+    typer.echo(f"OK site={vb.site} seq={vb.seq} signer={vb.signer_fingerprint}")
+
+
+def import_(
+    bundles: list[Path] = typer.Argument(..., help="Bundles (their .sig beside them)."),
+    trust: Path = typer.Option(..., "--trust", "-t", help="OpenSSH allowed_signers file."),
+    store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
+    max_bundle_mb: int = MAX_MB,
+) -> None:
+    """Verify and store bundles; the same bundle again is a no-op. Exit code = the worst."""
+    from driftctl.bundle.signers import load_trust
+    from driftctl.inputs import default_store
+    from driftctl.store.store import Store, import_bundle
+
+    trust_store = load_trust(trust)
+    target = Store(store if store is not None else default_store())
+    limits = _limits(max_bundle_mb)
+    worst = 0
+    for bundle in bundles:
+        try:
+            result = import_bundle(target, bundle, trust_store, limits=limits)
+        except DriftctlError as exc:
+            typer.echo(f"driftctl: error: {exc}", err=True)
+            worst = max(worst, int(exc.exit_code))
+            continue
+        line = f"{result.status} {result.site} seq {result.seq}"
+        typer.echo(line + (f" (gap: {result.gap})" if result.gap else ""))
+        if result.gap:
+            typer.echo(f"driftctl: warning: {result.site}: {result.gap}", err=True)
+    if worst:
+        raise typer.Exit(worst)
+
+
+def _age(collected_at: str, now: datetime) -> tuple[int | None, str]:
+    try:
+        then = datetime.fromisoformat(collected_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None, "?"
+    seconds = int((now - then).total_seconds())
+    if seconds < 3600:
+        return seconds, f"{max(seconds, 0) // 60}m"
+    if seconds < 86400 * 2:
+        return seconds, f"{seconds // 3600}h"
+    return seconds, f"{seconds // 86400}d"
+
+
+def sites(
+    store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+) -> None:
+    """Per site: last seq, collected_at, age, and gaps in the sequence."""
+    from tabulate import tabulate
+
+    from driftctl.inputs import existing_store
+    from driftctl.store.store import Store
+
+    root = existing_store(store)
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    for state in Store(root).sites():
+        seconds, age = _age(state.latest.collected_at, now)
+        rows.append(
+            {
+                "site": state.site,
+                "seq": state.latest.seq,
+                "collected_at": state.latest.collected_at,
+                "age_seconds": seconds,
+                "age": age,
+                "imported_at": state.latest.imported_at,
+                "sha256": state.latest.sha256,
+                "bundles": state.count,
+                "gaps": list(state.gaps),
+            }
+        )
+    if fmt is Format.json:
+        typer.echo(json.dumps({"sites": rows}, indent=2, sort_keys=True))
+        return
+    if not rows:
+        typer.echo(f"no sites imported in {root}")
+        return
+    table = [
+        [r["site"], r["seq"], r["collected_at"], r["age"], "; ".join(r["gaps"]) or "-"]
+        for r in rows
+    ]
+    typer.echo(tabulate(table, headers=["site", "seq", "collected_at", "age", "gaps"]))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to app."""
-    return None
+    """Add ``inspect``, ``verify``, ``import`` and ``sites`` to ``app``."""
+    app.command("inspect")(inspect)
+    app.command("verify")(verify)
+    app.command("import")(import_)
+    app.command("sites")(sites)

@@ -1,10 +1,40 @@
-"""CLI commands (placeholder until implemented): keygen."""
+"""CLI command ``keygen``: a site's Ed25519 signing key and its ``allowed_signers`` line."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from driftctl.errors import InputError
+
+
+def keygen(
+    site: str = typer.Option(..., "--site", "-s", help="Site id (^[a-z0-9][a-z0-9-]{0,62}$)."),
+    out_dir: Path = typer.Option(Path("."), "--out-dir", "-o", help="Where the key pair goes."),
+    passphrase_file: Path | None = typer.Option(
+        None, "--passphrase-file", help="Protect the private key with the passphrase in this file."
+    ),
+) -> None:
+    """Write SITE_ed25519 (0600) and .pub; print the allowed_signers line and the fingerprint."""
+    from driftctl.bundle import NAMESPACE
+    from driftctl.bundle.keys import check_site, generate_key, load_private_key
+
+    check_site(site)
+    passphrase = None
+    if passphrase_file is not None:
+        try:
+            passphrase = passphrase_file.read_text().rstrip("\n")
+        except OSError as exc:
+            raise InputError(f"{passphrase_file}: cannot read: {exc.strerror}") from None
+        if not passphrase:
+            raise InputError(f"{passphrase_file}: empty passphrase")
+    private, public = generate_key(site, out_dir, passphrase)
+    key = load_private_key(private, passphrase)
+    typer.echo(f'{site} namespaces="{NAMESPACE}" {key.public_line()}')
+    typer.echo(f"# {key.fingerprint()} private key {private}, public key {public}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to app."""
-    return None
+    """Add ``keygen`` to ``app``."""
+    app.command("keygen")(keygen)

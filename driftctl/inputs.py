@@ -1,0 +1,93 @@
+"""The one way diff and preflight get snapshots: verified bundles, or the store's latest per site."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from driftctl.errors import InputError
+
+
+@dataclass(frozen=True)
+class SiteSnapshot:
+    """One site's snapshot with where it came from (seq, collection time, bundle sha256)."""
+
+    site: str
+    seq: int
+    collected_at: str
+    sha256: str
+    snapshot: Mapping[str, Any]
+
+
+def default_store() -> Path:
+    """``$DRIFTCTL_STORE``, else ``$XDG_DATA_HOME/driftctl/store``, else ``~/.local/share/...``."""
+    env = os.environ.get("DRIFTCTL_STORE")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "driftctl" / "store"
+
+
+def existing_store(store: Path | None) -> Path:
+    root = store if store is not None else default_store()
+    if not root.is_dir():
+        raise InputError(f"{root}: no store here (import bundles first, or give --store)")
+    return root
+
+
+def _filter(found: dict[str, SiteSnapshot], sites: Sequence[str], where: str) -> list[SiteSnapshot]:
+    for site in sites:
+        if site not in found:
+            raise InputError(f"--site {site}: no such site in {where}")
+    keep = set(sites) if sites else set(found)
+    return [found[s] for s in sorted(keep)]
+
+
+def latest_snapshots(
+    store: Path | None,
+    bundles: Sequence[Path] = (),
+    trust: Path | None = None,
+    sites: Sequence[str] = (),
+) -> list[SiteSnapshot]:
+    """Newest snapshot per site, sorted by site: from verified ``bundles`` if given, else the store."""
+    found: dict[str, SiteSnapshot] = {}
+    if bundles:
+        from driftctl.bundle.signers import load_trust
+        from driftctl.bundle.verify import verify_bundle
+
+        if trust is None:
+            raise InputError("bundles given without --trust ALLOWED_SIGNERS")
+        trust_store = load_trust(trust)
+        for path in bundles:
+            vb = verify_bundle(path, trust_store)
+            if vb.site not in found or vb.seq > found[vb.site].seq:
+                collected = str(vb.manifest["collected_at"])
+                found[vb.site] = SiteSnapshot(vb.site, vb.seq, collected, vb.sha256, vb.snapshot)
+        return _filter(found, sites, "the given bundles")
+    from driftctl.store.layout import read_snapshot
+    from driftctl.store.store import Store
+
+    root = existing_store(store)
+    for state in Store(root).sites():
+        latest = state.latest
+        snap = read_snapshot(root, state.site, latest.seq)
+        found[state.site] = SiteSnapshot(
+            state.site, latest.seq, latest.collected_at, latest.sha256, snap
+        )
+    return _filter(found, sites, str(root))
+
+
+def site_history(store: Path | None, site: str, seq: int) -> SiteSnapshot:
+    """One stored snapshot of ``site`` (for ``diff --from/--to``); InputError when absent."""
+    from driftctl.store.layout import read_entry, read_snapshot, seq_dir
+
+    root = existing_store(store)
+    path = seq_dir(root, site, seq)
+    if not path.is_dir():
+        raise InputError(f"{site} seq {seq}: not in the store {root}")
+    entry = read_entry(path)
+    return SiteSnapshot(site, seq, entry.collected_at, entry.sha256, read_snapshot(root, site, seq))

@@ -1,0 +1,1 @@
+"""The central store of verified bundles: per-site history and state, an append-only ledger."""
