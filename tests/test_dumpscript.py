@@ -251,3 +251,94 @@ def test_dump_script_command_never_imports_heavy_libraries() -> None:
     imported = {line.split("|")[-1].strip().split(".")[0] for line in res.stderr.splitlines()}
     assert "driftctl" in imported
     assert not imported & {"kubernetes", "paramiko", "deepdiff", "urllib3"}
+
+
+@pytest.fixture
+def sshd_node(tmp_path: Path) -> Any:
+    """A real sshd on 127.0.0.1 whose PATH has a scripted nvidia-smi and chronyc."""
+    import socket
+    import time
+
+    node = tmp_path / "node"
+    (node / "bin").mkdir(parents=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(node / "host_key")], check=True
+    )
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "client_key")],
+        check=True,
+    )
+    (node / "authorized_keys").write_text((tmp_path / "client_key.pub").read_text())
+    xml = REAL / "nvidia-smi-qx__telegraf-a100-sxm4-mig.xml"
+    csv = REAL / "chrony-4.3-live" / "cli_csv_tracking.txt"
+    (node / "bin" / "nvidia-smi").write_text(
+        f'#!/bin/sh\n[ "$*" = "-q -x" ] && exec cat {xml}\nexit 9\n'
+    )
+    (node / "bin" / "chronyc").write_text(f'#!/bin/sh\n[ "$1" = -c ] && exec cat {csv}\nexit 1\n')
+    for f in (node / "bin").iterdir():
+        f.chmod(0o755)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (node / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {node}/host_key\nPidFile {node}/sshd.pid\n"
+        f"AuthorizedKeysFile {node}/authorized_keys\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
+        f"SetEnv PATH={node}/bin:/usr/bin:/bin HOME={node}\n"
+    )
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    proc = subprocess.Popen(
+        ["/usr/sbin/sshd", "-D", "-e", "-f", str(node / "sshd_config")],
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as c:
+                if c.recv(8).startswith(b"SSH-2.0"):
+                    break
+        except OSError:
+            time.sleep(0.02)
+    known = tmp_path / "known_hosts"
+    host_pub = (node / "host_key.pub").read_text().split()[:2]
+    known.write_text(f"[127.0.0.1]:{port} {' '.join(host_pub)}\n")
+    opts = f"-i {tmp_path / 'client_key'} -p {port} -o UserKnownHostsFile={known} -F /dev/null"
+    try:
+        yield {"opts": opts, "known": known, "port": port}
+    finally:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+def test_node_part_over_real_sshd(
+    script: Path, replay_k8s: Replay, tmp_path: Path, sshd_node: Any
+) -> None:
+    out = tmp_path / "dump"
+    res = run_script(
+        script, replay_k8s, out, "--nodes", "gpu-1=127.0.0.1", DRIFTCTL_SSH_OPTS=sshd_node["opts"]
+    )
+    assert res.returncode == 0, res.stderr
+    node = out / "nodes" / "gpu-1"
+    assert sorted(p.name for p in node.iterdir()) == ["chronyc-tracking.csv", "nvidia-smi.xml"]
+    assert (node / "nvidia-smi.xml").read_bytes() == (
+        REAL / "nvidia-smi-qx__telegraf-a100-sxm4-mig.xml"
+    ).read_bytes()
+    snap = collect_site(config(replay_k8s.kubeconfig), from_dump=out).snapshot
+    assert snap["nodes"]["gpu-1"]["gpu"]["driver_version"] == "535.54.03"
+    assert snap["nodes"]["gpu-1"]["time"]["synchronized"] is True
+
+
+def test_unknown_host_key_is_a_failure_never_added(
+    script: Path, replay_k8s: Replay, tmp_path: Path, sshd_node: Any
+) -> None:
+    sshd_node["known"].write_text("")
+    out = tmp_path / "dump"
+    res = run_script(
+        script, replay_k8s, out, "--nodes", "gpu-1=127.0.0.1", DRIFTCTL_SSH_OPTS=sshd_node["opts"]
+    )
+    assert res.returncode == 1
+    node = out / "nodes" / "gpu-1"
+    assert "Host key verification failed" in (node / "nvidia-smi.xml.stderr").read_text()
+    assert (node / "nvidia-smi.xml.rc").read_text().strip() == "255"
+    assert sshd_node["known"].read_text() == ""
