@@ -150,6 +150,11 @@ class SshSource:
         settings = config.ssh
         if settings is None:
             return
+        # paramiko logs tracebacks from its transport threads when a silent node's socket is
+        # closed; without a handler Python's last-resort handler would print them on stderr.
+        paramiko_log = logging.getLogger("paramiko")
+        if not paramiko_log.handlers:
+            paramiko_log.addHandler(logging.NullHandler())
         cfg = load_ssh_config(settings)
         if settings.nodes is None:
             targets, failures = nodes_from_kubernetes(raw)
