@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import tarfile
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -64,6 +65,8 @@ class GunzipReader:
         self._z = zlib.decompressobj(wbits=31)  # gzip header and trailer, one member
         self._pending = memoryview(b"")
         self._eof = False
+        self.handed = 0  # decompressed bytes returned to the caller so far
+        self._recent: deque[tuple[int, bytes]] = deque(maxlen=4)
 
     def _fill(self) -> None:
         if self._z.eof:
@@ -108,10 +111,20 @@ class GunzipReader:
             self._pending = self._pending[len(take) :]
             parts.append(bytes(take))
             want -= len(take)
-        return b"".join(parts)
+        out = b"".join(parts)
+        if out:
+            self._recent.append((self.handed, out))
+            self.handed += len(out)
+        return out
 
-    def drain(self) -> None:
-        """Read to the end; only zero padding may follow the tar end marker."""
+    def drain(self, end: int) -> None:
+        """Read to the end; only zero padding may follow the tar end marker at offset ``end``."""
+        if self._recent and end < self._recent[0][0]:
+            raise ArchiveError("cannot check the data after the end of the tar archive")
+        for start, piece in self._recent:
+            tail = piece[max(end - start, 0) :]
+            if tail.count(0) != len(tail):
+                raise ArchiveError("data after the end of the tar archive")
         while True:
             rest = self.read(CHUNK)
             if not rest:
@@ -187,7 +200,8 @@ def read_archive(fh: BinaryIO, size: int, limits: Limits) -> ArchiveContents:
                 if member.name in JSON_MEMBERS:
                     data[member.name] = b"".join(keep)
                 members.append(MemberInfo(member.name, got, digest.hexdigest()))
-        stream.drain()
+            end = tar.offset  # where the end-of-archive marker starts; tarfile may have read ahead
+        stream.drain(end)
     except (tarfile.TarError, EOFError) as exc:
         raise ArchiveError(f"not a valid tar archive: {exc}") from None
     if not members:

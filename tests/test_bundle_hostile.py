@@ -1,0 +1,356 @@
+"""Hostile bundles: each has exactly one planted defect and must be refused at the right step."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import tarfile
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from bundle_kit import (
+    Entry,
+    bundle_from,
+    make_key,
+    manifest_with,
+    members,
+    raw_targz,
+    relist,
+    sign_bytes,
+    signer_line,
+    trust_file,
+    write_signed,
+)
+
+from driftctl.bundle.keys import SigningKey
+from driftctl.bundle.reader import Limits
+from driftctl.bundle.verify import verify_bundle
+from driftctl.errors import BundleRejected
+
+SITE = "savings-bank"
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SigningKey]:
+    base = tmp_path_factory.mktemp("keys")
+    return {site: make_key(base, site)[0] for site in (SITE, "holding", "stranger")}
+
+
+@pytest.fixture
+def trust(tmp_path: Path, keys: dict[str, SigningKey]) -> Path:
+    return trust_file(
+        tmp_path / "allowed_signers",
+        [signer_line(SITE, keys[SITE]), signer_line("holding", keys["holding"])],
+    )
+
+
+def good() -> list[tuple[str, bytes]]:
+    return members(SITE)
+
+
+def with_item(name: str, data: bytes = b"x\n") -> list[tuple[str, bytes]]:
+    return relist([*good(), (name, data)])
+
+
+def archive(entries: list[Entry]) -> bytes:
+    return raw_targz(entries)
+
+
+def plain(items: list[tuple[str, bytes]]) -> list[Entry]:
+    return [Entry(n, d) for n, d in items]
+
+
+def special(kind: bytes, link: str = "") -> bytes:
+    return archive([*plain(good()), Entry("evidence/odd", type=kind, linkname=link)])
+
+
+def nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+# name -> (archive bytes builder, expected step, expected message fragment)
+ARCHIVE_CASES: dict[str, tuple[Callable[[], bytes], str, str]] = {
+    "path-traversal": (
+        lambda: bundle_from(with_item("evidence/../../etc/passwd")),
+        "archive",
+        "not allowed",
+    ),
+    "absolute-name": (lambda: bundle_from(with_item("/etc/passwd")), "archive", "not allowed"),
+    "dot-segment": (lambda: bundle_from(with_item("evidence/./x")), "archive", "not allowed"),
+    "backslash-name": (lambda: bundle_from(with_item("evidence\\x")), "archive", "not allowed"),
+    "symlink": (lambda: special(tarfile.SYMTYPE, "/etc/passwd"), "archive", "symlink"),
+    "hardlink": (lambda: special(tarfile.LNKTYPE, "snapshot.json"), "archive", "hard link"),
+    "char-device": (lambda: special(tarfile.CHRTYPE), "archive", "character device"),
+    "block-device": (lambda: special(tarfile.BLKTYPE), "archive", "block device"),
+    "fifo": (lambda: special(tarfile.FIFOTYPE), "archive", "fifo"),
+    "duplicate-name": (
+        lambda: archive([*plain(good()), Entry("snapshot.json", good()[1][1])]),
+        "archive",
+        "duplicate member 'snapshot.json'",
+    ),
+    "duplicate-name-case": (
+        lambda: archive([*plain(good()), Entry("Snapshot.json", b"{}")]),
+        "archive",
+        "differs only in case",
+    ),
+    "manifest-not-first": (
+        lambda: archive(plain(good())[1:] + plain(good())[:1]),
+        "archive",
+        "expected 'manifest.json'",
+    ),
+    "member-not-in-manifest": (
+        lambda: archive([*plain(good()), Entry("evidence/smuggled.txt", b"hi")]),
+        "manifest",
+        "'evidence/smuggled.txt' is not in the manifest",
+    ),
+    "member-missing": (
+        lambda: bundle_from(good()[:-1]),
+        "manifest",
+        "archive lacks it",
+    ),
+    "digest-mismatch": (
+        lambda: bundle_from([*good()[:-1], (good()[-1][0], b"<tampered/>\n")]),
+        "manifest",
+        "does not match its manifest digest",
+    ),
+    "duplicate-json-key": (
+        lambda: bundle_from(
+            [
+                (
+                    "manifest.json",
+                    good()[0][1].replace(b'"schema"', b'"site": "holding",\n  "schema"'),
+                ),
+                *good()[1:],
+            ]
+        ),
+        "manifest",
+        "duplicate key 'site'",
+    ),
+    "deep-nesting": (
+        lambda: bundle_from(relist([*good()[:1], ("snapshot.json", nested(5000)), *good()[2:]])),
+        "manifest",
+        "nested",
+    ),
+    "manifest-unknown-field": (
+        lambda: bundle_from(manifest_with(good(), extra=1)),
+        "manifest",
+        "unknown ['extra']",
+    ),
+    "manifest-bad-schema": (
+        lambda: bundle_from(manifest_with(good(), schema="driftctl.bundle/v9")),
+        "manifest",
+        "schema",
+    ),
+    "truncated-but-signed": (lambda: bundle_from(good())[:-20], "archive", "truncated"),
+    "data-after-gzip": (
+        lambda: bundle_from(good()) + b"junk",
+        "archive",
+        "after the end of the gzip",
+    ),
+    "data-after-tar-end": (
+        lambda: gzip.compress(gzip.decompress(bundle_from(good())) + b"\x01" * 512, mtime=0),
+        "archive",
+        "after the end of the tar",
+    ),
+    "not-gzip": (lambda: b"PK\x03\x04 not a tarball at all", "archive", "corrupt gzip"),
+    "gzip-bomb-ratio": (
+        lambda: raw_targz([*plain(good()), Entry("evidence/zeros", b"\0" * (20 << 20))], level=9),
+        "archive",
+        "compression ratio exceeds 100:1",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ARCHIVE_CASES), ids=sorted(ARCHIVE_CASES))
+def test_hostile_archive_is_rejected(
+    case: str, tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    build, step, fragment = ARCHIVE_CASES[case]
+    bundle = write_signed(tmp_path / f"{SITE}-000001.tar.gz", build(), keys[SITE])
+    with pytest.raises(BundleRejected) as info:
+        verify_bundle(bundle, trust)
+    assert info.value.step == step, str(info.value)
+    assert fragment in str(info.value)
+    assert "\n" not in str(info.value)
+    assert bundle.name in str(info.value)
+
+
+LIMIT_CASES = {
+    "gzip-bomb-total": (
+        Limits(total_bytes=4 << 20, ratio=10**9),
+        [Entry("evidence/zeros", b"\0" * (8 << 20))],
+        "decompressed size exceeds the cap",
+    ),
+    "oversized-member": (
+        Limits(member_bytes=1000),
+        [Entry("evidence/big", b"a" * 1001)],
+        "over the cap of 1000",
+    ),
+    "too-many-members": (
+        Limits(members=5),
+        [Entry(f"evidence/f{i}", b"x") for i in range(5)],
+        "more than 5 members",
+    ),
+    "oversized-bundle": (Limits(bundle_bytes=100), [], "over the cap of 100"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LIMIT_CASES), ids=sorted(LIMIT_CASES))
+def test_caps_are_enforced(
+    case: str, tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    limits, extra, fragment = LIMIT_CASES[case]
+    items = relist([*good(), *((e.name, e.data) for e in extra)])
+    bundle = write_signed(tmp_path / "b.tar.gz", bundle_from(items), keys[SITE])
+    verify_bundle(bundle, trust, limits=Limits(ratio=10**9))  # only the cap is the defect
+    with pytest.raises(BundleRejected, match=fragment):
+        verify_bundle(bundle, trust, limits=limits)
+
+
+def test_sparse_member_is_rejected(
+    tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    data = archive([*plain(good()), Entry("evidence/sparse", type=tarfile.GNUTYPE_SPARSE)])
+    bundle = write_signed(tmp_path / "b.tar.gz", data, keys[SITE])
+    with pytest.raises(BundleRejected, match="sparse") as info:
+        verify_bundle(bundle, trust)
+    assert info.value.step == "archive"
+
+
+def _signed_good(tmp_path: Path, key: SigningKey, **kw: str) -> Path:
+    return write_signed(tmp_path / f"{SITE}-000001.tar.gz", bundle_from(good()), key, **kw)
+
+
+def test_truncated_file_fails_the_signature(
+    tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    bundle = _signed_good(tmp_path, keys[SITE])
+    bundle.write_bytes(bundle.read_bytes()[:-100])
+    with pytest.raises(BundleRejected, match="bad signature") as info:
+        verify_bundle(bundle, trust)
+    assert info.value.step == "signature"
+
+
+def test_one_flipped_byte_fails_the_signature(
+    tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    bundle = _signed_good(tmp_path, keys[SITE])
+    data = bytearray(bundle.read_bytes())
+    data[len(data) // 2] ^= 1
+    bundle.write_bytes(bytes(data))
+    with pytest.raises(BundleRejected, match="signature does not match"):
+        verify_bundle(bundle, trust)
+
+
+def test_missing_sig(tmp_path: Path, keys: dict[str, SigningKey], trust: Path) -> None:
+    bundle = _signed_good(tmp_path, keys[SITE])
+    Path(f"{bundle}.sig").unlink()
+    with pytest.raises(BundleRejected, match="signature file missing"):
+        verify_bundle(bundle, trust)
+
+
+def _garble(sig: bytes) -> dict[str, bytes]:
+    body = sig.split(b"\n")
+    return {
+        "random-bytes": b"\x00\xffnot a signature",
+        "no-header": b"\n".join(body[1:]),
+        "no-footer": b"\n".join(body[:-2]) + b"\n",
+        "bad-base64": sig.replace(body[1][:8], b"!!!!!!!!"),
+        "after-footer": sig + b"extra\n",
+        "oversized": sig + b"\n" * (17 * 1024),
+    }
+
+
+GARBLED = ["random-bytes", "no-header", "no-footer", "bad-base64", "after-footer", "oversized"]
+
+
+@pytest.mark.parametrize("how", GARBLED, ids=GARBLED)
+def test_garbled_sig(how: str, tmp_path: Path, keys: dict[str, SigningKey], trust: Path) -> None:
+    bundle = _signed_good(tmp_path, keys[SITE])
+    sig = Path(f"{bundle}.sig")
+    sig.write_bytes(_garble(sig.read_bytes())[how])
+    with pytest.raises(BundleRejected) as info:
+        verify_bundle(bundle, trust)
+    assert info.value.step in ("signature", "size"), str(info.value)
+
+
+def test_sig_namespace_other_than_bundle(
+    tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    bundle = _signed_good(tmp_path, keys[SITE], namespace="file")
+    with pytest.raises(BundleRejected, match="namespace 'file' is not 'bundle@driftctl'"):
+        verify_bundle(bundle, trust)
+
+
+def test_trust_line_namespace_excludes_bundles(tmp_path: Path, keys: dict[str, SigningKey]) -> None:
+    trust = trust_file(tmp_path / "as", [signer_line(SITE, keys[SITE], 'namespaces="git,file"')])
+    bundle = _signed_good(tmp_path, keys[SITE])
+    with pytest.raises(BundleRejected, match="not permitted for namespace") as info:
+        verify_bundle(bundle, trust)
+    assert info.value.step == "trust"
+
+
+def _window(after: datetime | None, before: datetime | None) -> str:
+    opts = ['namespaces="bundle@driftctl"']
+    if after:
+        opts.append(f'valid-after="{after:%Y%m%d%H%M%S}Z"')
+    if before:
+        opts.append(f'valid-before="{before:%Y%m%d%H%M%S}Z"')
+    return ",".join(opts)
+
+
+NOW = datetime.now(UTC)
+WINDOWS = {
+    "not-yet-valid": (NOW + timedelta(days=1), None, "not yet valid"),
+    "expired": (None, NOW - timedelta(days=1), "expired"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WINDOWS), ids=sorted(WINDOWS))
+def test_key_outside_validity_window(
+    case: str, tmp_path: Path, keys: dict[str, SigningKey]
+) -> None:
+    after, before, fragment = WINDOWS[case]
+    trust = trust_file(tmp_path / "as", [signer_line(SITE, keys[SITE], _window(after, before))])
+    bundle = _signed_good(tmp_path, keys[SITE])
+    with pytest.raises(BundleRejected, match=fragment):
+        verify_bundle(bundle, trust)
+    inside = NOW + timedelta(days=2) if after else NOW - timedelta(days=2)
+    assert verify_bundle(bundle, trust, now=inside).seq == 1  # the window is the only defect
+
+
+def test_unknown_key(tmp_path: Path, keys: dict[str, SigningKey], trust: Path) -> None:
+    bundle = write_signed(tmp_path / "b.tar.gz", bundle_from(good()), keys["stranger"])
+    with pytest.raises(BundleRejected, match=r"signer not trusted.*is not in") as info:
+        verify_bundle(bundle, trust)
+    assert info.value.step == "trust"
+
+
+def test_other_sites_key_cannot_sign_for_this_site(
+    tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    bundle = write_signed(tmp_path / "b.tar.gz", bundle_from(good()), keys["holding"])
+    with pytest.raises(BundleRejected, match="not trusted for site 'savings-bank'") as info:
+        verify_bundle(bundle, trust)
+    assert info.value.step == "principal"
+
+
+def test_sig_from_another_bundle_does_not_verify(
+    tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    one = bundle_from(members(SITE, seq=1))
+    two = bundle_from(members(SITE, seq=2, prev=hashlib.sha256(one).hexdigest()))
+    bundle = write_signed(tmp_path / "b.tar.gz", two, keys[SITE])
+    Path(f"{bundle}.sig").write_bytes(sign_bytes(one, keys[SITE]))
+    with pytest.raises(BundleRejected, match="bad signature"):
+        verify_bundle(bundle, trust)
+
+
+def test_the_good_bundle_passes(tmp_path: Path, keys: dict[str, SigningKey], trust: Path) -> None:
+    """The baseline every hostile case departs from: without the defect it verifies."""
+    vb = verify_bundle(_signed_good(tmp_path, keys[SITE]), trust)
+    assert (vb.site, vb.seq) == (SITE, 1)
+    assert [f.name for f in vb.files] == [n for n, _ in good()]
+    assert set(vb.members) == {"manifest.json", "snapshot.json", "redaction.json"}
