@@ -1,10 +1,136 @@
-"""CLI commands (placeholder until implemented): diff."""
+"""CLI command ``diff``: cross-site drift over verified snapshots (design §2, §9, §10)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from driftctl.errors import InputError
+from driftctl.formats import Format
+
+MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
+
+
+class FailOn(StrEnum):
+    """The lowest severity that makes ``diff`` exit 1; ``never`` only reports."""
+
+    ERROR = "error"
+    WARN = "warn"
+    INFO = "info"
+    NEVER = "never"
+
+
+def _snapshot_files(paths: Sequence[Path]) -> list[tuple[str, Mapping[str, Any]]]:
+    """Plain ``snapshot.json`` files (unverified: for review at a site and for tests)."""
+    from driftctl.safeio import expect_mapping, loads_json, read_capped
+
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for path in paths:
+        snap = expect_mapping(
+            loads_json(read_capped(path, MAX_SNAPSHOT_BYTES), str(path)), str(path)
+        )
+        site = snap.get("site")
+        if not isinstance(site, str) or not site:
+            raise InputError(f"{path}: site: missing or not a string")
+        out.append((site, snap))
+    return out
+
+
+def _load(
+    store: Path | None,
+    bundles: Sequence[Path],
+    trust: Path | None,
+    sites: Sequence[str],
+    snapshots: Sequence[Path],
+    seqs: tuple[int | None, int | None],
+) -> list[tuple[str, Mapping[str, Any]]]:
+    if seqs != (None, None):
+        if None in seqs or len(sites) != 1 or bundles or snapshots:
+            raise InputError("--from/--to: give both, with exactly one --site and no bundles")
+        from driftctl import inputs
+
+        site = sites[0]
+        return [
+            (f"{site}@{seq}", inputs.site_history(store, site, seq).snapshot)
+            for seq in seqs
+            if seq is not None
+        ]
+    if snapshots:
+        if bundles:
+            raise InputError("--snapshot: cannot be combined with bundle arguments")
+        pairs = _snapshot_files(snapshots)
+        known = [s for s, _ in pairs]
+        for wanted in sites:
+            if wanted not in known:
+                raise InputError(f"--site: unknown site {wanted!r} (have: {', '.join(known)})")
+        return [(s, snap) for s, snap in pairs if not sites or s in sites]
+    from driftctl import inputs
+
+    found = inputs.latest_snapshots(store, bundles, trust, sites)
+    return [(s.site, s.snapshot) for s in found]
+
+
+def diff(
+    bundles: list[Path] = typer.Argument(
+        None, help="Bundles to compare (verified with --trust) instead of, or beside, the store."
+    ),
+    store: Path | None = typer.Option(
+        None, "--store", envvar="DRIFTCTL_STORE", help="Store of imported bundles."
+    ),
+    trust: Path | None = typer.Option(None, "--trust", help="allowed_signers for BUNDLE args."),
+    site: list[str] = typer.Option([], "--site", help="Compare only these sites (repeatable)."),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help="Read every other site against this golden site."
+    ),
+    ignore: Path | None = typer.Option(None, "--ignore", help="Ignore file (YAML)."),
+    write_ignore: Path | None = typer.Option(
+        None, "--write-ignore", help="Write today's differences as a starting ignore file."
+    ),
+    overwrite_ignore: bool = typer.Option(
+        False, "--overwrite-ignore", help="Let --write-ignore replace an existing file."
+    ),
+    fmt: Format = typer.Option(Format.TABLE, "--format", help="Report format."),
+    fail_on: FailOn = typer.Option(
+        FailOn.ERROR, "--fail-on", help="Exit 1 when a finding at or above this remains."
+    ),
+    output: Path | None = typer.Option(None, "--output", help="Write the report here."),
+    from_seq: int | None = typer.Option(None, "--from", help="With --site: older bundle seq."),
+    to_seq: int | None = typer.Option(None, "--to", help="With --site: newer bundle seq."),
+    snapshot: list[Path] = typer.Option(
+        [], "--snapshot", help="Unverified snapshot.json files to compare (review and tests)."
+    ),
+) -> None:
+    """Cross-site drift: every site against every other, or against --baseline."""
+    from driftctl.diff import IgnoreFile, diff_snapshots, load_ignore
+    from driftctl.diff.ignore import write_ignore as write_ignore_file
+    from driftctl.diff.severity import threshold
+    from driftctl.formats.diff import render
+    from driftctl.safeio import atomic_write
+
+    rules = load_ignore(ignore) if ignore is not None else IgnoreFile()
+    pairs = _load(store, bundles or [], trust, site, snapshot, (from_seq, to_seq))
+    if not pairs:
+        raise InputError("no snapshots to compare (import bundles into the store, or pass some)")
+    report = diff_snapshots(pairs, rules, baseline)
+    rank = threshold(fail_on.value)
+    text = render(report, fmt, rank)
+    if output is not None:
+        atomic_write(output, text.encode())
+    else:
+        typer.echo(text, nl=False)
+    if write_ignore is not None:
+        new = [(f.key, f.sites) for f in report.findings if f.kind != "unknown"]
+        written = write_ignore_file(write_ignore, rules, new, overwrite_ignore)
+        typer.echo(f"wrote {written} ignore entries to {write_ignore}", err=True)
+    typer.echo(report.summary_line(), err=True)
+    if report.failing(rank):
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to app."""
-    return None
+    app.command("diff")(diff)

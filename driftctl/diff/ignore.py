@@ -87,11 +87,13 @@ def load_ignore(path: Path) -> IgnoreFile:
         return IgnoreFile(source=str(path))
     doc = expect_mapping(raw, str(path))
     check_keys(doc, {"ignore", "severity"}, str(path))
-    entries = doc.get("ignore") or []
+    entries = doc.get("ignore")
+    entries = [] if entries is None else entries
     if not isinstance(entries, list):
         raise InputError(f"{path}: ignore: must be a list")
     rules = tuple(_rule(e, f"{path}: ignore[{i}]") for i, e in enumerate(entries))
-    severity = _severity(doc["severity"], str(path)) if doc.get("severity") else SeverityPolicy()
+    raw_severity = doc.get("severity")
+    severity = SeverityPolicy() if raw_severity is None else _severity(raw_severity, str(path))
     return IgnoreFile(rules, severity, str(path))
 
 
