@@ -122,7 +122,7 @@ class _Judge:
             kind = "drift"
             expected = self._expected(groups, sites)
             odd = [sites[i] for g, idx in groups.items() if g != expected for i in idx]
-            parts.append(self._differs(groups, sites, values, expected))
+            parts.append(self._differs(key, groups, sites, values, expected))
         node_lines = self._odd_nodes(key, live) if (kind or intra) else {}
         for i in live:
             line = node_lines.get(i)
@@ -158,13 +158,19 @@ class _Judge:
 
     def _differs(
         self,
+        key: str,
         groups: dict[Hashable, list[int]],
         sites: list[str],
         values: list[Any],
         expected: Hashable | None,
     ) -> str:
         def show(form: Hashable, idx: list[int]) -> str:
-            value = "absent" if form == ABSENT else show_value(values[idx[0]], 40)
+            if form == ABSENT:
+                value = "absent"
+            elif key.endswith("max_abs_offset_seconds"):
+                value = f"offset {form}"  # the bucket is what was compared
+            else:
+                value = show_value(values[idx[0]], 40)
             return f"{value} at {_names([sites[i] for i in idx])}"
 
         order = sorted(groups, key=lambda g: (g != expected, min(groups[g])))

@@ -106,7 +106,7 @@ def render_table(report: DiffReport) -> str:
         out.append(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
         # A note where the row cannot say it all: cut values, node names, unknowns, intra-site.
         notes = [f for f in findings if f.kind != "drift" or any("…" in str(c) for c in _row(f))]
-        out.extend(f"  {_cut(f.key, key_width)}: {f.message}" for f in notes)
+        out.extend(f"  {f.key}: {f.message}" for f in notes)
         out.append("")
     return "\n".join(out)
 

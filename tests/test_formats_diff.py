@@ -1,0 +1,84 @@
+"""Golden outputs of every diff format; regenerate with ``UPDATE_GOLDEN=1 pytest tests/test_formats_diff.py``."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from driftctl.diff import DiffReport, diff_snapshots, load_ignore
+from driftctl.formats import Format
+from driftctl.formats.diff import render
+
+GOLDEN = Path(__file__).parent / "golden" / "diff"
+NAMES = ("capital", "savings-bank", "utility")
+ERROR_RANK = 3
+
+
+def field_report(baseline: str | None = None) -> DiffReport:
+    snaps = [(n, json.loads((GOLDEN / "sites" / f"{n}.json").read_text())) for n in NAMES]
+    return diff_snapshots(snaps, load_ignore(GOLDEN / "ignore.yaml"), baseline)
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.write_text(text)
+    assert path.exists(), f"{path} missing: run with UPDATE_GOLDEN=1"
+    assert text == path.read_text(), f"{name} changed: review, then UPDATE_GOLDEN=1"
+
+
+CASES = [
+    (Format.TABLE, None, "field.table.txt"),
+    (Format.JSON, None, "field.json"),
+    (Format.MARKDOWN, None, "field.md"),
+    (Format.JUNIT, None, "field.junit.xml"),
+    (Format.JSON, "utility", "field.baseline-utility.json"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "baseline", "name"), CASES, ids=[c[2] for c in CASES])
+def test_golden(fmt: Format, baseline: str | None, name: str) -> None:
+    check_golden(name, render(field_report(baseline), fmt, ERROR_RANK))
+
+
+def test_table_fits_100_columns_and_switches_layout_with_many_sites() -> None:
+    report = field_report()
+    text = render(report, Format.TABLE, ERROR_RANK)
+    rows = [line for line in text.splitlines() if not line.startswith("  ")]
+    assert max(len(line) for line in rows) <= 100
+    assert "key  " in text and "savings-bank" in text.splitlines()[1]
+    many = DiffReport(
+        sites=tuple(f"site-{i:02d}" for i in range(8)),
+        facts=report.facts,
+        findings=report.findings[:1],
+    )
+    long_layout = render(many, Format.TABLE, ERROR_RANK)
+    assert long_layout.splitlines()[1].split() == ["key", "sev", "site", "value"]
+    assert max(len(line) for line in long_layout.splitlines()) <= 100
+
+
+def test_json_has_the_design_keys_in_a_stable_order() -> None:
+    doc = json.loads(render(field_report(), Format.JSON, ERROR_RANK))
+    assert list(doc) == ["sites", "baseline", "summary", "findings", "ignored"]
+    first = doc["findings"][0]
+    assert {"key", "category", "severity", "values", "message"} <= set(first)
+    assert doc["summary"]["ignored"] == len(doc["ignored"]) == 1
+
+
+def test_junit_fails_at_the_threshold_only() -> None:
+    report = field_report()
+    for rank, expected in ((3, report.counts()["error"]), (2, 0), (99, 0)):
+        root = ET.fromstring(render(report, Format.JUNIT, rank))
+        failures = int(root.get("failures", "-1"))
+        if rank == 2:
+            expected = report.counts()["error"] + report.counts()["warn"]
+        assert failures == expected
+    root = ET.fromstring(render(report, Format.JUNIT, 3))
+    names = [c.get("name") for c in root.iter("testcase")]
+    assert "components.frontend.version" in names
+    assert any(n and n.endswith("facts equal at every site") for n in names)
+    assert len(list(root.iter("skipped"))) == len(report.ignored)
