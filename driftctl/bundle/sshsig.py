@@ -59,7 +59,7 @@ def dearmor(data: bytes) -> bytes:
     tail = body[end + 1 + len(END) :]
     if tail not in (b"", b"\n", b"\r\n"):
         raise SignatureError("data after the armor footer")
-    b64 = body[:end].replace(b"\r\n", b"\n").replace(b"\n", b"")
+    b64 = body[:end].replace(b"\r", b"").replace(b"\n", b"")
     try:
         return base64.b64decode(b64, validate=True)
     except (binascii.Error, ValueError):
