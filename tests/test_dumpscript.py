@@ -61,6 +61,7 @@ def run_script(
         **os.environ,
         "KUBECONFIG": str(replay.kubeconfig),
         "KUBECTL": kubectl_path(),
+        "KUBECACHEDIR": str(out.parent / "kube-cache"),  # not ~/.kube/cache
         **env,
     }
     return subprocess.run(

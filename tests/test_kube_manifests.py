@@ -80,6 +80,8 @@ def test_kubectl_apply_dry_run_accepts_the_manifests(replay_k8s: Replay, name: s
             kubectl_path(),
             "--kubeconfig",
             str(replay_k8s.kubeconfig),
+            "--cache-dir",
+            str(replay_k8s.kubeconfig.parent / "kube-cache"),
             "apply",
             "--dry-run=client",
             "--validate=false",

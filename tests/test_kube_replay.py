@@ -14,7 +14,14 @@ __all__ = ["replay_k8s"]
 
 def kubectl(replay: Replay, *args: str) -> subprocess.CompletedProcess[str]:
     res = subprocess.run(
-        [kubectl_path(), "--kubeconfig", str(replay.kubeconfig), *args],
+        [
+            kubectl_path(),
+            "--kubeconfig",
+            str(replay.kubeconfig),
+            "--cache-dir",
+            str(replay.kubeconfig.parent / "kube-cache"),
+            *args,
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -78,6 +85,8 @@ def test_kubectl_is_refused_without_the_token(replay_k8s: Replay) -> None:
             kubectl_path(),
             "--kubeconfig",
             str(replay_k8s.kubeconfig),
+            "--cache-dir",
+            str(replay_k8s.kubeconfig.parent / "kube-cache"),
             "--token",
             "bad",
             "get",
