@@ -1,0 +1,187 @@
+"""allowed_signers parsing and matching, checked against ssh-keygen's own decisions."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from bundle_kit import bundle_from, make_key, members, trust_file, write_signed
+
+from driftctl.bundle import NAMESPACE
+from driftctl.bundle.signers import load_trust, match_pattern_list, parse_line, parse_time
+from driftctl.bundle.verify import verify_bundle
+from driftctl.errors import BundleRejected, InputError
+
+PATTERNS = [
+    ("savings-bank", "savings-bank", True),
+    ("savings-bank", "savings-*", True),
+    ("savings-bank", "saving?-bank", True),
+    ("savings-bank", "saving?-ban", False),
+    ("savings-bank", "holding,savings-bank", True),
+    ("savings-bank", "*,!savings-bank", False),
+    ("holding", "*,!savings-bank", True),
+    ("savings-bank", "!savings-bank", False),
+    ("a[b]", "a[b]", True),
+    ("ab", "a[b]", False),
+    ("SAVINGS-bank", "savings-bank", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "patterns", "expected"), PATTERNS, ids=[f"{n}~{p}" for n, p, _ in PATTERNS]
+)
+def test_pattern_lists_match_like_openssh(name: str, patterns: str, expected: bool) -> None:
+    assert match_pattern_list(name, patterns) is expected
+
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEAoWiiuoZYXC2iQPxHYiMOtBKWdiY+Y+K3lXpPut8q"
+GOOD_LINES = {
+    "plain": (f"s1 {KEY}", "s1", None, False),
+    "comment-after-key": (f"s1 {KEY} ops@site", "s1", None, False),
+    "namespaces": (
+        f's1 namespaces="bundle@driftctl,git" {KEY}',
+        "s1",
+        "bundle@driftctl,git",
+        False,
+    ),
+    "case-insensitive-option": (f's1 NAMESPACES="x" {KEY}', "s1", "x", False),
+    "quoted-principals": (f'"s1,s2" {KEY}', "s1,s2", None, False),
+    "cert-authority": (f"*.x cert-authority {KEY}", "*.x", None, True),
+    "leading-space": (f"   s1 {KEY}", "s1", None, False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GOOD_LINES), ids=sorted(GOOD_LINES))
+def test_parse_good_lines(case: str) -> None:
+    line, principals, namespaces, ca = GOOD_LINES[case]
+    signer = parse_line(line, "f:1")
+    assert signer is not None
+    assert (signer.principals, signer.namespaces, signer.cert_authority) == (
+        principals,
+        namespaces,
+        ca,
+    )
+
+
+BAD_LINES = {
+    "unknown-option": (f"s1 no-touch-required {KEY}", "unknown key option"),
+    "duplicate-option": (f's1 namespaces="a",namespaces="b" {KEY}', "given twice"),
+    "bad-time": (f's1 valid-after="2026" {KEY}', "invalid time"),
+    "before-after": (f's1 valid-after="20260102",valid-before="20260101" {KEY}', "before"),
+    "no-key": ("s1", "expected"),
+    "bad-base64": ("s1 ssh-ed25519 AAAA!!!!", "invalid key"),
+    "type-mismatch": (f"s1 ssh-rsa {KEY.split()[1]}", "does not match"),
+    "unterminated-quote": (f'"s1 {KEY}', "unterminated"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_LINES), ids=sorted(BAD_LINES))
+def test_bad_lines_are_input_errors_naming_file_and_line(tmp_path: Path, case: str) -> None:
+    line, fragment = BAD_LINES[case]
+    path = trust_file(tmp_path / "allowed_signers", ["# comment", "", line])
+    with pytest.raises(InputError, match=fragment) as info:
+        load_trust(path)
+    assert f"{path}:3:" in str(info.value)
+
+
+TIMES = [
+    ("20260101Z", 1767225600),
+    ("202601011230Z", 1767270600),
+    ("20260101123045Z", 1767270645),
+]
+
+
+@pytest.mark.parametrize(("text", "epoch"), TIMES, ids=[t for t, _ in TIMES])
+def test_utc_times(text: str, epoch: int) -> None:
+    assert parse_time(text) == epoch
+
+
+def test_times_without_z_are_local(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Seoul")
+    time.tzset()
+    try:
+        assert parse_time("20260101") == 1767225600 - 9 * 3600
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+WINDOWS = {
+    # trust option, verify-time, accepted
+    "inside": ('valid-after="20260101Z",valid-before="20270101Z"', "20260601Z", True),
+    "before-start": ('valid-after="20260101Z"', "20251231Z", False),
+    "after-end": ('valid-before="20260101Z"', "20260102Z", False),
+    "local-time-edge": ('valid-before="20260101"', "20251231", True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WINDOWS), ids=sorted(WINDOWS))
+def test_validity_windows_agree_with_ssh_keygen(tmp_path: Path, case: str) -> None:
+    option, verify_time, accepted = WINDOWS[case]
+    key, _ = make_key(tmp_path, "s1")
+    trust = trust_file(tmp_path / "as", [f"s1 {option} {key.public_line()}"])
+    data = bundle_from(members("s1"))
+    bundle = write_signed(tmp_path / "b.tar.gz", data, key)
+    res = subprocess.run(
+        [
+            "ssh-keygen",
+            "-Y",
+            "verify",
+            "-f",
+            str(trust),
+            "-I",
+            "s1",
+            "-n",
+            NAMESPACE,
+            "-s",
+            f"{bundle}.sig",
+            "-O",
+            f"verify-time={verify_time}",
+        ],
+        input=data,
+        capture_output=True,
+        env={**os.environ, "TZ": "UTC"},
+    )
+    assert (res.returncode == 0) is accepted, res.stderr
+    when = parse_time(verify_time)
+    from datetime import UTC, datetime
+
+    now = datetime.fromtimestamp(when, UTC)
+    if accepted:
+        assert verify_bundle(bundle, trust, now=now).site == "s1"
+    else:
+        with pytest.raises(BundleRejected):
+            verify_bundle(bundle, trust, now=now)
+
+
+def test_rotation_two_keys_for_one_site(tmp_path: Path) -> None:
+    """During a rotation both keys are listed, each with its window; either verifies in its window."""
+    old, _ = make_key(tmp_path / "old", "s1")
+    new, _ = make_key(tmp_path / "new", "s1")
+    trust = trust_file(
+        tmp_path / "as",
+        [
+            f's1 namespaces="{NAMESPACE}",valid-before="20990101Z" {old.public_line()}',
+            f's1 namespaces="{NAMESPACE}",valid-after="20200101Z" {new.public_line()}',
+        ],
+    )
+    for key in (old, new):
+        bundle = write_signed(
+            tmp_path / f"{key.fingerprint()[7:15]}.tar.gz", bundle_from(members("s1")), key
+        )
+        assert verify_bundle(bundle, trust).signer_fingerprint == key.fingerprint()
+
+
+def test_wildcard_principal_line_admits_matching_sites_only(tmp_path: Path) -> None:
+    key, _ = make_key(tmp_path, "s1")
+    trust = trust_file(
+        tmp_path / "as", [f'bank-*,!bank-test namespaces="{NAMESPACE}" {key.public_line()}']
+    )
+    ok = write_signed(tmp_path / "a.tar.gz", bundle_from(members("bank-east")), key)
+    assert verify_bundle(ok, trust).site == "bank-east"
+    bad = write_signed(tmp_path / "b.tar.gz", bundle_from(members("bank-test")), key)
+    with pytest.raises(BundleRejected, match="not trusted for site 'bank-test'"):
+        verify_bundle(bad, trust)
