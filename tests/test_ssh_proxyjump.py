@@ -126,3 +126,22 @@ def test_nodes_from_kubernetes_without_a_node_list_is_a_failure(farm: Farm) -> N
     raw = _acquire(farm, None)
     assert [f.target for f in raw.failures] == ["kubernetes/nodes"]
     assert raw.artifacts == {}
+
+
+def test_unreadable_identity_file_stops_the_source_with_one_line(
+    farm: Farm, tmp_path: Path
+) -> None:
+    from driftctl.errors import OperationalError
+
+    missing = tmp_path / "no_such_key"
+    settings = SshSettings(
+        identity_file=str(missing),
+        known_hosts=str(farm.known_hosts),
+        nodes=(NodeTarget("direct", "node-direct"),),
+        ssh_config=None,
+        use_agent=False,
+    )
+    with pytest.raises(OperationalError, match=f"ssh.identity_file: {missing}: cannot load key"):
+        SshSource().acquire(
+            SiteConfig("lab", Path("lab.yaml"), ssh=settings), RawSet(), NullProgress()
+        )
