@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -145,3 +148,42 @@ def test_unreadable_identity_file_stops_the_source_with_one_line(
         SshSource().acquire(
             SiteConfig("lab", Path("lab.yaml"), ssh=settings), RawSet(), NullProgress()
         )
+
+
+def test_ssh_agent_identity(farm: Farm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not shutil.which("ssh-agent"):
+        pytest.skip("ssh-agent is not installed")
+    sock = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if sock.exists():
+                break
+            time.sleep(0.02)
+        env = {"SSH_AUTH_SOCK": str(sock), "PATH": "/usr/bin:/bin"}
+        subprocess.run(
+            ["ssh-add", "-q", str(farm.identity)], env=env, check=True, capture_output=True
+        )
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        settings = SshSettings(
+            user="root",
+            identity_file=None,
+            known_hosts=str(farm.known_hosts),
+            nodes=(NodeTarget("direct", "127.0.0.1", farm.nodes["direct"].port),),
+            timeout_seconds=2.0,
+            ssh_config=None,  # no IdentityFile anywhere: only the agent holds the key
+            use_agent=True,
+        )
+        raw = RawSet()
+        SshSource().acquire(SiteConfig("lab", Path("lab.yaml"), ssh=settings), raw, NullProgress())
+        assert raw.failures == []
+        assert raw.get("nodes/direct/nvidia-smi.xml") is not None
+        monkeypatch.delenv("SSH_AUTH_SOCK")
+        raw = RawSet()
+        SshSource().acquire(SiteConfig("lab", Path("lab.yaml"), ssh=settings), raw, NullProgress())
+        assert [f.error for f in raw.failures] == [
+            "authentication failed for user root (no identity file and no ssh-agent)"
+        ]
+    finally:
+        agent.kill()
+        agent.wait(timeout=5)
