@@ -216,3 +216,15 @@ def test_tampered_bundle_given_as_file_exits_4(store: Path, tmp_path: Path) -> N
     )
     assert res.returncode == 4, (res.stdout, res.stderr)
     assert res.stdout == "" and res.stderr.count("\n") == 1
+
+
+@needs_store
+def test_requested_site_without_snapshot_blocks(store: Path) -> None:
+    args = ["preflight", "--release", str(RELEASE), "--store", str(store / "store")]
+    res = driftctl(*args, "--site", "capital", "--site", "wind-farm", "--format", "markdown")
+    assert res.returncode == 1, res.stderr
+    assert "| capital | **pass** |" in res.stdout
+    assert "freshness: no verified snapshot of site wind-farm; cannot vouch for it" in res.stdout
+    res = driftctl(*args, "--site", "wind-farm", "--allow-stale")
+    assert res.returncode == 0, res.stderr
+    assert "wind-farm" in res.stdout and "warn" in res.stdout
