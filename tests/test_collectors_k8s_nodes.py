@@ -112,3 +112,14 @@ def test_unusable_node_list_is_a_failure(data: bytes | None, needle: str) -> Non
     facts = run(data)
     assert facts.data == {}
     assert len(facts.failures) == 1 and needle in facts.failures[0].error
+
+
+def test_vanished_labels_are_not_a_failure_when_nvidia_smi_answered() -> None:
+    raw = RawSet()
+    gone = labels("k8s-node-labels__k3s-a30-after-migconfig-gfd-labels-gone.json")
+    raw.add(Artifact("kubernetes/nodes.json", json.dumps({"items": [node("a30", gone)]}).encode()))
+    xml = (REAL / "nvidia-smi-qx__telegraf-a100-sxm4-mig.xml").read_bytes()
+    raw.add(Artifact("nodes/a30/nvidia-smi.xml", xml))
+    config = SiteConfig(site="s", source=Path("s.yaml"))
+    facts = Collector().collect(CollectContext(config=config, raw=raw, facts={}))
+    assert facts.data["nodes"]["a30"]["gpu"] is None and facts.failures == ()

@@ -155,3 +155,33 @@ def test_failed_kubectl_output_is_a_failure() -> None:
     facts = run(raw)
     assert facts.data == {}
     assert "exit 1: Error from server (Forbidden)" in facts.failures[0].error
+
+
+def test_secret_named_env_values_stay_out_of_workload_facts_but_rules_read_them() -> None:
+    from driftctl.config import ComponentRule
+    from driftctl.pipeline import run_collectors
+
+    raw = site_raw()
+    doc = json.loads(raw.artifacts["kubernetes/workloads.json"].data or b"")
+    parser = next(i for i in doc["items"] if i["metadata"]["name"] == "parser")
+    parser["spec"]["template"]["spec"]["containers"][0]["env"] = [
+        {"name": "API_TOKEN", "value": "tok-planted-123"},
+        {"name": "MODE", "value": "prod"},
+    ]
+    raw.add(Artifact("kubernetes/workloads.json", json.dumps(doc).encode()))
+    rule = ComponentRule(
+        "parser",
+        "ai-platform/Deployment/parser",
+        (("token", "env:API_TOKEN"), ("version", "env:MODE")),
+    )
+    config = SiteConfig(site="s", source=Path("s.yaml"), components=(rule,))
+    snap = run_collectors(config, raw, "2026-01-01T00:00:00Z")
+    assert snap["workloads"]["ai-platform/Deployment/parser"]["containers"]["parser"]["env"] == {
+        "MODE": "prod"
+    }
+    # The component attribute carries it; the pipeline's redactor tokenises secret env attributes.
+    assert snap["components"]["parser"] == {
+        "workload": "ai-platform/Deployment/parser",
+        "token": "tok-planted-123",
+        "version": "prod",
+    }

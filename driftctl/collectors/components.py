@@ -6,8 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from driftctl.collectors.interface import CollectContext
+from driftctl.collectors.workloads import container_env
 from driftctl.config import ComponentRule
-from driftctl.model import Facts, Failure
+from driftctl.model import Facts, Failure, RawSet
+from driftctl.parsers.kube_objects import (
+    WORKLOADS_PATH,
+    ListUnavailable,
+    load_items,
+    seq,
+    workload_key,
+)
 
 
 class RuleMiss(Exception):
@@ -63,15 +71,38 @@ def _meta(workload: Mapping[str, Any], which: str, key: str) -> Any:
     raise RuleMiss(f"no {which[:-1]} {key!r} on the workload or its pod template")
 
 
-def _env(workload: Mapping[str, Any], component: str, name: str) -> Any:
+def _env(workload: Mapping[str, Any], component: str, name: str, raw_env: RawEnv) -> Any:
     for cname, container in _containers(workload, component):
         source = (container.get("env_from") or {}).get(name)
         if source is not None:
             raise RuleMiss(f"env {name} of container {cname} comes from a {source}")
-        env = container.get("env") or {}
-        if name in env:
+        env = raw_env.get(cname) if raw_env else container.get("env") or {}
+        if env and name in env:
             return env[name]
     raise RuleMiss(f"no container sets env {name}")
+
+
+# Container name → literal env values, read from the raw workload object (facts keep no secrets).
+RawEnv = dict[str, dict[str, str]]
+
+
+def raw_env_index(raw: RawSet | None) -> dict[str, RawEnv]:
+    """Env values of every container of every workload in ``kubernetes/workloads.json``."""
+    try:
+        items = load_items(raw, WORKLOADS_PATH) if raw is not None else []
+    except ListUnavailable:
+        return {}
+    index: dict[str, RawEnv] = {}
+    for obj in items:
+        key = workload_key(obj)
+        if key is None:
+            continue
+        index[key] = {
+            c["name"]: container_env(c)[0]
+            for c in seq(obj, "spec", "template", "spec", "containers")
+            if isinstance(c, dict) and isinstance(c.get("name"), str)
+        }
+    return index
 
 
 def _helm(helm: Mapping[str, Any], spec: str) -> Any:
@@ -92,7 +123,11 @@ def _helm(helm: Mapping[str, Any], spec: str) -> Any:
 
 
 def evaluate(
-    rule: str, component: str, workload: Mapping[str, Any] | None, facts: Mapping[str, Any]
+    rule: str,
+    component: str,
+    workload: Mapping[str, Any] | None,
+    facts: Mapping[str, Any],
+    raw_env: RawEnv | None = None,
 ) -> Any:
     """The value one rule reads, or raise RuleMiss."""
     kind, _, arg = rule.partition(":")
@@ -107,12 +142,12 @@ def evaluate(
     if kind in ("label", "annotation"):
         return _meta(workload, kind + "s", arg)
     if kind == "env":
-        return _env(workload, component, arg)
+        return _env(workload, component, arg, raw_env or {})
     raise RuleMiss(f"unknown rule kind {kind!r}")
 
 
 def component_facts(
-    spec: ComponentRule, facts: Mapping[str, Any]
+    spec: ComponentRule, facts: Mapping[str, Any], raw_env: dict[str, RawEnv] | None = None
 ) -> tuple[dict[str, Any], list[Failure]]:
     """Facts and failures of one component."""
     target = f"components/{spec.name}"
@@ -131,7 +166,8 @@ def component_facts(
             )
     for attr, rule in spec.attributes:
         try:
-            out[attr] = evaluate(rule, spec.name, workload, facts)
+            env = (raw_env or {}).get(spec.workload or "")
+            out[attr] = evaluate(rule, spec.name, workload, facts, env)
         except RuleMiss as exc:
             out[attr] = None
             if workload is not None or rule.startswith("helm:"):
@@ -147,7 +183,11 @@ class Collector:
     def collect(self, ctx: CollectContext) -> Facts:
         components: dict[str, Any] = {}
         failures: list[Failure] = []
+        needs_env = any(
+            r.startswith("env:") for c in ctx.config.components for _, r in c.attributes
+        )
+        raw_env = raw_env_index(ctx.raw) if needs_env else {}
         for spec in ctx.config.components:
-            components[spec.name], failed = component_facts(spec, ctx.facts)
+            components[spec.name], failed = component_facts(spec, ctx.facts, raw_env)
             failures.extend(failed)
         return Facts({"components": components} if components else {}, tuple(failures))

@@ -8,6 +8,7 @@ from driftctl.collectors.interface import CollectContext
 from driftctl.model import Facts, Failure
 from driftctl.parsers.kube_objects import NODES_PATH, ListUnavailable, load_items, mapping, seq
 from driftctl.parsers.kube_objects import str_map as labels_of
+from driftctl.sources.node_commands import NODE_COMMANDS
 
 ROLE_PREFIX = "node-role.kubernetes.io/"
 NV = "nvidia.com/"
@@ -89,6 +90,15 @@ def node_facts(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     return facts, unknown
 
 
+def _has_nvidia_smi(ctx: CollectContext, node: str) -> bool:
+    """Whether an nvidia-smi output for the node exists: the gpu collector then knows better."""
+    for cmd in NODE_COMMANDS:
+        artifact = ctx.raw.get(f"nodes/{node}/{cmd.file}") if cmd.group == "gpu" else None
+        if artifact is not None and artifact.ok:
+            return True
+    return False
+
+
 class Collector:
     """Reads every node of the Kubernetes node list."""
 
@@ -107,6 +117,6 @@ class Collector:
                 failures.append(Failure("kubernetes/nodes", self.name, "a node has no name"))
                 continue
             nodes[name], unknown = node_facts(node)
-            if unknown:
+            if unknown and not _has_nvidia_smi(ctx, name):
                 failures.append(Failure(f"nodes/{name}", self.name, GFD_ABSENT))
         return Facts({"nodes": nodes}, tuple(failures))

@@ -20,6 +20,7 @@ from driftctl.parsers.kube_objects import (
     str_map,
     workload_key,
 )
+from driftctl.redact import SECRET_KEY_RE
 
 # Carries a copy of the whole spec, env values included: never copied into a snapshot.
 DROPPED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
@@ -29,8 +30,9 @@ def _annotations(obj: dict[str, Any], *keys: str) -> dict[str, str]:
     return {k: v for k, v in str_map(obj, *keys).items() if k not in DROPPED_ANNOTATIONS}
 
 
-def container_facts(container: dict[str, Any]) -> dict[str, Any]:
-    """Image and env of one container spec; env from a Secret/ConfigMap is named, not resolved."""
+def container_env(container: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """``(values, sources)`` of a container's env: literal values, and the names set from a
+    Secret/ConfigMap (``secretKeyRef``…), which are named, never resolved."""
     env: dict[str, str] = {}
     env_from: dict[str, str] = {}
     for var in seq(container, "env"):
@@ -42,7 +44,15 @@ def container_facts(container: dict[str, Any]) -> dict[str, Any]:
             env_from[var["name"]] = next(iter(var["valueFrom"]), "valueFrom")
         else:
             env[var["name"]] = ""
-    out: dict[str, Any] = {"image": container.get("image"), "image_id": None, "env": env}
+    return env, env_from
+
+
+def container_facts(container: dict[str, Any]) -> dict[str, Any]:
+    """Image and env of one container; values of secret-looking env names stay out of facts
+    (the components collector reads those from the raw object when a rule names them)."""
+    env, env_from = container_env(container)
+    public = {k: v for k, v in env.items() if not SECRET_KEY_RE.search(k)}
+    out: dict[str, Any] = {"image": container.get("image"), "image_id": None, "env": public}
     if env_from:
         out["env_from"] = env_from
     return out
