@@ -9,12 +9,14 @@ from typing import Any
 
 from driftctl.diff.flatten import SiteFacts
 from driftctl.diff.ignore import IgnoreFile, IgnoreRule
+from driftctl.diff.normalize import REDACTED
 from driftctl.diff.severity import CATEGORIES, Severity
 from driftctl.errors import InputError
 from driftctl.formats.common import show_value
 
 ABSENT = "\x00absent"  # a fact the site does not have although its section was collected
 _MISSING = object()
+_SCALARS = (str, int, float)
 MAX_NAMES = 6
 
 
@@ -230,22 +232,41 @@ def compare(
     keys: set[str] = set()
     for sf in facts:
         keys.update(sf.values)
-    form_maps = [sf.forms for sf in facts]
+    getters = [sf.values.get for sf in facts]
+    intra_keys: set[str] = set()
+    special: set[str] = set()  # keys whose raw values cannot decide equality
+    for sf in facts:
+        intra_keys.update(sf.intra)
+        special.update(sf.intra, sf.forms)
+    n = len(facts)
     findings: list[Finding] = []
     ignored: list[Ignored] = []
     equal: Counter[str] = Counter()
     none: frozenset[str] = frozenset()
     for key in sorted(keys):
-        forms = [m.get(key, _MISSING) for m in form_maps]
+        values = [get(key, _MISSING) for get in getters]
+        first = values[0]
+        # The hot path: one raw scalar everywhere (list.count compares in C) is equal after any
+        # normalisation too, unless it hides a secret.
+        if (
+            key not in special
+            and type(first) in _SCALARS
+            and values.count(first) == n
+            and len({type(v) for v in values}) == 1
+            and not (type(first) is str and REDACTED in first)
+        ):
+            equal[ignore.severity.of(key)[0]] += 1
+            continue
+        forms = [sf.form(key, _MISSING) for sf in facts]
         first = forms[0]
-        same = first is not _MISSING and first is not None and all(f == first for f in forms)
-        if same and not any(key in sf.intra for sf in facts):
+        same = first is not None and first is not _MISSING and forms.count(first) == n
+        if same and key not in intra_keys:
             equal[ignore.severity.of(key)[0]] += 1
             continue
         for i, f in enumerate(forms):
             if f is _MISSING:
                 forms[i] = None if facts[i].absent_is_unknown(key) else ABSENT
-        values = [sf.values.get(key) for sf in facts]
+        values = [None if v is _MISSING else v for v in values]
         verdict = judge.run(key, forms, values, none)
         category, severity = ignore.severity.of(key)
         if verdict is None:

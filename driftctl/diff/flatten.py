@@ -54,25 +54,39 @@ class SiteFacts:
 
     site: str
     values: dict[str, Any]
-    forms: dict[str, Hashable | None]
+    forms: dict[str, Hashable | None]  # precomputed only for node distributions
     unknown_sections: frozenset[str] = frozenset()
     node_forms: dict[str, list[tuple[str, Hashable | None, Any]]] = field(default_factory=dict)
     intra: dict[str, str] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+
+    def form(self, key: str, missing: Any) -> Hashable | None:
+        """The comparison form of ``key`` here (``missing`` when the site has no such fact)."""
+        if key in self.forms:
+            return self.forms[key]
+        if key in self.values:
+            return comparable(key_kind(key), self.values[key])
+        return missing  # type: ignore[no-any-return]
 
     def absent_is_unknown(self, key: str) -> bool:
         """An absent fact is unknown (not changed) when its section failed or was not collected."""
         return section_of(key) in self.unknown_sections
 
 
+DROPPED = SERVER_FIELDS | VOLATILE_LABELS
+
+
 def _walk(prefix: str, value: Any, out: dict[str, Any], drop: bool) -> None:
-    if isinstance(value, dict) and value:
-        for k, v in value.items():
-            if drop and (k in SERVER_FIELDS or k in VOLATILE_LABELS):
-                continue
-            _walk(f"{prefix}.{k}", v, out, drop)
-    else:
+    if type(value) is not dict or not value:
         out[prefix] = value
+        return
+    for k, v in value.items():
+        if drop and k in DROPPED:
+            continue
+        if type(v) is dict and v:
+            _walk(f"{prefix}.{k}", v, out, drop)
+        else:
+            out[f"{prefix}.{k}"] = v
 
 
 def _workloads(workloads: Mapping[str, Any], out: dict[str, Any], intra: dict[str, str]) -> None:
@@ -238,8 +252,7 @@ def flatten(site: str, snapshot: Mapping[str, Any]) -> SiteFacts:
             _walk(top, value, out, False)
     for key in VOLATILE_KEYS:
         out.pop(key, None)
-    for key, value in out.items():
-        facts.forms[key] = comparable(key_kind(key), value)
+    # Comparison forms of plain facts are computed by the engine, only where raw values differ.
     nodes = snapshot.get("nodes")
     if isinstance(nodes, dict):
         targets = [str(f.get("target")) for f in failures if f.get("collector") in ("gpu", "nodes")]

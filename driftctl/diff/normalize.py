@@ -30,7 +30,8 @@ VERSION_KEYS = frozenset(
 QUANTITY_SEGMENTS = frozenset(
     {"resources", "limits", "requests", "cpu", "memory", "storage", "ephemeral-storage"}
 )
-# Server-filled or volatile keys, dropped anywhere below Helm values, labels and annotations.
+# Server-filled or volatile keys, dropped anywhere below Helm values, labels and annotations
+# (``status`` only there: a Helm release's own ``status`` is a fact).
 SERVER_FIELDS = frozenset(
     {"managedFields", "resourceVersion", "generation", "status", "uid", "creationTimestamp"}
 )
@@ -132,6 +133,7 @@ def key_kind(key: str) -> str:
     return "plain"
 
 
+@lru_cache(maxsize=262144)
 def _string(kind: str, text: str) -> Hashable | None:
     if REDACTED in text:
         return None  # without a fleet key a secret hides its value: unknown, never equal
@@ -152,8 +154,10 @@ def comparable(kind: str, value: Any) -> Hashable | None:
     """The comparison form of ``value`` under ``kind`` (see ``key_kind``); None means unknown."""
     if value is None:
         return None
-    if isinstance(value, str):
+    if type(value) is str:
         return _string(kind, value)
+    if type(value) is int and kind == "plain":
+        return value
     if value is True or value is False:
         return "\x01true" if value else "\x01false"  # never equal to 1/0 or "true"
     if isinstance(value, int | float):
