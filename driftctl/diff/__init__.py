@@ -1,4 +1,29 @@
-"""Cross-site drift: flatten snapshots, normalise values, compare N sites, apply ignore rules."""
+"""Cross-site drift: flatten snapshots, normalise values, compare N sites, apply ignore rules.
+
+Semantics (design §9), decided here:
+
+- Facts are flattened keys (``helm.ai/docai.values.mcpHub.timeoutSeconds``); lists are leaves.
+  Not compared: ``site``, ``collected_at``, ``failures``, ``kubernetes.cluster_uid``, Helm
+  ``revision``, workload ``nodes``, node names and ``internal_ip``, controller-written labels
+  (``pod-template-hash`` …) and server-filled fields below values/labels (``managedFields``,
+  ``resourceVersion``, ``generation``, ``status``, ``uid``, ``creationTimestamp``).
+- Node facts are per-site distributions ``{value: node count}``; sites compare by the *set* of
+  values (node counts differ by design). More than one value inside a site is intra-site drift.
+  Clock offsets compare as one bucket per site (``nodes.time.max_abs_offset_seconds``); time
+  facts also exist per role (``nodes[control-plane].time.synchronized``).
+- Unknown is not changed: a null value, an absent value whose collector recorded a failure, a
+  section that was not collected, and any value holding ``<redacted>`` are unknown. Unknown is
+  never equal and never drift; if the known values agree it is one ``info`` finding
+  ("unknown at SITE"). An absent value *without* a failure is drift ("absent at SITE").
+  Keyed tokens (``$dctok$v1$…``) compare like any value: same token, same secret.
+- N-way: the odd sites are those outside the largest group of equal values (all of them when
+  there is no majority); with ``--baseline`` those that differ from the baseline's value.
+- Ignore rules: a rule without ``sites`` accepts the fact; with ``sites`` those sites leave the
+  comparison for matching keys, and the fact is accepted when the rest agree. Severity
+  overrides: a category name, or a glob on the key (a matching glob beats a category).
+- ``--write-ignore`` never replaces an existing file unless ``--overwrite-ignore`` is given;
+  it keeps the rules and overrides of ``--ignore`` and adds one TODO entry per difference.
+"""
 
 from __future__ import annotations
 
