@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 from typing import Any, assert_never
 
@@ -90,7 +91,8 @@ def render_table(report: DiffReport) -> str:
             ]
         else:
             headers = ["key", "sev", "site", "value"]
-            value_width = WIDTH - key_width - 7 - 24 - 8
+            site_col = min(24, 1 + max(len(s) for s in report.sites))
+            value_width = WIDTH - key_width - 7 - site_col - 6
             rows = []
             for f in findings:
                 for n, s in enumerate(report.sites):
@@ -99,14 +101,24 @@ def render_table(report: DiffReport) -> str:
                         [
                             _cut(f.key, key_width) if n == 0 else "",
                             f.severity.value if n == 0 else "",
-                            f"{mark}{_cut(s, 23)}",
+                            f"{mark}{_cut(s, site_col - 1)}",
                             _cell(f.key, f.values.get(s), value_width),
                         ]
                     )
         out.append(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
         # A note where the row cannot say it all: cut values, node names, unknowns, intra-site.
         notes = [f for f in findings if f.kind != "drift" or any("…" in str(c) for c in _row(f))]
-        out.extend(f"  {f.key}: {f.message}" for f in notes)
+        out.extend(
+            textwrap.fill(
+                f"{f.key}: {f.message}",
+                WIDTH,
+                initial_indent="  ",
+                subsequent_indent="      ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            for f in notes
+        )
         out.append("")
     return "\n".join(out)
 
