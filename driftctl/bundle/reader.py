@@ -9,6 +9,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from driftctl.bundle.hashing import BackgroundHash
 from driftctl.bundle.writer import MAX_NAME, NAME_RE
 
 CHUNK = 1 << 20
@@ -59,11 +60,12 @@ class GunzipReader:
         self.fh = fh
         self.size = size
         self.limits = limits
-        self.sha256 = hashlib.sha256()
+        self.sha256 = BackgroundHash("sha256")
         self.total_in = 0
         self.total_out = 0
         self._z = zlib.decompressobj(wbits=31)  # gzip header and trailer, one member
-        self._pending = memoryview(b"")
+        self._pending = b""
+        self._offset = 0
         self._eof = False
         self.handed = 0  # decompressed bytes returned to the caller so far
         self._recent: deque[tuple[int, bytes]] = deque(maxlen=4)
@@ -96,22 +98,26 @@ class GunzipReader:
             )
         if self.total_out > max(self.limits.ratio * self.size, self.limits.ratio_floor):
             raise ArchiveError(f"compression ratio exceeds {self.limits.ratio}:1 (gzip bomb?)")
-        self._pending = memoryview(out)
+        self._pending = out
+        self._offset = 0
 
     def read(self, n: int = -1) -> bytes:
         parts: list[bytes] = []
         want = n if n >= 0 else 1 << 62
         while want > 0:
-            if not self._pending:
+            if self._offset >= len(self._pending):
                 if self._eof:
                     break
                 self._fill()
                 continue
-            take = self._pending[:want]
-            self._pending = self._pending[len(take) :]
-            parts.append(bytes(take))
+            if self._offset == 0 and want >= len(self._pending):
+                take = self._pending  # the common case: hand the chunk over without a copy
+            else:
+                take = self._pending[self._offset : self._offset + want]
+            self._offset += len(take)
+            parts.append(take)
             want -= len(take)
-        out = b"".join(parts)
+        out = parts[0] if len(parts) == 1 else b"".join(parts)
         if out:
             self._recent.append((self.handed, out))
             self.handed += len(out)
@@ -204,6 +210,8 @@ def read_archive(fh: BinaryIO, size: int, limits: Limits) -> ArchiveContents:
         stream.drain(end)
     except (tarfile.TarError, EOFError) as exc:
         raise ArchiveError(f"not a valid tar archive: {exc}") from None
+    finally:
+        stream.sha256.close()
     if not members:
         raise ArchiveError("empty archive")
     return ArchiveContents(tuple(members), data, stream.sha256.hexdigest(), stream.total_in)

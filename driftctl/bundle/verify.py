@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from driftctl.bundle import HASH_ALG, NAMESPACE
+from driftctl.bundle.hashing import BackgroundHash
 from driftctl.bundle.keys import fingerprint
 from driftctl.bundle.manifest import ManifestError, load_contents
 from driftctl.bundle.reader import ArchiveError, Limits, MemberInfo, read_archive
@@ -19,7 +20,7 @@ from driftctl.bundle.signers import TrustStore, allows_principal, load_trust
 from driftctl.bundle.sshsig import SignatureError, parse_armored, verify_digest
 from driftctl.errors import BundleRejected, InputError
 
-CHUNK = 1 << 20
+CHUNK = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,15 @@ def _read_sig(sig: Path, cap: int) -> bytes:
 
 def _hash_file(fh: BinaryIO) -> tuple[bytes, str, int]:
     """One pass: sha512 for SSHSIG and sha256 for the store's identity of the bundle."""
-    sha512, sha256 = hashlib.sha512(), hashlib.sha256()
+    sha512, sha256 = hashlib.sha512(), BackgroundHash("sha256")
     total = 0
-    while chunk := fh.read(CHUNK):
-        sha512.update(chunk)
-        sha256.update(chunk)
-        total += len(chunk)
+    try:
+        while chunk := fh.read(CHUNK):
+            sha256.update(chunk)
+            sha512.update(chunk)
+            total += len(chunk)
+    finally:
+        sha256.close()
     return sha512.digest(), sha256.hexdigest(), total
 
 
