@@ -145,3 +145,25 @@ def test_bad_arguments_are_input_errors(kw: dict[str, Any], message: str) -> Non
 def test_same_site_twice_is_an_input_error() -> None:
     with pytest.raises(InputError, match="given twice"):
         diff_snapshots([("a", load("capital")), ("a", load("capital"))])
+
+
+def test_k3s_master_role_and_clock_measurements_are_not_drift() -> None:
+    a, b = load("capital"), copy.deepcopy(load("capital"))
+    for node in b["nodes"].values():
+        if node["roles"] == ["control-plane"]:
+            node["roles"] = ["control-plane", "master"]  # k3s labels both
+        node["time"].update(root_delay=0.5, root_dispersion=0.25, error_bound_seconds=0.75)
+    for node in a["nodes"].values():
+        node["time"].update(root_delay=0.001, root_dispersion=0.002, error_bound_seconds=0.003)
+    b["helm"]["ai/docai"]["values"]["image"] = {"repository": "mirror.b.local/ai/docai"}
+    a["helm"]["ai/docai"]["values"]["image"] = {"repository": "registry.a.local/ai/docai"}
+    assert diff_snapshots([("a", a), ("b", b)]).findings == ()
+
+
+def test_a_site_without_control_plane_labels_is_unknown_not_drift() -> None:
+    a, b = load("capital"), copy.deepcopy(load("capital"))
+    for node in b["nodes"].values():
+        node["roles"] = []
+    keys = by_key(diff_snapshots([("a", a), ("b", b)]))
+    assert {f.kind for f in keys.values()} == {"unknown"}
+    assert keys["nodes[control-plane].time.synchronized"].severity == "info"

@@ -24,6 +24,11 @@ NODE_VOLATILE = frozenset({"internal_ip", "name", "hostname"})
 OFFSET = "time.offset_seconds"
 MAX_OFFSET = "time.max_abs_offset_seconds"
 ROLE_KEYS = frozenset({"time.synchronized", MAX_OFFSET})
+# Time facts are split out for the role whose clocks a quorum depends on (dqlite, etcd);
+# k3s and older kubeadm call it "master".
+ROLE_ALIASES = {"control-plane": "control-plane", "master": "control-plane"}
+# Per-measurement noise of the clock daemon: differs on every poll, never configuration.
+TIME_MEASUREMENTS = ("time.root_dispersion", "time.root_delay", "time.error_bound_seconds")
 # Which collector's failure makes an absent fact *unknown* rather than *changed*.
 SECTION_COLLECTORS = {
     "kubernetes": {"kubernetes"},
@@ -69,8 +74,11 @@ class SiteFacts:
         return missing  # type: ignore[no-any-return]
 
     def absent_is_unknown(self, key: str) -> bool:
-        """An absent fact is unknown (not changed) when its section failed or was not collected."""
-        return section_of(key) in self.unknown_sections
+        """An absent fact is unknown (not changed) when its section failed or was not collected.
+
+        A per-role node fact is unknown where no node carries the role's label.
+        """
+        return key.startswith("nodes[") or section_of(key) in self.unknown_sections
 
 
 DROPPED = SERVER_FIELDS | VOLATILE_LABELS
@@ -190,7 +198,7 @@ def _nodes(
                 unknown["time.synchronized"] += 1
                 continue
             _walk(k, v, flat, True)
-        for noise in ("gpu.error", "time.error", "gpu"):
+        for noise in ("gpu.error", "time.error", "gpu", *TIME_MEASUREMENTS):
             flat.pop(noise, None)  # a failure message is not a fact; ``gpu: null`` is no GPU
         offset = flat.pop(OFFSET, None)
         if "time.synchronized" in flat or offset is not None:
@@ -198,7 +206,7 @@ def _nodes(
         if node in failed and "gpu" not in raw:
             unknown["gpu.driver_version"] += 1
         roles = raw.get("roles")
-        roles = roles if isinstance(roles, list) else []
+        roles = sorted({ROLE_ALIASES[r] for r in roles if r in ROLE_ALIASES}) if roles else []
         flat.pop("roles", None)  # roles differ by design; they split the time facts instead
         for k, v in flat.items():
             readings[k].append((node, v))

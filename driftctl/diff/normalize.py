@@ -126,7 +126,8 @@ def key_kind(key: str) -> str:
         return "version"
     if last in ("image_id", "image_ids"):
         return "image_id"
-    if last == "image" or key.endswith(".image.reference"):
+    if last in ("image", "repository") or key.endswith(".image.reference"):
+        # Helm charts spell images as image.repository: the mirror host is no drift there either
         return "image"
     if not QUANTITY_SEGMENTS.isdisjoint(segments):
         return "quantity"
