@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import stat
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +16,11 @@ import pytest
 from replay_k8s.conftest import Replay, kubectl_path, replay_k8s
 from replay_k8s.server import Fault
 
-from driftctl.config import ComponentRule, KubeSettings, SiteConfig
+from driftctl.config import ComponentRule, KubeSettings, NodeTarget, SiteConfig, SshSettings
 from driftctl.pipeline import collect_site
 from driftctl.sources.kube import KubeSource
 from driftctl.sources.node_commands import NODE_COMMANDS
+from driftctl.sources.ssh import SshSource
 
 __all__ = ["replay_k8s"]
 
@@ -306,7 +309,7 @@ def sshd_node(tmp_path: Path) -> Any:
     known.write_text(f"[127.0.0.1]:{port} {' '.join(host_pub)}\n")
     opts = f"-i {tmp_path / 'client_key'} -p {port} -o UserKnownHostsFile={known} -F /dev/null"
     try:
-        yield {"opts": opts, "known": known, "port": port}
+        yield {"opts": opts, "known": known, "port": port, "key": tmp_path / "client_key"}
     finally:
         proc.kill()
         proc.wait(timeout=5)
@@ -328,6 +331,22 @@ def test_node_part_over_real_sshd(
     snap = collect_site(config(replay_k8s.kubeconfig), from_dump=out).snapshot
     assert snap["nodes"]["gpu-1"]["gpu"]["driver_version"] == "535.54.03"
     assert snap["nodes"]["gpu-1"]["time"]["synchronized"] is True
+
+    # The same node collected live over SSH (paramiko) gives the same node facts.
+    ssh = SshSettings(
+        user=getpass.getuser(),
+        identity_file=str(sshd_node["key"]),
+        known_hosts=str(sshd_node["known"]),
+        nodes=(NodeTarget("gpu-1", "127.0.0.1", sshd_node["port"]),),
+        timeout_seconds=10,
+        ssh_config=None,
+        use_agent=False,
+    )
+    live_cfg = replace(config(replay_k8s.kubeconfig), ssh=ssh)
+    live = collect_site(live_cfg, sources=[KubeSource(), SshSource()]).snapshot
+    assert live["failures"] == snap["failures"]
+    assert live["nodes"]["gpu-1"]["gpu"] == snap["nodes"]["gpu-1"]["gpu"]
+    assert live["nodes"]["gpu-1"]["time"] == snap["nodes"]["gpu-1"]["time"]
 
 
 def test_unknown_host_key_is_a_failure_never_added(

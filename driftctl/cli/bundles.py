@@ -64,7 +64,9 @@ def verify(
 
 
 def import_(
-    bundles: list[Path] = typer.Argument(..., help="Bundles (their .sig beside them)."),
+    bundles: list[Path] = typer.Argument(
+        ..., metavar="BUNDLE", help="Bundles (their .sig beside them)."
+    ),
     trust: Path = typer.Option(..., "--trust", "-t", help="OpenSSH allowed_signers file."),
     store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
     max_bundle_mb: int = MAX_MB,

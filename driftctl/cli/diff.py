@@ -76,13 +76,17 @@ def _load(
 
 def diff(
     bundles: list[Path] = typer.Argument(
-        None, help="Bundles to compare (verified with --trust) instead of, or beside, the store."
+        None,
+        metavar="BUNDLE",
+        help="Bundles to compare (verified with --trust) instead of, or beside, the store.",
     ),
     store: Path | None = typer.Option(
         None, "--store", envvar="DRIFTCTL_STORE", help="Store of imported bundles."
     ),
     trust: Path | None = typer.Option(None, "--trust", help="allowed_signers for BUNDLE args."),
-    site: list[str] = typer.Option([], "--site", help="Compare only these sites (repeatable)."),
+    site: list[str] = typer.Option(
+        [], "--site", metavar="SITE", help="Compare only these sites (repeatable)."
+    ),
     baseline: str | None = typer.Option(
         None, "--baseline", help="Read every other site against this golden site."
     ),
@@ -101,7 +105,10 @@ def diff(
     from_seq: int | None = typer.Option(None, "--from", help="With --site: older bundle seq."),
     to_seq: int | None = typer.Option(None, "--to", help="With --site: newer bundle seq."),
     snapshot: list[Path] = typer.Option(
-        [], "--snapshot", help="Unverified snapshot.json files to compare (review and tests)."
+        [],
+        "--snapshot",
+        metavar="FILE",
+        help="Unverified snapshot.json files to compare (review and tests).",
     ),
 ) -> None:
     """Cross-site drift: every site against every other, or against --baseline."""

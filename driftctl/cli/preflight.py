@@ -13,7 +13,9 @@ from driftctl.formats import Format
 
 def preflight(
     bundles: list[Path] = typer.Argument(
-        None, help="Bundles to judge instead of the store (verified with --trust)."
+        None,
+        metavar="BUNDLE",
+        help="Bundles to judge instead of the store (verified with --trust).",
     ),
     release: Path = typer.Option(..., "--release", "-r", help="The planned push (YAML, §8)."),
     policy: Path | None = typer.Option(
@@ -25,9 +27,11 @@ def preflight(
     trust: Path | None = typer.Option(
         None, "--trust", help="allowed_signers file, to verify BUNDLE arguments."
     ),
-    site: list[str] = typer.Option([], "--site", "-s", help="Only these sites (repeatable)."),
+    site: list[str] = typer.Option(
+        [], "--site", "-s", metavar="SITE", help="Only these sites (repeatable)."
+    ),
     max_age: str = typer.Option(
-        "14d", "--max-age", help="Oldest snapshot vouched for: 14d, 36h, 90m."
+        "14d", "--max-age", metavar="DURATION", help="Oldest snapshot vouched for: 14d, 36h, 90m."
     ),
     allow_stale: bool = typer.Option(
         False, "--allow-stale", help="A stale or missing snapshot warns instead of blocking."
