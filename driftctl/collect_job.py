@@ -67,10 +67,10 @@ def run_collect(
     """Collect one site and write its signed bundle (or, for a dry run, only return the snapshot)."""
     signing_key = None
     if not dry_run:
-        from driftctl.bundle.keys import load_private_key
+        from driftctl.bundle.keys import load_signer
 
         assert key_path is not None
-        signing_key = load_private_key(key_path, passphrase)  # fail before a long collection
+        signing_key = load_signer(key_path, passphrase)  # fail before a long collection
     key_file = fleet_key_path(config, fleet_key)
     redactor = Redactor(load_fleet_key(key_file) if key_file else None)
     outcome = collect_site(config, from_dump=from_dump, progress=progress)

@@ -8,7 +8,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from driftctl.bundle import SITE_PATTERN
 from driftctl.bundle.wire import string
@@ -37,6 +37,19 @@ def check_site(site: str) -> str:
     if not re.fullmatch(SITE_PATTERN, site):
         raise InputError(f"invalid site id {site!r}: expected {SITE_PATTERN}")
     return site
+
+
+class Signer(Protocol):
+    """What signs a bundle: a key file loaded here, or a key held by ssh-agent (``agent.py``)."""
+
+    @property
+    def public_blob(self) -> bytes: ...
+
+    def public_line(self) -> str: ...
+
+    def fingerprint(self) -> str: ...
+
+    def sign(self, data: bytes) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -147,3 +160,13 @@ def load_private_key(path: Path, passphrase: str | None = None) -> SigningKey:
         raise InputError(f"{path}: not an Ed25519 key (driftctl signs with Ed25519 only)")
     key = _from_private(private, "")
     return SigningKey(key.private, key.public_blob, _pub_comment(path, key.public_blob))
+
+
+def load_signer(path: Path, passphrase: str | None = None) -> Signer:
+    """A private key file, or a public key (``.pub``) whose private half is in ssh-agent."""
+    head = read_capped(path, MAX_KEY_BYTES)[:64]
+    if head.startswith(b"ssh-"):
+        from driftctl.bundle.agent import agent_signer
+
+        return agent_signer(path)
+    return load_private_key(path, passphrase)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from driftctl.bundle.certs import ED25519, PublicKey, parse_public_key, parse_ssh_signature
 from driftctl.bundle.certs import verify_ed25519 as _verify_raw
-from driftctl.bundle.keys import SigningKey
+from driftctl.bundle.keys import Signer
 from driftctl.bundle.wire import Reader, WireError, string, uint32
 
 MAGIC = b"SSHSIG"
@@ -110,7 +110,7 @@ def signed_data(namespace: str, hash_alg: str, digest: bytes) -> bytes:
     )
 
 
-def sign_digest(key: SigningKey, digest: bytes, namespace: str, hash_alg: str = "sha512") -> bytes:
+def sign_digest(key: Signer, digest: bytes, namespace: str, hash_alg: str = "sha512") -> bytes:
     """Armored SSHSIG over a message whose ``hash_alg`` digest is ``digest``."""
     sig = key.sign(signed_data(namespace, hash_alg, digest))
     blob = (
@@ -125,7 +125,7 @@ def sign_digest(key: SigningKey, digest: bytes, namespace: str, hash_alg: str = 
     return armor(blob)
 
 
-def sign(key: SigningKey, message: bytes, namespace: str) -> bytes:
+def sign(key: Signer, message: bytes, namespace: str) -> bytes:
     """Armored SSHSIG (sha512) over ``message``; identical to ``ssh-keygen -Y sign``."""
     return sign_digest(key, hashlib.sha512(message).digest(), namespace)
 

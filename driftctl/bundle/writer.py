@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from driftctl.bundle import BUNDLE_SCHEMA, NAMESPACE
-from driftctl.bundle.keys import SigningKey, check_site
+from driftctl.bundle.keys import Signer, check_site
 from driftctl.bundle.sequence import locked, read_state, write_state
 from driftctl.bundle.sshsig import sign_digest
 from driftctl.errors import InputError, OperationalError
@@ -113,7 +113,7 @@ def write_bundle(
     snapshot: Mapping[str, Any],
     evidence: Sequence[tuple[str, bytes]],
     redaction_report: Mapping[str, Any],
-    key: SigningKey,
+    key: Signer,
     collector_version: str,
     state_dir: Path | None = None,
 ) -> WrittenBundle:

@@ -23,7 +23,11 @@ def _passphrase(passphrase_file: Path | None) -> str | None:
 def collect(
     config: Path = typer.Option(..., "--config", "-c", help="Site config YAML (design §7)."),
     key: Path | None = typer.Option(
-        None, "--key", "-k", envvar="DRIFTCTL_KEY", help="Site signing key (Ed25519, OpenSSH)."
+        None,
+        "--key",
+        "-k",
+        envvar="DRIFTCTL_KEY",
+        help="Site signing key (Ed25519, OpenSSH); a .pub file signs through ssh-agent.",
     ),
     from_dump: Path | None = typer.Option(
         None, "--from-dump", help="Read a dump directory instead of live sources."
