@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from replay_k8s.conftest import CONTEXT, Replay, replay_k8s, write_kubeconfig
+from replay_k8s.conftest import CONTEXT, TOKEN, Replay, replay_k8s, write_kubeconfig
 from replay_k8s.objects import DIGEST_A, KUBE_SYSTEM_UID
 from replay_k8s.server import Fault
 from replay_k8s.tls import other_ca_pem
@@ -208,3 +208,32 @@ def test_pods_artifact_is_slim(replay_k8s: Replay) -> None:
     assert "PARSER_API_VERSION" not in pods and "imageID" in pods and "ownerReferences" in pods
     workloads = raw.artifacts["kubernetes/workloads.json"].text()
     assert '"kind":"StatefulSet"' in workloads
+
+
+def test_in_cluster_service_account_is_used_without_a_kubeconfig(
+    replay_k8s: Replay, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubernetes.config import incluster_config
+
+    from driftctl.sources import kube_client
+
+    sa = tmp_path / "serviceaccount"
+    sa.mkdir()
+    (sa / "token").write_text(TOKEN)
+    (sa / "ca.crt").write_bytes(replay_k8s.pki.ca_pem)
+    monkeypatch.setattr(kube_client, "SA_TOKEN", sa / "token")
+    monkeypatch.setattr(incluster_config, "SERVICE_TOKEN_FILENAME", str(sa / "token"))
+    monkeypatch.setattr(incluster_config, "SERVICE_CERT_FILENAME", str(sa / "ca.crt"))
+    host, port = replay_k8s.url.removeprefix("https://").rsplit(":", 1)
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", host)
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config
+    cfg = SiteConfig(site="replay-site", source=Path("site.yaml"), kubernetes=KubeSettings())
+    snap = collect_site(cfg, sources=[KubeSource()]).snapshot
+    assert snap["kubernetes"]["cluster_uid"] == KUBE_SYSTEM_UID
+    assert snap["failures"] == collect(replay_k8s.kubeconfig)["failures"]
+    # the service-account CA is verified like any other: a wrong one is refused
+    (sa / "ca.crt").write_bytes(other_ca_pem())
+    with pytest.raises(OperationalError, match=r"in-cluster|certificate"):
+        collect_site(cfg, sources=[KubeSource()])

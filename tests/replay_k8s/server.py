@@ -162,7 +162,10 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
             if fault.status is not None:
                 return self._error(fault.status, f"injected fault on {path}")
-        if self.headers.get("Authorization") != f"Bearer {self.replay.token}":
+        # The scheme is case-insensitive (RFC 7235; the kube-apiserver agrees): the in-cluster
+        # loader of the kubernetes client sends "bearer <token>".
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or token != self.replay.token:
             return self._error(401, "Unauthorized")
         if path == "/version":
             return self._send(200, self.replay.store.version)
