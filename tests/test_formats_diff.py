@@ -79,5 +79,23 @@ def test_junit_fails_at_the_threshold_only() -> None:
     root = ET.fromstring(render(report, Format.JUNIT, 3))
     names = [c.get("name") for c in root.iter("testcase")]
     assert "components.frontend.version" in names
-    assert any(n and n.endswith("facts equal at every site") for n in names)
     assert len(list(root.iter("skipped"))) == len(report.ignored)
+
+
+def test_junit_has_one_testcase_per_fact_and_a_junit_reader_accepts_it(tmp_path: Path) -> None:
+    from junitparser import Failure, JUnitXml, Skipped
+
+    report = field_report()
+    path = tmp_path / "drift.xml"
+    path.write_text(render(report, Format.JUNIT, ERROR_RANK))
+    suites = list(JUnitXml.fromfile(str(path)))
+    assert len(suites) == 1
+    suite = suites[0]
+    cases = list(suite)
+    assert suite.tests == len(cases) == report.facts
+    assert len({(c.classname, c.name) for c in cases}) == report.facts
+    failed = {c.name for c in cases if any(isinstance(r, Failure) for r in c.result)}
+    skipped = {c.name for c in cases if any(isinstance(r, Skipped) for r in c.result)}
+    assert failed == {f.key for f in report.failing(ERROR_RANK)}
+    assert suite.failures == len(failed)
+    assert skipped == {ig.key for ig in report.ignored}

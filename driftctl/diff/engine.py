@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,7 +64,7 @@ class DiffReport:
     facts: int
     findings: tuple[Finding, ...]
     ignored: tuple[Ignored, ...] = ()
-    equal: Mapping[str, int] = field(default_factory=dict)
+    equal: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # category -> keys
     baseline: str | None = None
 
     def counts(self) -> dict[str, int]:
@@ -241,7 +241,7 @@ def compare(
     n = len(facts)
     findings: list[Finding] = []
     ignored: list[Ignored] = []
-    equal: Counter[str] = Counter()
+    equal: defaultdict[str, list[str]] = defaultdict(list)
     none: frozenset[str] = frozenset()
     for key in sorted(keys):
         values = [get(key, _MISSING) for get in getters]
@@ -255,13 +255,13 @@ def compare(
             and len({type(v) for v in values}) == 1
             and not (type(first) is str and REDACTED in first)
         ):
-            equal[ignore.severity.of(key)[0]] += 1
+            equal[ignore.severity.of(key)[0]].append(key)
             continue
         forms = [sf.form(key, _MISSING) for sf in facts]
         first = forms[0]
         same = first is not None and first is not _MISSING and forms.count(first) == n
         if same and key not in intra_keys:
-            equal[ignore.severity.of(key)[0]] += 1
+            equal[ignore.severity.of(key)[0]].append(key)
             continue
         for i, f in enumerate(forms):
             if f is _MISSING:
@@ -270,7 +270,7 @@ def compare(
         verdict = judge.run(key, forms, values, none)
         category, severity = ignore.severity.of(key)
         if verdict is None:
-            equal[category] += 1
+            equal[category].append(key)
             continue
         rules = ignore.rules_for(key) if ignore.rules else []
         if rules:
@@ -292,7 +292,14 @@ def compare(
         )
     order = {c: n for n, c in enumerate(CATEGORIES)}
     findings.sort(key=lambda f: (-f.severity.rank, order.get(f.category, 99), f.key))
-    return DiffReport(sites, len(keys), tuple(findings), tuple(ignored), dict(equal), baseline)
+    return DiffReport(
+        sites,
+        len(keys),
+        tuple(findings),
+        tuple(ignored),
+        {c: tuple(k) for c, k in equal.items()},
+        baseline,
+    )
 
 
 def _apply_rules(

@@ -167,8 +167,8 @@ def render_markdown(report: DiffReport) -> str:
 
 
 def render_junit(report: DiffReport, fail_rank: int) -> str:
-    """One testcase per differing fact (a failure at or above the threshold), one per category
-    for the facts that are equal everywhere, and a skipped case per ignored difference."""
+    """One testcase per fact: differing facts first (a failure at or above the threshold), then
+    the facts equal at every site (passed), and a skipped case per ignored difference."""
     cases: list[JunitCase] = []
     for f in report.findings:
         details = f.message + "\n" + json.dumps(dict(f.values), sort_keys=True, ensure_ascii=False)
@@ -183,13 +183,8 @@ def render_junit(report: DiffReport, fail_rank: int) -> str:
             )
         )
     for category in sorted(report.equal):
-        n = report.equal[category]
-        cases.append(
-            JunitCase(
-                classname=f"driftctl.diff.{category}",
-                name=f"{n} facts equal at every site",
-            )
-        )
+        for key in report.equal[category]:
+            cases.append(JunitCase(classname=f"driftctl.diff.{category}", name=key))
     for ig in report.ignored:
         cases.append(
             JunitCase(
