@@ -108,3 +108,15 @@ def test_junit_has_one_case_per_site_and_rule() -> None:
     warned = [c for c in cases if c.find("system-out") is not None and c.find("failure") is None]
     assert any(c.get("name") == "mcp-timeout" for c in warned)
     assert root.get("failures") == str(len(failed))
+
+
+def test_a_junit_reader_sees_the_blocked_sites_as_failures(tmp_path: Path) -> None:
+    from junitparser import Failure, JUnitXml
+
+    path = tmp_path / "preflight.xml"
+    path.write_text(render(fleet_report(), Format.JUNIT))
+    (suite,) = list(JUnitXml.fromfile(str(path)))
+    failed = {(c.classname, c.name) for c in suite if any(isinstance(r, Failure) for r in c.result)}
+    assert ("preflight.savings-bank", "frontend-parser-api") in failed
+    assert ("preflight.capital", "frontend-parser-api") not in failed
+    assert suite.failures == len(failed) and suite.errors == 0
