@@ -291,7 +291,11 @@ def compare(
             )
         )
     order = {c: n for n, c in enumerate(CATEGORIES)}
-    findings.sort(key=lambda f: (-f.severity.rank, order.get(f.category, 99), f.key))
+    # Worst first; inside a category the most pointed first: a fact where one site stands out
+    # before one where every site differs (per-site secrets, hostnames).
+    findings.sort(
+        key=lambda f: (-f.severity.rank, order.get(f.category, 99), len(f.sites) or n, f.key)
+    )
     return DiffReport(
         sites,
         len(keys),
