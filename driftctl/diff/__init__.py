@@ -30,9 +30,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from driftctl.diff.engine import DiffReport, Finding, Ignored, compare
+from driftctl.diff.engine import compare
 from driftctl.diff.flatten import SiteFacts, flatten
 from driftctl.diff.ignore import IgnoreFile, load_ignore
+from driftctl.diff.report import DiffReport, Finding, Ignored
 from driftctl.diff.severity import Severity
 
 __all__ = [
