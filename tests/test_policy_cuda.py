@@ -43,8 +43,22 @@ def test_table_covers_11_to_13_and_drivers_never_decrease() -> None:
         (">=13.0", "13.0.0", "580.65.06"),
         ("==12.2.*", "12.2.0", "535.54.03"),
         (">=11.0", "11.0.2", "450.51.05"),
+        (">=12.8", "12.8.0", "570.26"),
+        (">=13.2", "13.2.0", "595.45.04"),
+        (">=13.3", "13.3.0", "610.43.02"),
     ],
-    ids=["12.0", "after-12.0-ga", "12.4", "11.8", "13.0", "12.2-wildcard", "11.0-ga"],
+    ids=[
+        "12.0",
+        "after-12.0-ga",
+        "12.4",
+        "11.8",
+        "13.0",
+        "12.2-wildcard",
+        "11.0-ga",
+        "12.8-two-part-driver",
+        "13.2",
+        "13.3",
+    ],
 )
 def test_minimum_driver_for_a_cuda_range(spec: str, cuda: str, driver: str) -> None:
     entry = load_table().minimum_driver(SpecifierSet(spec))
