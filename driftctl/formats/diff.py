@@ -7,8 +7,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any, assert_never
 
-from driftctl.diff.engine import DiffReport, Finding
 from driftctl.diff.normalize import key_kind
+from driftctl.diff.report import DiffReport, Finding
 from driftctl.formats import Format
 from driftctl.formats.common import JunitCase, junit_xml, markdown_table, show_value
 
