@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,23 @@ class _NoAliasLoader(yaml.SafeLoader):
                 None, None, "YAML anchors are not allowed", node.start_mark
             )
         return node
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        """A mapping whose keys are unique: YAML says so, PyYAML would silently keep the last."""
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, _value in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable key: the base class reports it
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark
+                    )
+        return super().construct_mapping(node, deep=deep)
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -95,19 +113,42 @@ def loads_yaml(data: bytes | str, where: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = f" line {mark.line + 1}" if mark is not None else ""
         raise InputError(f"{where}:{line}: {exc.problem or exc.context}") from None
+    except yaml.reader.ReaderError as exc:  # not UTF-8, or a control character
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise InputError(
+            f"{where}: invalid YAML: character {char:#04x} at position {exc.position}: {exc.reason}"
+        ) from None
     except (yaml.YAMLError, RecursionError, UnicodeDecodeError) as exc:
-        raise InputError(f"{where}: invalid YAML: {exc}") from None
+        raise InputError(f"{where}: invalid YAML: {' '.join(str(exc).split())}") from None
 
 
 def read_capped(path: Path, cap: int = MAX_CONFIG_BYTES) -> bytes:
-    """Read a regular file of at most ``cap`` bytes, or raise InputError naming it."""
+    """Read a regular file of at most ``cap`` bytes, or raise InputError naming it.
+
+    Opened non-blocking and checked with fstat first, so a FIFO or a device is refused instead
+    of hanging the reader.
+    """
     try:
-        with path.open("rb") as fh:
-            data = fh.read(cap + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, expected a file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{path}: is a directory, expected a file")
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{path}: not a regular file (a FIFO, socket or device?)")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            data = fh.read(cap + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
     if len(data) > cap:
         raise InputError(f"{path}: larger than {cap} bytes")
     return data

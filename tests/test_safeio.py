@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from driftctl.errors import InputError
-from driftctl.safeio import atomic_write, loads_json, loads_yaml
+from driftctl.safeio import atomic_write, loads_json, loads_yaml, read_capped
 
 BOMB = """
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
@@ -64,3 +64,29 @@ def test_atomic_write_replaces_and_leaves_no_temp(tmp_path: Path) -> None:
     atomic_write(target, b"two")
     assert target.read_bytes() == b"two"
     assert os.listdir(tmp_path) == ["state.json"]
+
+
+def test_read_capped_refuses_a_fifo_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "config.yaml"
+    os.mkfifo(fifo)  # no writer: a plain open() would block forever
+    with pytest.raises(InputError, match=r"config.yaml: not a regular file"):
+        read_capped(fifo)
+
+
+def test_yaml_duplicate_keys_are_refused() -> None:
+    with pytest.raises(InputError, match=r"^cfg.yaml: line 2: duplicate key 'site'$"):
+        loads_yaml("site: capital\nsite: utility\n", "cfg.yaml")
+
+
+def test_yaml_duplicate_keys_in_nested_mapping_are_refused() -> None:
+    with pytest.raises(InputError, match=r"line 3: duplicate key 'a'"):
+        loads_yaml("top:\n  a: 1\n  a: 2\n", "cfg.yaml")
+
+
+@pytest.mark.parametrize(
+    "data", [b"site: caf\xe9\n", b"site: a\x00\n"], ids=["latin-1", "nul-byte"]
+)
+def test_yaml_reader_errors_are_one_line(data: bytes) -> None:
+    with pytest.raises(InputError) as err:
+        loads_yaml(data, "cfg.yaml")
+    assert str(err.value).startswith("cfg.yaml: ") and "\n" not in str(err.value)
