@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,11 +84,23 @@ class SiteConfig:
 
 
 def _positive(value: Any, where: str, kind: type = float) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise InputError(f"{where}: expected a positive number, got {value!r}")
     if kind is int and not isinstance(value, int):
         raise InputError(f"{where}: expected a positive integer, got {value!r}")
     return kind(value)
+
+
+def _port(value: Any, where: str) -> int:
+    port: int = _positive(value, where, int)
+    if port > 65535:
+        raise InputError(f"{where}: expected a TCP port (1-65535), got {port}")
+    return port
 
 
 def _opt_str(raw: dict[str, Any], key: str, where: str) -> str | None:
@@ -125,7 +138,9 @@ def _nodes(raw: Any, where: str) -> tuple[NodeTarget, ...] | None:
         name, host = item["name"], item.get("host", item["name"])
         if not isinstance(name, str) or not isinstance(host, str) or not name or not host:
             raise InputError(f"{item_where}: name and host must be non-empty strings")
-        port = _positive(item.get("port", 22), f"{item_where}.port", int)
+        port = _port(item.get("port", 22), f"{item_where}.port")
+        if any(n.name == name for n in out):
+            raise InputError(f"{item_where}: duplicate node name {name!r}")
         out.append(NodeTarget(name=name, host=host, port=port))
     return tuple(out)
 
@@ -156,7 +171,7 @@ def _ssh(raw: Any, where: str) -> SshSettings:
         nodes=_nodes(raw.get("nodes", "kubernetes"), f"{where}.nodes"),
         timeout_seconds=_positive(raw.get("timeout_seconds", 10.0), f"{where}.timeout_seconds"),
         concurrency=_positive(raw.get("concurrency", 16), f"{where}.concurrency", int),
-        port=_positive(raw.get("port", 22), f"{where}.port", int),
+        port=_port(raw.get("port", 22), f"{where}.port"),
         deadline_seconds=None if deadline is None else _positive(deadline, f"{where}.deadline"),
         ssh_config=_opt_str(raw, "ssh_config", where) if "ssh_config" in raw else "~/.ssh/config",
         use_agent=use_agent,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +100,44 @@ def test_bad_config_names_file_and_key(tmp_path: Path, mutate, needle: str) -> N
 def test_missing_file_is_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read"):
         load_site_config(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "needle"),
+    [
+        (lambda t: t + "site: utility\n", "duplicate key 'site'"),
+        (lambda t: t.replace("timeout_seconds: 10", "timeout_seconds: .nan"), "timeout_seconds"),
+        (lambda t: t.replace("timeout_seconds: 10", "timeout_seconds: .inf"), "timeout_seconds"),
+        (lambda t: t.replace("  nodes: kubernetes", "  port: 70000"), "ssh.port"),
+        (
+            lambda t: t.replace("  nodes: kubernetes", "  nodes: [{name: a, port: 65536}]"),
+            r"ssh.nodes\[0\].port",
+        ),
+        (
+            lambda t: t.replace("  nodes: kubernetes", "  nodes: [{name: a}, {name: a}]"),
+            r"ssh.nodes\[1\]: duplicate node name 'a'",
+        ),
+    ],
+    ids=["duplicate-key", "nan", "inf", "port-range", "node-port-range", "duplicate-node"],
+)
+def test_more_bad_configs_name_file_and_key(tmp_path: Path, mutate, needle: str) -> None:
+    path = write(tmp_path, mutate(GOOD))
+    with pytest.raises(InputError, match=needle) as err:
+        load_site_config(path)
+    assert str(path) in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_cli_config_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "site.yaml"
+    os.mkfifo(fifo)
+    res = subprocess.run(
+        [sys.executable, "-m", "driftctl", "collect", "--config", str(fifo), "--dry-run"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert res.returncode == 2
+    assert res.stderr.splitlines() == [
+        f"driftctl: error: {fifo}: not a regular file (a FIFO, socket or device?)"
+    ]
