@@ -130,7 +130,7 @@ def _nodes(raw: Any, where: str) -> tuple[NodeTarget, ...] | None:
         return None
     if not isinstance(raw, list):
         raise InputError(f"{where}: expected 'kubernetes' or a list of {{name, host, port}}")
-    out = []
+    out: list[NodeTarget] = []
     for i, item in enumerate(raw):
         item_where = f"{where}[{i}]"
         item = expect_mapping(item, item_where)
