@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,39 @@ def test_keygen_refuses_to_overwrite(tmp_path: Path) -> None:
     res = driftctl("keygen", "--site", "holding", "--out-dir", str(tmp_path))
     assert res.returncode == 2 and "already exists" in res.stderr
     assert (tmp_path / "holding_ed25519").read_bytes() == before
+
+
+def _binary(path: Path) -> None:
+    path.write_bytes(b"\xff\xfe\x00pass")
+
+
+def _huge(path: Path) -> None:
+    with path.open("wb") as fh:
+        fh.truncate(200 * 1024 * 1024)  # sparse: 200 MB that cost no disk
+
+
+PASSPHRASE_FILES = {
+    "binary": (_binary, "not UTF-8"),
+    "huge": (_huge, "larger than"),
+    "fifo": (os.mkfifo, "not a regular file"),
+    "directory": (Path.mkdir, "is a directory"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PASSPHRASE_FILES))
+def test_keygen_bad_passphrase_file_is_one_line_exit_2(tmp_path: Path, case: str) -> None:
+    make, fragment = PASSPHRASE_FILES[case]
+    pw = tmp_path / "pw"
+    make(pw)
+    out = tmp_path / "keys"
+    args = ["keygen", "--site", "ok", "--out-dir", str(out), "--passphrase-file", str(pw)]
+    res = subprocess.run(
+        [sys.executable, "-m", "driftctl", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"driftctl: error: {pw}: {fragment}")
+    assert not out.exists()

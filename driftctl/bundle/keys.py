@@ -162,6 +162,15 @@ def load_private_key(path: Path, passphrase: str | None = None) -> SigningKey:
     return SigningKey(key.private, key.public_blob, _pub_comment(path, key.public_blob))
 
 
+def read_passphrase(path: Path) -> str:
+    """A key passphrase file: UTF-8 text, its trailing newline dropped; InputError names it."""
+    data = read_capped(path, MAX_KEY_BYTES)
+    try:
+        return data.decode("utf-8").rstrip("\n")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text (a passphrase file holds one line)") from None
+
+
 def load_signer(path: Path, passphrase: str | None = None) -> Signer:
     """A private key file, or a public key (``.pub``) whose private half is in ssh-agent."""
     head = read_capped(path, MAX_KEY_BYTES)[:64]

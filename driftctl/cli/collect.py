@@ -13,10 +13,9 @@ from driftctl.errors import ExitCode, InputError
 
 def _passphrase(passphrase_file: Path | None) -> str | None:
     if passphrase_file is not None:
-        try:
-            return passphrase_file.read_text().rstrip("\n")
-        except OSError as exc:
-            raise InputError(f"{passphrase_file}: cannot read: {exc.strerror}") from None
+        from driftctl.bundle.keys import read_passphrase
+
+        return read_passphrase(passphrase_file)
     return os.environ.get("DRIFTCTL_KEY_PASSPHRASE")
 
 

@@ -18,15 +18,12 @@ def keygen(
 ) -> None:
     """Write SITE_ed25519 (0600) and .pub; print the allowed_signers line and the fingerprint."""
     from driftctl.bundle import NAMESPACE
-    from driftctl.bundle.keys import check_site, generate_key, load_private_key
+    from driftctl.bundle.keys import check_site, generate_key, load_private_key, read_passphrase
 
     check_site(site)
     passphrase = None
     if passphrase_file is not None:
-        try:
-            passphrase = passphrase_file.read_text().rstrip("\n")
-        except OSError as exc:
-            raise InputError(f"{passphrase_file}: cannot read: {exc.strerror}") from None
+        passphrase = read_passphrase(passphrase_file)
         if not passphrase:
             raise InputError(f"{passphrase_file}: empty passphrase")
     private, public = generate_key(site, out_dir, passphrase)
