@@ -17,6 +17,7 @@ from typing import Any
 
 from driftctl.errors import InputError
 from driftctl.model import Artifact
+from driftctl.safeio import read_capped
 
 MARKER = "<redacted>"
 TOKEN_PREFIX = "$dctok$v1$"  # noqa: S105 - a format prefix, not a password
@@ -49,10 +50,10 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 def load_fleet_key(path: Path) -> bytes:
     """Read a fleet key file: 64 hex characters (32 bytes), optionally with surrounding space."""
+    data = read_capped(path, 4096)  # missing, a directory, a FIFO, huge: InputError naming it
     try:
-        text = path.read_text(encoding="ascii").strip()
-        key = binascii.unhexlify(text)
-    except (OSError, UnicodeDecodeError, binascii.Error, ValueError):
+        key = binascii.unhexlify(data.decode("ascii").strip())
+    except (UnicodeDecodeError, binascii.Error, ValueError):
         raise InputError(f"{path}: fleet key must be 64 hexadecimal characters") from None
     if len(key) < 32:
         raise InputError(f"{path}: fleet key must be at least 32 bytes")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+from pathlib import Path
 
 import pytest
 
+from driftctl.errors import InputError
 from driftctl.model import Artifact
-from driftctl.redact import MARKER, Redactor, is_token, redact_snapshot
+from driftctl.redact import MARKER, Redactor, is_token, load_fleet_key, redact_snapshot
 
 KEY_A = bytes(range(32))
 KEY_B = bytes(range(1, 33))
@@ -133,3 +136,22 @@ def test_snapshot_redaction_helm_values_and_secret_env_component() -> None:
     assert is_token(out["components"]["x"]["token"]) and out["components"]["x"]["version"] == "1.0"
     assert out["workloads"] == snap["workloads"]
     assert snap["helm"]["ai/docai"]["values"]["auth"]["password"] == "pw"  # input untouched
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (lambda p: None, "cannot read: No such file or directory"),
+        (lambda p: p.mkdir(), "is a directory"),
+        (lambda p: os.mkfifo(p), "not a regular file"),
+        (lambda p: p.write_bytes(b"ab" * 10_000), "larger than"),
+        (lambda p: p.write_text("zz" * 32), "fleet key must be 64 hexadecimal characters"),
+    ],
+    ids=["missing", "directory", "fifo", "huge", "not-hex"],
+)
+def test_fleet_key_file_errors_name_the_file(tmp_path: Path, make, needle: str) -> None:
+    path = tmp_path / "fleet.key"
+    make(path)
+    with pytest.raises(InputError, match=needle) as err:
+        load_fleet_key(path)
+    assert str(err.value).startswith(f"{path}: ") and "\n" not in str(err.value)
