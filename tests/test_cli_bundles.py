@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,3 +195,35 @@ def test_usage_errors_exit_2(env: dict[str, Path], case: str) -> None:
     res = driftctl(*[str(env["b1"]) if a == "B1" else a for a in args])
     assert res.returncode == 2, res.stderr
     assert fragment in res.stderr
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real CLI with a short timeout: a reader blocked on a FIFO fails the test, not CI."""
+    return subprocess.run(
+        [sys.executable, "-m", "driftctl", *args], capture_output=True, text=True, timeout=30
+    )
+
+
+@pytest.mark.parametrize("which", ["bundle", "sig", "trust"])
+def test_verify_refuses_a_fifo_instead_of_blocking(env: dict[str, Path], which: str) -> None:
+    fifo = env["base"] / "fifo"
+    os.mkfifo(fifo)
+    bundle, sig, trust = str(env["b1"]), f"{env['b1']}.sig", str(env["trust"])
+    args = {
+        "bundle": ["verify", str(fifo), "--trust", trust, "--sig", sig],
+        "sig": ["verify", bundle, "--trust", trust, "--sig", str(fifo)],
+        "trust": ["verify", bundle, "--trust", str(fifo)],
+    }[which]
+    res = _run(*args)
+    assert res.returncode == (4 if which == "sig" else 2), res.stderr
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"driftctl: error: {fifo}: "), lines
+    assert "not a regular file" in lines[0]
+
+
+def test_inspect_refuses_a_fifo_instead_of_blocking(env: dict[str, Path]) -> None:
+    fifo = env["base"] / "fifo.tar.gz"
+    os.mkfifo(fifo)
+    res = _run("inspect", str(fifo))
+    assert res.returncode == 2
+    assert res.stderr.splitlines() == [f"driftctl: error: {fifo}: not a regular file"]

@@ -45,23 +45,35 @@ class VerifiedBundle:
         return int(self.manifest["seq"])
 
 
+def _open_regular(path: Path) -> tuple[BinaryIO, int] | None:
+    """Open ``path`` for reading without blocking on a FIFO; None when it is not a regular file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb"), info.st_size
+
+
 def open_bundle(bundle: Path) -> tuple[BinaryIO, int]:
     try:
-        fh = bundle.open("rb")
+        opened = _open_regular(bundle)
     except FileNotFoundError:
         raise InputError(f"{bundle}: no such bundle") from None
     except OSError as exc:
         raise InputError(f"{bundle}: cannot read: {exc.strerror}") from None
-    info = os.fstat(fh.fileno())
-    if not stat.S_ISREG(info.st_mode):
-        fh.close()
+    if opened is None:
         raise InputError(f"{bundle}: not a regular file")
-    return fh, info.st_size
+    return opened
 
 
 def _read_sig(sig: Path, cap: int) -> bytes:
     try:
-        with sig.open("rb") as fh:
+        opened = _open_regular(sig)
+        if opened is None:
+            raise BundleRejected(f"{sig}: signature is not a regular file", "signature")
+        with opened[0] as fh:
             data = fh.read(cap + 1)
     except FileNotFoundError:
         raise BundleRejected(f"{sig}: signature file missing", "signature") from None
