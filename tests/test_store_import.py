@@ -154,6 +154,64 @@ def test_damaged_meta_is_a_clear_operational_error(
         store.sites()
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("seq", "1"),
+        ("seq", True),
+        ("sha256", 1),
+        ("collected_at", 5),
+        ("imported_at", None),
+        ("gap", ["x"]),
+        ("site", "utility"),
+    ],
+)
+def test_meta_with_wrong_types_is_store_damaged_everywhere(
+    tmp_path: Path, key: SigningKey, trust: TrustStore, field: str, value: object
+) -> None:
+    store = Store(tmp_path / "store")
+    (b1,) = bundles(tmp_path, key, 1)
+    import_bundle(store, b1, trust)
+    meta = store.root / "sites" / SITE / "000001" / "meta.json"
+    data = json.loads(meta.read_text())
+    data[field] = value
+    meta.write_text(json.dumps(data))
+    before = tree(store.root)
+    with pytest.raises(OperationalError, match=f"store damaged: {meta}: {field}"):
+        store.sites()
+    with pytest.raises(OperationalError, match=f"store damaged: {meta}: {field}"):
+        site_history(store.root, SITE, 1)
+    for command in (["sites"], ["diff"], ["import", str(b1), "--trust", str(trust.path)]):
+        res = subprocess.run(
+            [sys.executable, "-m", "driftctl", *command, "--store", str(store.root)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert res.returncode == 3, (command, res.stderr)
+        lines = res.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(
+            f"driftctl: error: store damaged: {meta}: {field}"
+        )
+    assert tree(store.root) == before
+
+
+def test_unwritable_ledger_fails_the_import_before_anything_changes(
+    tmp_path: Path, key: SigningKey, trust: TrustStore
+) -> None:
+    store = Store(tmp_path / "store")
+    b1, b2 = bundles(tmp_path, key, 2)
+    import_bundle(store, b1, trust)
+    ledger = store.root / "ledger.jsonl"
+    ledger.unlink()
+    ledger.mkdir()  # the ledger cannot be appended to: the import must not happen at all
+    before = tree(store.root)
+    with pytest.raises(OperationalError, match=f"{ledger}"):
+        import_bundle(store, b2, trust)
+    assert tree(store.root) == before
+    assert not (store.root / "sites" / SITE / "000002").exists()
+
+
 def test_torn_ledger_line_is_closed_off(tmp_path: Path, key: SigningKey, trust: TrustStore) -> None:
     store = Store(tmp_path / "store")
     b1, b2 = bundles(tmp_path, key, 2)

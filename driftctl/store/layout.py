@@ -59,13 +59,37 @@ def _load_json(path: Path) -> dict[str, Any]:
         raise OperationalError(f"store damaged: {exc}") from None
 
 
+_ENTRY_STRINGS = ("sha256", "collected_at", "imported_at", "signer", "bundle")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
 def read_entry(path: Path) -> Entry:
-    """A seq directory's ``meta.json``; OperationalError naming the file when damaged."""
-    meta = _load_json(path / "meta.json")
+    """A seq directory's ``meta.json``; OperationalError naming the file (and key) when damaged."""
+    where = path / "meta.json"
+    meta = _load_json(where)
     try:
-        return Entry(**meta)
+        entry = Entry(**meta)
     except TypeError:
-        raise OperationalError(f"store damaged: {path / 'meta.json'}: unexpected fields") from None
+        raise OperationalError(f"store damaged: {where}: unexpected fields") from None
+    if entry.site != path.parent.name:
+        raise OperationalError(
+            f"store damaged: {where}: site {entry.site!r} is not the directory's"
+        )
+    if (
+        isinstance(entry.seq, bool)
+        or not isinstance(entry.seq, int)
+        or path.name != f"{entry.seq:06d}"
+    ):
+        raise OperationalError(f"store damaged: {where}: seq {entry.seq!r} is not the directory's")
+    for key in _ENTRY_STRINGS:
+        if not isinstance(meta[key], str):
+            raise OperationalError(f"store damaged: {where}: {key}: expected a string")
+    if not _HEX64.match(entry.sha256):
+        raise OperationalError(f"store damaged: {where}: sha256: not a sha256 hex digest")
+    for key in ("prev_sha256", "gap"):
+        if meta.get(key) is not None and not isinstance(meta[key], str):
+            raise OperationalError(f"store damaged: {where}: {key}: expected a string or null")
+    return entry
 
 
 def read_snapshot(root: Path, site: str, seq: int) -> dict[str, Any]:

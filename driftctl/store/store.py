@@ -161,13 +161,24 @@ class Store:
                 vb.path.name,
                 gap,
             )
+            ledger = self.root / "ledger.jsonl"
             try:
-                self._commit(vb, sig, entry)
+                # Opened first: a ledger that cannot be appended to stops the import before
+                # anything is renamed into place.
+                fd = os.open(ledger, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+            except OSError as exc:
+                raise OperationalError(
+                    f"{ledger}: cannot open the ledger: {exc.strerror}"
+                ) from None
+            try:
+                self._commit(vb, sig, entry, fd)
             except OSError as exc:
                 raise OperationalError(f"{self.root}: store write failed: {exc.strerror}") from None
+            finally:
+                os.close(fd)
         return ImportResult(vb.site, vb.seq, "imported", gap)
 
-    def _commit(self, vb: VerifiedBundle, sig: Path, entry: Entry) -> None:
+    def _commit(self, vb: VerifiedBundle, sig: Path, entry: Entry, ledger_fd: int) -> None:
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.root))
         try:
             name = f"{vb.site}-{vb.seq:06d}.tar.gz"
@@ -188,24 +199,20 @@ class Store:
         state = state_from_entries(vb.site, entries(self.root, vb.site))
         assert state is not None
         atomic_write(site_dir(self.root, vb.site) / "state.json", state_json(state))
-        self._ledger(entry, "imported" if entry.gap is None else "imported-with-gap")
+        _ledger(ledger_fd, entry, "imported" if entry.gap is None else "imported-with-gap")
 
-    def _ledger(self, entry: Entry, result: str) -> None:
-        """Append one JSON line; a torn last line from a crash is closed off first."""
-        line = {"imported_at": entry.imported_at, "site": entry.site, "seq": entry.seq}
-        line |= {"sha256": entry.sha256, "result": result}
-        if entry.gap:
-            line["gap"] = entry.gap
-        path = self.root / "ledger.jsonl"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            size = os.fstat(fd).st_size
-            torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
-            data = (b"\n" if torn else b"") + json.dumps(line, sort_keys=True).encode() + b"\n"
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+
+def _ledger(fd: int, entry: Entry, result: str) -> None:
+    """Append one JSON line to the open ledger; a torn last line from a crash is closed off first."""
+    line = {"imported_at": entry.imported_at, "site": entry.site, "seq": entry.seq}
+    line |= {"sha256": entry.sha256, "result": result}
+    if entry.gap:
+        line["gap"] = entry.gap
+    size = os.fstat(fd).st_size
+    torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+    data = (b"\n" if torn else b"") + json.dumps(line, sort_keys=True).encode() + b"\n"
+    os.write(fd, data)
+    os.fsync(fd)
 
 
 def import_bundle(
