@@ -186,3 +186,42 @@ def test_snapshot_files_baseline_table(tmp_path: Path) -> None:
     broken.write_text('{"site": "x", "site": "y"}')
     res = driftctl("diff", "--snapshot", str(broken))
     assert res.returncode == 2 and "duplicate key 'site'" in res.stderr
+
+
+@pytest.mark.parametrize("where", ["directory", "under-a-file"])
+@pytest.mark.parametrize("option", ["--output", "--write-ignore"])
+def test_unwritable_output_is_one_line_exit_2(
+    fleet: dict[str, Path], tmp_path: Path, option: str, where: str
+) -> None:
+    (tmp_path / "afile").write_text("keep\n")
+    target = tmp_path / "adir" if where == "directory" else tmp_path / "afile" / "report.txt"
+    (tmp_path / "adir").mkdir()
+    extra = ["--overwrite-ignore"] if option == "--write-ignore" else []
+    res = driftctl("diff", "--store", str(fleet["store"]), option, str(target), *extra)
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"driftctl: error: {target}: cannot write")
+    assert (tmp_path / "afile").read_text() == "keep\n"
+
+
+def test_refused_write_ignore_leaves_the_output_file_alone(
+    fleet: dict[str, Path], tmp_path: Path
+) -> None:
+    report, ignore = tmp_path / "report.txt", tmp_path / "ignore.yaml"
+    report.write_text("yesterday's report\n")
+    ignore.write_text("ignore: []\n")
+    res = driftctl(
+        "diff",
+        "--store",
+        str(fleet["store"]),
+        "--output",
+        str(report),
+        "--write-ignore",
+        str(ignore),
+    )
+    assert res.returncode == 2
+    assert (
+        res.stderr == f"driftctl: error: {ignore}: exists; pass --overwrite-ignore to replace it\n"
+    )
+    assert report.read_text() == "yesterday's report\n"
+    assert ignore.read_text() == "ignore: []\n"

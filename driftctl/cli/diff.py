@@ -118,6 +118,12 @@ def diff(
     from driftctl.formats.diff import render
     from driftctl.safeio import atomic_write
 
+    if write_ignore is not None and write_ignore.exists():
+        # Refused before anything is read or written, so --output is not replaced either.
+        if write_ignore.is_dir():
+            raise InputError(f"{write_ignore}: cannot write: Is a directory")
+        if not overwrite_ignore:
+            raise InputError(f"{write_ignore}: exists; pass --overwrite-ignore to replace it")
     rules = load_ignore(ignore) if ignore is not None else IgnoreFile()
     pairs = _load(store, bundles or [], trust, site, snapshot, (from_seq, to_seq))
     if not pairs:
@@ -126,7 +132,10 @@ def diff(
     rank = threshold(fail_on.value)
     text = render(report, fmt, rank)
     if output is not None:
-        atomic_write(output, text.encode())
+        try:
+            atomic_write(output, text.encode())
+        except OSError as exc:
+            raise InputError(f"{output}: cannot write: {exc.strerror}") from None
     else:
         typer.echo(text, nl=False)
     if write_ignore is not None:

@@ -138,5 +138,8 @@ def write_ignore(
         "# Replace every TODO reason with why the difference is acceptable, or delete the entry.\n"
     )
     body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
-    atomic_write(path, (header + body).encode())
+    try:
+        atomic_write(path, (header + body).encode())
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror}") from None
     return len(doc["ignore"]) - len(existing.rules)
