@@ -47,8 +47,12 @@ def test_help_lists_the_options() -> None:
         (("--release", "missing.yaml"), "missing.yaml: cannot read"),
         (("--release", str(RELEASE), "--max-age", "2w"), "--max-age: bad duration '2w'"),
         (("--release", str(RELEASE), "x.tar.gz"), "BUNDLE arguments need --trust"),
+        (
+            ("--release", str(RELEASE), "--max-age", "99999999999d"),
+            "--max-age: duration '99999999999d' is too long",
+        ),
     ],
-    ids=["missing-release", "bad-max-age", "bundles-without-trust"],
+    ids=["missing-release", "bad-max-age", "bundles-without-trust", "huge-max-age"],
 )
 def test_bad_input_exits_2_with_one_line(args: tuple[str, ...], message: str) -> None:
     res = driftctl("preflight", *args)

@@ -143,3 +143,9 @@ def test_parse_duration(text: str, seconds: float) -> None:
 def test_parse_duration_rejects(text: str) -> None:
     with pytest.raises(InputError, match=r"--max-age: bad duration .* \(use e.g. 14d, 36h, 90m\)"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["99999999999d", "1" * 40 + "s"], ids=["days", "digits"])
+def test_parse_duration_rejects_overflow(text: str) -> None:
+    with pytest.raises(InputError, match=rf"^--max-age: duration '{text}' is too long"):
+        parse_duration(text)

@@ -49,7 +49,10 @@ def parse_duration(text: str, where: str = "--max-age") -> timedelta:
     match = _DURATION.match(text)
     if match is None:
         raise InputError(f"{where}: bad duration {text!r} (use e.g. 14d, 36h, 90m)")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    try:
+        return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    except OverflowError:
+        raise InputError(f"{where}: duration {text!r} is too long") from None
 
 
 def _parse_time(text: str) -> datetime | None:
