@@ -87,6 +87,21 @@ def test_empty_dump_is_operational_error(tmp_path: Path) -> None:
         collect_site(load_site_config(cfg), from_dump=tmp_path / "dump")
 
 
+def test_symlinked_node_directory_is_not_followed_out_of_the_dump(
+    site: tuple[Path, Path], tmp_path: Path
+) -> None:
+    cfg, dump = site
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "shadow").write_text("root:$6$secret:19000:0:99999:7:::\n")
+    (dump / "nodes").mkdir()
+    os.symlink(outside, dump / "nodes" / "evil")
+    outcome = collect_site(load_site_config(cfg), from_dump=dump)
+    assert not [p for p in outcome.raw.artifacts if p.startswith("nodes/evil")]
+    errors = {(f["target"], f["error"]) for f in outcome.snapshot["failures"]}
+    assert ("nodes/evil", "not a directory (symlinks are not followed)") in errors
+
+
 def test_a_crashing_collector_costs_only_itself(site: tuple[Path, Path]) -> None:
     cfg, dump = site
 

@@ -61,7 +61,15 @@ class DumpSource:
                 continue
             depth = 1 if top == "kubernetes" else 2
             pattern = "*" if depth == 1 else "*/*"
+            linked = set()
+            if depth == 2:  # a symlinked node directory could reach any file on this host
+                linked = {p for p in base.iterdir() if p.is_symlink()}
+                for link in sorted(linked):
+                    rel = link.relative_to(self.root).as_posix()
+                    raw.fail(rel, "dump", "not a directory (symlinks are not followed)")
             for path in sorted(base.glob(pattern)):
+                if path.parent in linked:
+                    continue
                 rel = path.relative_to(self.root).as_posix()
                 parts = rel.split("/")
                 if not all(NAME_RE.match(p) for p in parts):
@@ -73,6 +81,8 @@ class DumpSource:
             if top == "nodes":
                 # A node directory whose command wrote nothing but a companion still counts.
                 for comp in sorted(base.glob("*/*")):
+                    if comp.parent in linked:
+                        continue
                     rel = comp.relative_to(self.root).as_posix()
                     for suffix in COMPANIONS:
                         if rel.endswith(suffix) and rel[: -len(suffix)] not in rels:
