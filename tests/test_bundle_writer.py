@@ -129,6 +129,24 @@ def test_damaged_state_stops_the_writer(tmp_path: Path, key: SigningKey) -> None
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.tar.gz"))
 
 
+@pytest.mark.parametrize(
+    "state_text",
+    ['{"seq": 1, "sha256": "zz"}', '{"seq": true, "sha256": null}', '{"seq": 1.0}'],
+    ids=["sha256-not-hex", "seq-bool", "seq-float"],
+)
+def test_invalid_state_stops_the_writer_and_writes_nothing(
+    tmp_path: Path, key: SigningKey, state_text: str
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    path = state / f"{SITE}.json"
+    path.write_text(state_text)
+    with pytest.raises(OperationalError, match=f"{path}: invalid sequence state"):
+        _write(tmp_path / "out", key, state)
+    assert path.read_text() == state_text
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
 def test_lost_state_never_overwrites_a_bundle(tmp_path: Path, key: SigningKey) -> None:
     first = _write(tmp_path, key)
     before = first.read_bytes()

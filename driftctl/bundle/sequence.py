@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from driftctl.errors import OperationalError
+from driftctl.errors import InputError, OperationalError
 from driftctl.safeio import atomic_write, dumps_canonical, expect_mapping, loads_json, read_capped
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -33,12 +36,18 @@ def read_state(state_dir: Path, site: str) -> SeqState:
         return SeqState(site, 0, None)
     try:
         data = expect_mapping(loads_json(read_capped(path, 64 * 1024), str(path)), str(path))
-    except Exception as exc:  # a damaged state must stop the collector, never reset seq
+    except InputError as exc:  # a damaged state must stop the collector, never reset seq
         raise OperationalError(
             f"{path}: unreadable sequence state ({exc}); fix or remove it"
         ) from None
     seq, sha = data.get("seq"), data.get("sha256")
-    if not isinstance(seq, int) or seq < 0 or not (sha is None or isinstance(sha, str)):
+    # A bad sha256 here would be signed into the next manifest as prev_sha256: refuse it now.
+    if (
+        isinstance(seq, bool)
+        or not isinstance(seq, int)
+        or seq < 0
+        or not (sha is None or (isinstance(sha, str) and _HEX64.match(sha)))
+    ):
         raise OperationalError(f"{path}: invalid sequence state; fix or remove it")
     return SeqState(site, seq, sha)
 
