@@ -102,3 +102,9 @@ def test_unreadable_newer_revision_makes_the_release_unknown() -> None:
     facts = run([rel(2, "deployed"), newer])
     assert facts.data["helm"] == {}
     assert [f.target for f in facts.failures] == ["helm/ai/docai"]
+
+
+@pytest.mark.parametrize("metadata", [5, "x", [1], None], ids=["int", "str", "list", "null"])
+def test_secret_with_non_mapping_metadata_is_skipped_not_a_crash(metadata: Any) -> None:
+    facts = run([{"kind": "Secret", "metadata": metadata, "type": "helm.sh/release.v1"}, PLUTO])
+    assert list(facts.data["helm"]) == ["demo2/demo2"]

@@ -17,6 +17,7 @@ from driftctl.parsers.kube_objects import (
     HELM_SECRETS_PATH,
     ListUnavailable,
     load_items,
+    mapping,
     namespace_filter,
     str_map,
 )
@@ -44,7 +45,7 @@ class Collector:
         failures: list[Failure] = []
         in_scope = namespace_filter(ctx.config)
         for secret in items:
-            namespace = str((secret.get("metadata") or {}).get("namespace"))
+            namespace = str(mapping(secret, "metadata").get("namespace"))
             if secret.get("type") not in (RELEASE_TYPE, None) or not in_scope(namespace):
                 continue
             try:
