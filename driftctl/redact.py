@@ -29,21 +29,50 @@ SECRET_KEY_RE = re.compile(
     r"|credential|^auth$|auth[_-]?(header|string|info)|bearer|dsn$|connection[_-]?string|cookie"
     r"|(^|[_.-])key$|[a-z]Key$|^key$|signature|salt$)"
 )
-# Values that are secrets whatever their key is called; (rule, pattern, group to replace in text).
-VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
+# Values that are secrets whatever their key is called: (rule, literal every match contains,
+# pattern, group to replace in text). The literal is a cheap filter; the patterns start only at
+# the beginning of a run (lookbehind) and bound their repeats, possessively where a run must end
+# at a delimiter, so a hostile megabyte costs linear time, never minutes of backtracking.
+VALUE_PATTERNS: tuple[tuple[str, str, re.Pattern[str], int], ...] = (
     (
         "pem-private-key",
+        "PRIVATE KEY-----",
         re.compile(
-            r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+            r"-----BEGIN [A-Z0-9 ]{0,64}PRIVATE KEY-----.*?"
+            r"(?:-----END [A-Z0-9 ]{0,64}PRIVATE KEY-----|\Z)",
             re.S,
         ),
         0,
     ),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}"), 0),
-    ("uri-credentials", re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@"), 1),
-    ("dsn-credentials", re.compile(r"\b[^\s:/@]+:([^\s@/]+)@tcp\("), 1),
-    ("connection-string-password", re.compile(r"(?i)\b(?:password|pwd)\s*=\s*([^;\s\"']+)"), 1),
-    ("aws-access-key-id", re.compile(r"\bAKIA[0-9A-Z]{16}\b"), 0),
+    (
+        "jwt",
+        "eyJ",
+        re.compile(
+            r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]{4,}+"
+        ),
+        0,
+    ),
+    (
+        "uri-credentials",
+        "://",
+        re.compile(
+            r"(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,31}+://[^/\s:@]{1,256}+:([^/\s@]{1,256}+)@"
+        ),
+        1,
+    ),
+    (
+        "dsn-credentials",
+        "@tcp(",
+        re.compile(r"(?<![^\s:/@])[^\s:/@]{1,256}+:([^\s@/]{1,256}+)@tcp\("),
+        1,
+    ),
+    (
+        "connection-string-password",
+        "=",
+        re.compile(r"(?i)\b(?:password|pwd)\s*+=\s*+([^;\s\"']++)"),
+        1,
+    ),
+    ("aws-access-key-id", "AKIA", re.compile(r"\bAKIA[0-9A-Z]{16}\b"), 0),
 )
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -135,8 +164,8 @@ class Redactor:
         """Replace secret-looking parts of a string; ``whole`` tokenises the entire value instead."""
         if is_token(text):
             return text
-        for rule, pattern, group in VALUE_PATTERNS:
-            if pattern.search(text) is None:
+        for rule, needle, pattern, group in VALUE_PATTERNS:
+            if needle not in text or pattern.search(text) is None:
                 continue
             if whole:
                 return self.token(text, rule)

@@ -155,3 +155,46 @@ def test_fleet_key_file_errors_name_the_file(tmp_path: Path, make, needle: str) 
     with pytest.raises(InputError, match=needle) as err:
         load_fleet_key(path)
     assert str(err.value).startswith(f"{path}: ") and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("postgres://app:s3cr3t-pw@db.local:5432/x", "s3cr3t-pw"),
+        ("git+ssh://git:gh-tok-123@host/repo.git", "gh-tok-123"),
+        ("app:pa:ss-word@tcp(db:3306)/docs", "pa:ss-word"),
+        ("Authorization: Bearer eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl", "eyJzdWIiOiIx"),
+        ("Server=db;Database=x;Password=Hunter2!;", "Hunter2!"),
+        ("id AKIAABCDEFGHIJKLMNOP here", "AKIAABCDEFGHIJKLMNOP"),
+    ],
+    ids=["uri", "uri-plus-scheme", "dsn-colon-in-password", "jwt", "conn-string", "aws"],
+)
+def test_value_patterns_in_running_text(text: str, secret: str) -> None:
+    out = Redactor(None).text(text)
+    assert secret not in out and MARKER in out
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["<a>", "a:", "eyJ-", "a.", "a+", "eyJa.", "u:x@", "-----BEGIN PRIVATE KEY-----", "pwd="],
+    ids=["tags", "colons", "eyj-dash", "dots", "scheme-run", "eyj-dots", "userinfo", "pem", "pwd"],
+)
+def test_hostile_input_is_redacted_in_linear_time(unit: str) -> None:
+    """Unanchored, unbounded patterns took minutes here (106 s for a 300 KB XML of <a> tags).
+
+    Each run ends with every pattern's literal so no cheap filter skips the regexes. Four times
+    the input may cost about four times the time, not sixteen.
+    """
+    import time
+
+    tail = " @tcp( :// eyJ PRIVATE KEY----- = AKIA"
+
+    def cost(size: int) -> float:
+        text = unit * (size // len(unit)) + tail
+        started = time.perf_counter()
+        Redactor(None).text(text)
+        return time.perf_counter() - started
+
+    small, large = cost(250_000), cost(1_000_000)
+    assert large < 8 * small + 0.05, (small, large)
+    assert large < 10.0
