@@ -69,7 +69,9 @@ def run_collectors(
         try:
             facts = collector.collect(CollectContext(config=config, raw=raw, facts=snapshot))
         except Exception as exc:  # a parser bug must cost one collector, never the bundle
-            log.exception("collector %s crashed", collector.name)
+            # One line by default (it is recorded as a failure); the traceback at -vv.
+            log.error("collector %s crashed: %r (recorded as a failure)", collector.name, exc)
+            log.debug("collector %s traceback", collector.name, exc_info=True)
             failures.append(Failure(config.site, collector.name, f"collector crashed: {exc!r}"))
             continue
         deep_merge(snapshot, facts.data)

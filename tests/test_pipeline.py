@@ -14,7 +14,7 @@ import pytest
 from driftctl.collectors.interface import CollectContext
 from driftctl.config import load_site_config
 from driftctl.errors import OperationalError
-from driftctl.model import Facts
+from driftctl.model import Facts, RawSet
 from driftctl.pipeline import collect_site, run_collectors
 
 REAL = Path(__file__).parent.parent / "fixtures" / "realdata"
@@ -149,9 +149,10 @@ def test_cli_dry_run_prints_redacted_snapshot(site: tuple[Path, Path]) -> None:
             "/nonexistent/site.yaml: cannot read",
         ),
         (["--config", "CFG", "--from-dump", "/nonexistent-dump", "--dry-run"], 2, "does not exist"),
+        (["--config", "CFG", "--from-dump", "CFG", "--dry-run"], 2, "is not a directory"),
         (["--config", "CFG", "--from-dump", "DUMP"], 2, "--key is required"),
     ],
-    ids=["missing-config", "missing-dump", "missing-key"],
+    ids=["missing-config", "missing-dump", "dump-is-a-file", "missing-key"],
 )
 def test_cli_bad_input_one_line(
     site: tuple[Path, Path], args: list[str], code: int, needle: str
@@ -162,3 +163,55 @@ def test_cli_bad_input_one_line(
     assert res.returncode == code
     assert needle in res.stderr and "Traceback" not in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_a_node_name_the_bundle_would_refuse_is_one_failure(site: tuple[Path, Path]) -> None:
+    cfg, dump = site
+    long_name = "n" * 200  # the bundle allows 128 characters per path component
+    (dump / "nodes" / long_name).mkdir(parents=True)
+    (dump / "nodes" / long_name / "ntpq.txt").write_text("x\n")
+    (dump / "nodes" / "ok").mkdir()
+    (dump / "nodes" / "ok" / "ntpq.txt").write_text("x\n")
+    outcome = collect_site(load_site_config(cfg), from_dump=dump)
+    assert "nodes/ok/ntpq.txt" in outcome.raw.artifacts
+    assert not [p for p in outcome.raw.artifacts if long_name in p]
+    errors = {(f["target"], f["error"]) for f in outcome.snapshot["failures"]}
+    assert (f"nodes/{long_name}/ntpq.txt", "file name not allowed") in errors
+
+
+def test_a_crashing_collector_logs_one_line_and_the_traceback_only_at_debug(
+    site: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    cfg, _ = site
+
+    class Boom:
+        name = "boom"
+
+        def collect(self, ctx: CollectContext) -> Facts:
+            raise KeyError("x")
+
+    with caplog.at_level(logging.DEBUG, logger="driftctl"):
+        run_collectors(load_site_config(cfg), RawSet(), "2026-11-30T00:00:00Z", [Boom()])
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is None
+    assert "boom crashed" in errors[0].getMessage()
+    assert [r for r in caplog.records if r.levelno == logging.DEBUG and r.exc_info]
+
+
+def test_a_report_that_cannot_be_written_is_one_line_exit_3(site: tuple[Path, Path]) -> None:
+    cfg, dump = site
+    args = ["collect", "--config", str(cfg), "--from-dump", str(dump), "--dry-run"]
+    with open("/dev/full", "w") as full:
+        res = subprocess.run(
+            [sys.executable, "-m", "driftctl", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert res.returncode == 3, res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("driftctl: error:")]
+    assert lines == ["driftctl: error: cannot write the output: No space left on device"]
+    assert "Traceback" not in res.stderr

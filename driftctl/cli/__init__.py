@@ -70,3 +70,16 @@ def main() -> None:
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(0)
+    except OSError as exc:
+        # A report that cannot be written (stdout on a full disk, a closed terminal) fails inside
+        # echo; anything else is a bug and keeps its traceback.
+        if exc.filename is not None or not _raised_in_echo(exc):
+            raise
+        fail(f"cannot write the output: {exc.strerror or exc}", ExitCode.OPERATIONAL)
+
+
+def _raised_in_echo(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name == "echo"

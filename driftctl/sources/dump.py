@@ -13,7 +13,9 @@ from driftctl.progress import Progress
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 COMPANIONS = (".stderr", ".rc")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
+# The bundle writer allows 128 characters per path component; names it would refuse are
+# recorded failures here, so one odd node directory never costs the whole bundle.
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 TOP_DIRS = ("kubernetes", "nodes")
 
 
@@ -91,7 +93,8 @@ class DumpSource:
 
     def acquire(self, config: SiteConfig, raw: RawSet, progress: Progress) -> None:
         if not self.root.is_dir():
-            raise InputError(f"{self.root}: dump directory does not exist")
+            what = "is not a directory" if self.root.exists() else "does not exist"
+            raise InputError(f"{self.root}: dump directory {what}")
         rels = self._files(raw)
         progress.start("reading dump", len(rels))
         for rel in rels:
