@@ -67,10 +67,11 @@ def run_collect(
     """Collect one site and write its signed bundle (or, for a dry run, only return the snapshot)."""
     signing_key = None
     if not dry_run:
-        from driftctl.bundle.keys import load_signer
+        from driftctl.bundle.keys import check_key_for_site, load_signer
 
         assert key_path is not None
         signing_key = load_signer(key_path, passphrase)  # fail before a long collection
+        check_key_for_site(signing_key, key_path, config.site)
     key_file = fleet_key_path(config, fleet_key)
     redactor = Redactor(load_fleet_key(key_file) if key_file else None)
     outcome = collect_site(config, from_dump=from_dump, progress=progress)

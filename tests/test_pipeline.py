@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from driftctl.bundle.keys import generate_key
 from driftctl.collectors.interface import CollectContext
 from driftctl.config import load_site_config
 from driftctl.errors import OperationalError
@@ -215,3 +216,17 @@ def test_a_report_that_cannot_be_written_is_one_line_exit_3(site: tuple[Path, Pa
     lines = [ln for ln in res.stderr.splitlines() if ln.startswith("driftctl: error:")]
     assert lines == ["driftctl: error: cannot write the output: No space left on device"]
     assert "Traceback" not in res.stderr
+
+
+def test_a_key_made_for_another_site_is_refused_before_collecting(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent / "fixtures"
+    site = root / "sites" / "savings-bank"
+    out = tmp_path / "out"
+    args = ["collect", "--config", str(site / "site.yaml"), "--from-dump", str(site / "dump")]
+    private, _ = generate_key("capital", tmp_path / "keys")  # comment capital@driftctl
+    args += ["--key", str(private), "--out-dir", str(out)]
+    res = run_cli(*args)
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "made for site 'capital'" in lines[0] and "savings-bank" in lines[0]
+    assert not out.exists()

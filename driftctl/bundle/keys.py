@@ -45,6 +45,9 @@ class Signer(Protocol):
     @property
     def public_blob(self) -> bytes: ...
 
+    @property
+    def comment(self) -> str: ...
+
     def public_line(self) -> str: ...
 
     def fingerprint(self) -> str: ...
@@ -179,3 +182,13 @@ def load_signer(path: Path, passphrase: str | None = None) -> Signer:
 
         return agent_signer(path)
     return load_private_key(path, passphrase)
+
+
+def check_key_for_site(signer: Signer, path: Path, site: str) -> None:
+    """Refuse a key whose keygen comment (``SITE@driftctl``) names another site: the centre would."""
+    m = re.fullmatch(r"([a-z0-9][a-z0-9-]{0,62})@driftctl", signer.comment)
+    if m and m.group(1) != site:
+        raise InputError(
+            f"{path}: key made for site {m.group(1)!r} (its comment), but the config is for "
+            f"{site!r}; importers would refuse the bundle (signer != site)"
+        )
