@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -139,3 +140,15 @@ def tree(root: Path) -> dict[str, bytes]:
         str(p.relative_to(root)): p.read_bytes() if p.is_file() else b"<dir>"
         for p in sorted(root.rglob("*"))
     }
+
+
+def private_key_copy(key: Path, base: Path) -> Path:
+    """A 0600 copy of a fixture key (git does not keep file modes) with its .pub beside it."""
+    out = base / "keys"
+    out.mkdir(exist_ok=True)
+    copy = out / key.name
+    if not copy.exists():
+        shutil.copyfile(key, copy)
+        shutil.copyfile(key.with_name(key.name + ".pub"), copy.with_name(key.name + ".pub"))
+        copy.chmod(0o600)
+    return copy

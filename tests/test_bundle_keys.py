@@ -66,6 +66,7 @@ def test_bad_keys_are_input_errors_naming_the_file(tmp_path: Path, case: str) ->
     (tmp_path / "c").write_text(
         "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
     )
+    (tmp_path / "c").chmod(0o600)
     make, fragment = BAD[case]
     path, passphrase = make(tmp_path)
     with pytest.raises(InputError, match=fragment) as info:
@@ -89,3 +90,26 @@ def test_invalid_site_ids(tmp_path: Path, site: str) -> None:
     with pytest.raises(InputError, match="invalid site id"):
         generate_key(site, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_private_key_others_can_read_is_refused(tmp_path: Path) -> None:
+    private, _ = generate_key("savings-bank", tmp_path)
+    private.chmod(0o644)
+    with pytest.raises(InputError, match=r"readable by others \(mode 0644\); chmod 600"):
+        load_private_key(private)
+    private.chmod(0o600)
+    assert load_private_key(private).fingerprint().startswith("SHA256:")
+
+
+def test_a_key_owned_by_another_user_may_be_group_readable(tmp_path: Path) -> None:
+    """A Kubernetes Secret volume: root-owned, 0440 through fsGroup, read by uid 65532."""
+    import os
+
+    private, _ = generate_key("savings-bank", tmp_path)
+    private.chmod(0o440)
+    if os.getuid() == 0:  # CI runs as root: play the pod the other way round
+        os.chown(private, 65532, 65532)
+        assert load_private_key(private).fingerprint().startswith("SHA256:")
+    else:  # our own key, group-readable: refused
+        with pytest.raises(InputError, match="readable by others"):
+            load_private_key(private)

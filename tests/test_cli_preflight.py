@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bundle_kit import private_key_copy
 
 ROOT = Path(__file__).parent.parent
 RELEASE = ROOT / "manifests" / "release.example.yaml"
@@ -116,7 +117,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--from-dump",
             str(SITES / site / "dump"),
             "--key",
-            str(ROOT / "fixtures" / "keys" / f"{site}_ed25519"),
+            str(private_key_copy(ROOT / "fixtures" / "keys" / f"{site}_ed25519", base)),
             "--out-dir",
             str(bundles),
             "--state-dir",

@@ -11,6 +11,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from bundle_kit import private_key_copy
 
 ROOT = Path(__file__).parent.parent
 SITES = ROOT / "fixtures" / "sites"
@@ -44,7 +45,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "--from-dump",
             str(SITES / site / "dump"),
             "--key",
-            str(ROOT / "fixtures" / "keys" / f"{site}_ed25519"),
+            str(private_key_copy(ROOT / "fixtures" / "keys" / f"{site}_ed25519", base)),
             "--out-dir",
             str(bundles),
             "--state-dir",

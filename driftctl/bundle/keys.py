@@ -140,6 +140,14 @@ def load_private_key(path: Path, passphrase: str | None = None) -> SigningKey:
     data = read_capped(path, MAX_KEY_BYTES)
     if b"-----BEGIN OPENSSH PRIVATE KEY-----" not in data:
         raise InputError(f"{path}: not an OpenSSH private key")
+    st = path.stat()
+    mode = st.st_mode & 0o777
+    # OpenSSH's rule: a key of one's own that others can read is refused. A key owned by another
+    # user (a Kubernetes Secret volume: root-owned, group-readable through fsGroup) is not.
+    if st.st_uid == os.getuid() and mode & 0o077:
+        raise InputError(
+            f"{path}: private key is readable by others (mode {mode:04o}); chmod 600 it"
+        )
     password = passphrase.encode() if passphrase else None
     try:
         try:
