@@ -61,7 +61,7 @@ def fail(message: str, code: ExitCode) -> None:
 def main() -> None:
     """Console entry point: run the app; every expected error becomes one line and an exit code."""
     try:
-        app(prog_name="driftctl")
+        code = app(prog_name="driftctl", standalone_mode=False)
     except DriftctlError as exc:
         fail(str(exc), exc.exit_code)
     except KeyboardInterrupt:
@@ -76,6 +76,25 @@ def main() -> None:
         if exc.filename is not None or not _raised_in_echo(exc):
             raise
         fail(f"cannot write the output: {exc.strerror or exc}", ExitCode.OPERATIONAL)
+    except Exception as exc:
+        if not _usage_error(exc):
+            raise
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_error(exc: Exception) -> bool:
+    """The parser's own errors (unknown option, bad choice, missing argument): one line, exit 2."""
+    message = getattr(exc, "format_message", None)
+    if message is None or getattr(exc, "exit_code", None) != ExitCode.BAD_INPUT:
+        return False
+    text = str(message())
+    if "\n" in text:  # no arguments at all: the help itself, as before
+        typer.echo(text, err=True)
+        sys.exit(int(ExitCode.BAD_INPUT))
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "driftctl"
+    fail(f"{where}: {text} (see '{where} --help')", ExitCode.BAD_INPUT)
+    return True
 
 
 def _raised_in_echo(exc: BaseException) -> bool:
