@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from driftctl.bundle.keys import MAX_KEY_BYTES, fingerprint
+from driftctl.bundle.keys import MAX_KEY_BYTES, PublicHalf, fingerprint
 from driftctl.bundle.wire import Reader, WireError, string, uint32
 from driftctl.errors import InputError, OperationalError
 from driftctl.safeio import read_capped
@@ -73,20 +73,13 @@ def _identities(sock_path: str, timeout: float) -> list[bytes]:
 
 
 @dataclass(frozen=True)
-class AgentSigner:
+class AgentSigner(PublicHalf):
     """An Ed25519 key held by ssh-agent; the private half never enters this process."""
 
     socket_path: str
     public_blob: bytes
     comment: str = ""
     timeout: float = DEFAULT_TIMEOUT
-
-    def public_line(self) -> str:
-        b64 = base64.b64encode(self.public_blob).decode()
-        return f"ssh-ed25519 {b64} {self.comment}".rstrip()
-
-    def fingerprint(self) -> str:
-        return fingerprint(self.public_blob)
 
     def sign(self, data: bytes) -> bytes:
         """Raw 64-byte Ed25519 signature over ``data``, made by the agent and checked here."""

@@ -55,13 +55,11 @@ class Signer(Protocol):
     def sign(self, data: bytes) -> bytes: ...
 
 
-@dataclass(frozen=True)
-class SigningKey:
-    """An Ed25519 private key and its public blob; signs SSHSIG messages."""
+class PublicHalf:
+    """The public side every signer shares: the ``.pub`` line and the fingerprint."""
 
-    private: Ed25519PrivateKey
     public_blob: bytes
-    comment: str = ""
+    comment: str
 
     def public_line(self) -> str:
         """``ssh-ed25519 AAAA... comment`` as in a ``.pub`` file."""
@@ -70,6 +68,15 @@ class SigningKey:
 
     def fingerprint(self) -> str:
         return fingerprint(self.public_blob)
+
+
+@dataclass(frozen=True)
+class SigningKey(PublicHalf):
+    """An Ed25519 private key and its public blob; signs SSHSIG messages."""
+
+    private: Ed25519PrivateKey
+    public_blob: bytes
+    comment: str = ""
 
     def sign(self, data: bytes) -> bytes:
         """Raw 64-byte Ed25519 signature over ``data``."""
