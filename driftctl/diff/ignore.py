@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from driftctl.errors import InputError
 from driftctl.safeio import atomic_write, check_keys, expect_mapping, load_yaml_file
 
 TODO_REASON = "TODO: why is this difference acceptable?"
+log = logging.getLogger(__name__)
 _GLOB_CHARS = re.compile(r"([*?\[])")
 
 
@@ -92,6 +94,9 @@ def load_ignore(path: Path) -> IgnoreFile:
     if not isinstance(entries, list):
         raise InputError(f"{path}: ignore: must be a list")
     rules = tuple(_rule(e, f"{path}: ignore[{i}]") for i, e in enumerate(entries))
+    todo = sum(r.reason == TODO_REASON for r in rules)
+    if todo:  # a starting file from --write-ignore accepts everything until someone reasons
+        log.warning("%s: %d of %d ignore rules still have the TODO reason", path, todo, len(rules))
     raw_severity = doc.get("severity")
     severity = SeverityPolicy() if raw_severity is None else _severity(raw_severity, str(path))
     return IgnoreFile(rules, severity, str(path))
