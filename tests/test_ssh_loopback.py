@@ -83,6 +83,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         cpu = farm.add("cpu-timesyncd")
         cpu.script("timedatectl", {"show": Reply("timedatectl-show__opentrons-fixture.txt")})
 
+        old_systemd = farm.add("cpu-systemd219")  # CentOS 7: no `timedatectl show`
+        old_systemd.script(
+            "timedatectl",
+            {
+                "show": Reply(rc=1, stderr="Unknown operation show"),
+                "": Reply("timedatectl__lazypic49-centos7-ntp-synchronized-localrtc.txt"),
+            },
+        )
+
         hang = farm.add("gpu-hung")
         hang.script("nvidia-smi", {XML: Reply(hang=True)})
         hang.install("chronyc", chrony.chronyc("synced"))
@@ -175,7 +184,7 @@ def test_node_without_gpu_or_chrony_uses_timedatectl(run: Run) -> None:
     assert run.farm.nodes["cpu-timesyncd"].commands() == [
         "nvidia-smi -q -x",
         "chronyc -c tracking",
-        "LC_ALL=C timedatectl show",
+        "LC_ALL=C timedatectl show 2>/dev/null || LC_ALL=C timedatectl",
     ]
     assert any("no GPU stack" in f for f in run.failures("cpu-timesyncd"))
 
@@ -229,3 +238,8 @@ def test_artifacts_are_in_dump_layout_with_rc_and_stderr(run: Run) -> None:
     assert art is not None and art.rc == 9 and b"couldn't communicate" in (art.data or b"")
     missing = run.raw.get("nodes/cpu-timesyncd/nvidia-smi.xml")
     assert missing is not None and missing.rc == 127 and b"not found" in missing.stderr
+
+
+def test_old_systemd_without_timedatectl_show_uses_the_plain_layout(run: Run) -> None:
+    t = run.node("cpu-systemd219")["time"]
+    assert t["source"] == "timesyncd" and t["synchronized"] is True

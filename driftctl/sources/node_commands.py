@@ -23,6 +23,9 @@ NODE_COMMANDS: tuple[NodeCommand, ...] = (
     NodeCommand("nvidia-smi.txt", "nvidia-smi", "gpu"),
     NodeCommand("chronyc-tracking.csv", "chronyc -c tracking", "time"),
     NodeCommand("chronyc-tracking.txt", "chronyc tracking", "time"),
-    NodeCommand("timedatectl.txt", "LC_ALL=C timedatectl show", "time"),
+    # systemd before 239 has no `show`: the plain layout (same file, design §6) is the fallback.
+    NodeCommand(
+        "timedatectl.txt", "LC_ALL=C timedatectl show 2>/dev/null || LC_ALL=C timedatectl", "time"
+    ),
     NodeCommand("ntpq.txt", "ntpq -pn", "time"),
 )
