@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -53,3 +54,48 @@ def test_help_and_version_exit_0() -> None:
     assert run("--help").returncode == 0
     version = run("--version")
     assert version.returncode == 0 and version.stdout.startswith("driftctl ")
+
+
+def test_ctrl_c_during_a_hung_collection_is_one_line_exit_130(tmp_path: Path) -> None:
+    """A Kubernetes API that accepts TCP and never answers; the operator presses Ctrl-C."""
+    import signal
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    port = silent.getsockname()[1]
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        f"clusters: [{{name: k, cluster: {{server: 'https://127.0.0.1:{port}'}}}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: c, context: {cluster: k, user: u}}]\n"
+    )
+    config = tmp_path / "site.yaml"
+    config.write_text(f"site: lab\nkubernetes: {{kubeconfig: {kubeconfig}, timeout_seconds: 60}}\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "driftctl", "collect", "--config", str(config), "--dry-run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        conn = None
+        silent.settimeout(1)
+        while conn is None and time.monotonic() < deadline:
+            try:
+                conn, _ = silent.accept()  # driftctl is now waiting for the TLS handshake
+            except TimeoutError:
+                assert proc.poll() is None, proc.communicate()
+        assert conn is not None
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        silent.close()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "driftctl: interrupted"
+    assert "Traceback" not in err

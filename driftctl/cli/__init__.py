@@ -58,15 +58,18 @@ def fail(message: str, code: ExitCode) -> None:
     sys.exit(int(code))
 
 
+INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+
+
 def main() -> None:
     """Console entry point: run the app; every expected error becomes one line and an exit code."""
     try:
         code = app(prog_name="driftctl", standalone_mode=False)
     except DriftctlError as exc:
         fail(str(exc), exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         typer.echo("driftctl: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(0)
@@ -79,6 +82,8 @@ def main() -> None:
     except Exception as exc:
         if not _usage_error(exc):
             raise
+    if code == INTERRUPTED:  # typer turns Ctrl-C into Exit(130), silently
+        typer.echo("driftctl: interrupted", err=True)
     sys.exit(code if isinstance(code, int) else 0)
 
 
