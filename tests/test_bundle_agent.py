@@ -242,6 +242,35 @@ def test_silent_agent_costs_only_its_timeout(
     assert time.monotonic() - started < 3
 
 
+def test_an_agent_dripping_its_reply_is_bounded_by_one_timeout(
+    tmp_path: Path, key: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "drip.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen()
+
+    def drip() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(uint32(1000))  # promises 1000 bytes, sends one every 0.2 s
+            for _ in range(1000):
+                time.sleep(0.2)
+                try:
+                    conn.sendall(b"\x0c")
+                except OSError:
+                    return
+
+    threading.Thread(target=drip, daemon=True).start()
+    monkeypatch.setenv("SSH_AUTH_SOCK", str(path))
+    started = time.monotonic()
+    with pytest.raises(OperationalError, match=r"no answer within 1 s"):
+        agent_signer(key[1], timeout=1.0)
+    assert time.monotonic() - started < 2.5
+    server.close()
+
+
 def test_agent_that_refuses_or_forges_a_signature_is_never_used(
     fake_agent: Callable[[Handler], Path],
     key: tuple[Path, Path],

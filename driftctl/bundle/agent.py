@@ -7,6 +7,7 @@ import binascii
 import os
 import socket
 import struct
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,15 +30,16 @@ DEFAULT_TIMEOUT = 60.0
 def _exchange(sock_path: str, request: bytes, timeout: float) -> tuple[int, bytes]:
     """Send one request, read one reply: (message type, payload); OperationalError on trouble."""
     where = f"ssh-agent at {sock_path}"
+    deadline = time.monotonic() + timeout  # for the whole exchange, not per read
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(timeout)
             conn.connect(sock_path)
             conn.sendall(uint32(len(request)) + request)
-            (length,) = struct.unpack(">I", _recv(conn, 4, where))
+            (length,) = struct.unpack(">I", _recv(conn, 4, where, deadline))
             if not 1 <= length <= MAX_REPLY:
                 raise OperationalError(f"{where}: reply of {length} bytes is not plausible")
-            reply = _recv(conn, length, where)
+            reply = _recv(conn, length, where, deadline)
     except TimeoutError:
         raise OperationalError(f"{where}: no answer within {timeout:g} s") from None
     except OSError as exc:
@@ -45,9 +47,13 @@ def _exchange(sock_path: str, request: bytes, timeout: float) -> tuple[int, byte
     return reply[0], reply[1:]
 
 
-def _recv(conn: socket.socket, n: int, where: str) -> bytes:
+def _recv(conn: socket.socket, n: int, where: str, deadline: float) -> bytes:
     data = b""
     while len(data) < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        conn.settimeout(left)
         chunk = conn.recv(n - len(data))
         if not chunk:
             raise OperationalError(f"{where}: connection closed mid-reply")
