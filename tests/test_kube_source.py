@@ -136,8 +136,10 @@ def test_403_on_secrets_costs_only_helm(replay_k8s: Replay) -> None:
         ("/api/v1/pods", "kubernetes/pods", Fault(status=500)),
         ("/apis/apps/v1/statefulsets", "kubernetes/workloads", Fault(delay=3.0)),
         ("/api/v1/nodes", "kubernetes/nodes", Fault(status=404)),
+        # every byte within the read timeout, the whole body never: one timeout, not hours
+        ("/api/v1/nodes", "kubernetes/nodes", Fault(drip=0.05)),
     ],
-    ids=["pods-500", "statefulsets-timeout", "nodes-404"],
+    ids=["pods-500", "statefulsets-timeout", "nodes-404", "nodes-dripping"],
 )
 def test_one_failing_list_is_recorded_others_collected(
     replay_k8s: Replay, path: str, target: str, fault: Fault

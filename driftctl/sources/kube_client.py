@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,17 @@ def _kubeconfig_path(settings: KubeSettings) -> str | None:
     return default if os.path.exists(default) else None
 
 
+def _read_within(raw: Any, deadline: float, path: str) -> bytes:
+    """The body by whatever arrives, so a server that drips bytes costs one timeout, not days."""
+    parts: list[bytes] = []
+    while chunk := raw.read1(1 << 20):
+        parts.append(chunk)
+        if time.monotonic() > deadline:
+            raw.close()  # never back to the pool with an unread body
+            raise ApiFailure(f"{path}: response not complete within the request timeout", None)
+    return b"".join(parts)
+
+
 @dataclass
 class KubeApi:
     """An authenticated API client with fixed timeouts; only GET requests are ever sent."""
@@ -65,8 +77,9 @@ class KubeApi:
                 header_params={"Accept": "application/json"},
                 auth_settings=["BearerToken"],
             )
+            started = time.monotonic()
             response = self.client.call_api(method, url, headers, _request_timeout=self.timeout)
-            body: bytes = response.read()
+            body = _read_within(response.response, started + sum(self.timeout), path)
         except MaxRetryError as exc:
             reason = exc.reason
             if isinstance(reason, SSLError):

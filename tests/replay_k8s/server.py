@@ -23,6 +23,7 @@ class Fault:
     delay: float = 0.0
     on_continue: bool = False
     times: int | None = None  # None = always
+    drip: float = 0.0  # send the body one byte per ``drip`` seconds
 
 
 @dataclass
@@ -131,6 +132,7 @@ class ReplayServer:
 class _Handler(BaseHTTPRequestHandler):
     replay: ReplayServer
     protocol_version = "HTTP/1.1"
+    _drip = 0.0
 
     def log_message(self, format: str, *args: Any) -> None:
         return None
@@ -141,6 +143,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        if self._drip:
+            for i in range(len(data)):
+                try:
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                except OSError:  # the client gave up, as it should
+                    return
+                time.sleep(self._drip)
+            return
         self.wfile.write(data)
 
     def _error(self, code: int, message: str) -> None:
@@ -158,6 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         self.replay.requests.append(("GET", self.path))
         fault = self.replay.take_fault(path, "continue" in query)
+        self._drip = fault.drip if fault is not None else 0.0
         if fault is not None:
             time.sleep(fault.delay)
             if fault.status is not None:
