@@ -138,8 +138,9 @@ def test_403_on_secrets_costs_only_helm(replay_k8s: Replay) -> None:
         ("/api/v1/nodes", "kubernetes/nodes", Fault(status=404)),
         # every byte within the read timeout, the whole body never: one timeout, not hours
         ("/api/v1/nodes", "kubernetes/nodes", Fault(drip=0.05)),
+        ("/api/v1/nodes", "kubernetes/nodes", Fault(drip=0.05, drip_headers=True)),
     ],
-    ids=["pods-500", "statefulsets-timeout", "nodes-404", "nodes-dripping"],
+    ids=["pods-500", "statefulsets-timeout", "nodes-404", "body-dripping", "headers-dripping"],
 )
 def test_one_failing_list_is_recorded_others_collected(
     replay_k8s: Replay, path: str, target: str, fault: Fault

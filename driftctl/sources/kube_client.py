@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,7 +67,33 @@ class KubeApi:
         return f"context {self.context}, server {self.host}"
 
     def get(self, path: str, query: dict[str, str | int] | None = None) -> bytes:
-        """The body of ``GET path``; 401 and TLS failures raise OperationalError (nothing works)."""
+        """The body of ``GET path`` within one request budget, whatever the server does.
+
+        Socket timeouts bound each read, not a server that drips its TLS handshake, headers or
+        body; so the request runs on a daemon thread and is abandoned (its connection with it)
+        when the budget is spent.
+        """
+        budget = sum(self.timeout) + 1.0
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["body"] = self._get(path, query)
+            except BaseException as exc:  # handed to the caller below
+                box["error"] = exc
+
+        worker = threading.Thread(target=work, name=f"kube GET {path}", daemon=True)
+        worker.start()
+        worker.join(budget)
+        if worker.is_alive():
+            raise ApiFailure(f"{path}: no complete response within {budget:.1f} s", None)
+        if "error" in box:
+            raise box["error"]
+        body: bytes = box["body"]
+        return body
+
+    def _get(self, path: str, query: dict[str, str | int] | None) -> bytes:
+        """One GET; 401 and TLS failures raise OperationalError (nothing works)."""
         from urllib3.exceptions import HTTPError, MaxRetryError, SSLError
 
         try:

@@ -24,6 +24,7 @@ class Fault:
     on_continue: bool = False
     times: int | None = None  # None = always
     drip: float = 0.0  # send the body one byte per ``drip`` seconds
+    drip_headers: bool = False  # … the status line and headers too
 
 
 @dataclass
@@ -133,26 +134,38 @@ class _Handler(BaseHTTPRequestHandler):
     replay: ReplayServer
     protocol_version = "HTTP/1.1"
     _drip = 0.0
+    _drip_headers = False
 
     def log_message(self, format: str, *args: Any) -> None:
         return None
 
     def _send(self, code: int, body: Any) -> None:
         data = json.dumps(body, separators=(",", ":")).encode()
+        if self._drip_headers:
+            head = (
+                f"HTTP/1.1 {code} OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(data)}\r\n\r\n"
+            ).encode()
+            self._drip_bytes(head + data)
+            self.close_connection = True
+            return
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self._drip:
-            for i in range(len(data)):
-                try:
-                    self.wfile.write(data[i : i + 1])
-                    self.wfile.flush()
-                except OSError:  # the client gave up, as it should
-                    return
-                time.sleep(self._drip)
+            self._drip_bytes(data)
             return
         self.wfile.write(data)
+
+    def _drip_bytes(self, data: bytes) -> None:
+        for i in range(len(data)):
+            try:
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+            except OSError:  # the client gave up, as it should
+                return
+            time.sleep(self._drip)
 
     def _error(self, code: int, message: str) -> None:
         self._send(code, _status(code, REASONS.get(code, "Unknown"), message))
@@ -170,6 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.replay.requests.append(("GET", self.path))
         fault = self.replay.take_fault(path, "continue" in query)
         self._drip = fault.drip if fault is not None else 0.0
+        self._drip_headers = fault.drip_headers if fault is not None else False
         if fault is not None:
             time.sleep(fault.delay)
             if fault.status is not None:
