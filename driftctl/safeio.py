@@ -7,7 +7,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -122,33 +122,46 @@ def loads_yaml(data: bytes | str, where: str) -> Any:
         raise InputError(f"{where}: invalid YAML: {' '.join(str(exc).split())}") from None
 
 
-def read_capped(path: Path, cap: int = MAX_CONFIG_BYTES) -> bytes:
-    """Read a regular file of at most ``cap`` bytes, or raise InputError naming it.
+class NotRegularFile(ValueError):
+    """``open_regular`` found a directory, FIFO, socket or device where a file belongs."""
+
+    def __init__(self, path: Path, mode: int) -> None:
+        self.is_dir = stat.S_ISDIR(mode)
+        kind = "is a directory" if self.is_dir else "not a regular file (a FIFO, socket or device?)"
+        super().__init__(f"{path}: {kind}")
+
+
+def open_regular(path: Path) -> tuple[BinaryIO, int]:
+    """Open a regular file for reading and give its size; NotRegularFile for anything else.
 
     Opened non-blocking and checked with fstat first, so a FIFO or a device is refused instead
-    of hanging the reader.
+    of hanging the reader. OSError (missing, no permission) propagates for the caller to word.
     """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(path, info.st_mode)
+        os.set_blocking(fd, True)
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fh, info.st_size
+
+
+def read_capped(path: Path, cap: int = MAX_CONFIG_BYTES) -> bytes:
+    """Read a regular file of at most ``cap`` bytes, or raise InputError naming it."""
+    try:
+        fh, _ = open_regular(path)
+        with fh:
+            data = fh.read(cap + 1)
+    except NotRegularFile as exc:
+        raise InputError(f"{exc}, expected a file" if exc.is_dir else str(exc)) from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, expected a file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise InputError(f"{path}: is a directory, expected a file")
-        if not stat.S_ISREG(mode):
-            raise InputError(f"{path}: not a regular file (a FIFO, socket or device?)")
-        os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb") as fh:
-            fd = -1
-            data = fh.read(cap + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    finally:
-        if fd >= 0:
-            os.close(fd)
     if len(data) > cap:
         raise InputError(f"{path}: larger than {cap} bytes")
     return data

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from driftctl.bundle import BUNDLE_SCHEMA, SITE_PATTERN
+from driftctl.bundle import BUNDLE_SCHEMA, SHA256_HEX, SITE_PATTERN
 from driftctl.bundle.reader import ArchiveContents
 from driftctl.errors import InputError
 from driftctl.safeio import loads_json
@@ -22,7 +22,6 @@ FIELDS = {
     "collector",
     "files",
 }
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class ManifestError(ValueError):
@@ -63,7 +62,7 @@ def check_manifest(manifest: Any) -> Mapping[str, Any]:
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise ManifestError(f"manifest.json seq {seq!r} is not a positive integer")
     prev = manifest["prev_sha256"]
-    if prev is not None and (not isinstance(prev, str) or not _HEX64.match(prev)):
+    if prev is not None and (not isinstance(prev, str) or not SHA256_HEX.match(prev)):
         raise ManifestError("manifest.json prev_sha256 is not null or a sha256 hex digest")
     _check_time(manifest["collected_at"], "manifest.json collected_at")
     if manifest["cluster_uid"] is not None and not isinstance(manifest["cluster_uid"], str):

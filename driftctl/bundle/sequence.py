@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from driftctl.bundle import SHA256_HEX
 from driftctl.errors import InputError, OperationalError
 from driftctl.safeio import atomic_write, dumps_canonical, expect_mapping, loads_json, read_capped
-
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -46,7 +44,7 @@ def read_state(state_dir: Path, site: str) -> SeqState:
         isinstance(seq, bool)
         or not isinstance(seq, int)
         or seq < 0
-        or not (sha is None or (isinstance(sha, str) and _HEX64.match(sha)))
+        or not (sha is None or (isinstance(sha, str) and SHA256_HEX.match(sha)))
     ):
         raise OperationalError(f"{path}: invalid sequence state; fix or remove it")
     return SeqState(site, seq, sha)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +17,7 @@ from driftctl.bundle.reader import ArchiveError, Limits, MemberInfo, read_archiv
 from driftctl.bundle.signers import TrustStore, allows_principal, load_trust
 from driftctl.bundle.sshsig import SignatureError, parse_armored, verify_digest
 from driftctl.errors import BundleRejected, InputError
+from driftctl.safeio import NotRegularFile, open_regular
 
 CHUNK = 4 << 20
 
@@ -45,36 +44,24 @@ class VerifiedBundle:
         return int(self.manifest["seq"])
 
 
-def _open_regular(path: Path) -> tuple[BinaryIO, int] | None:
-    """Open ``path`` for reading without blocking on a FIFO; None when it is not a regular file."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        return None
-    os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb"), info.st_size
-
-
 def open_bundle(bundle: Path) -> tuple[BinaryIO, int]:
     try:
-        opened = _open_regular(bundle)
+        return open_regular(bundle)
+    except NotRegularFile:
+        raise InputError(f"{bundle}: not a regular file") from None
     except FileNotFoundError:
         raise InputError(f"{bundle}: no such bundle") from None
     except OSError as exc:
         raise InputError(f"{bundle}: cannot read: {exc.strerror}") from None
-    if opened is None:
-        raise InputError(f"{bundle}: not a regular file")
-    return opened
 
 
 def _read_sig(sig: Path, cap: int) -> bytes:
     try:
-        opened = _open_regular(sig)
-        if opened is None:
-            raise BundleRejected(f"{sig}: signature is not a regular file", "signature")
-        with opened[0] as fh:
+        fh, _ = open_regular(sig)
+        with fh:
             data = fh.read(cap + 1)
+    except NotRegularFile:
+        raise BundleRejected(f"{sig}: signature is not a regular file", "signature") from None
     except FileNotFoundError:
         raise BundleRejected(f"{sig}: signature file missing", "signature") from None
     except OSError as exc:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from driftctl.bundle import SHA256_HEX
 from driftctl.errors import DriftctlError, OperationalError
 from driftctl.safeio import dumps_canonical, expect_mapping, loads_json, read_capped
 
@@ -60,7 +61,6 @@ def _load_json(path: Path) -> dict[str, Any]:
 
 
 _ENTRY_STRINGS = ("sha256", "collected_at", "imported_at", "signer", "bundle")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def read_entry(path: Path) -> Entry:
@@ -84,7 +84,7 @@ def read_entry(path: Path) -> Entry:
     for key in _ENTRY_STRINGS:
         if not isinstance(meta[key], str):
             raise OperationalError(f"store damaged: {where}: {key}: expected a string")
-    if not _HEX64.match(entry.sha256):
+    if not SHA256_HEX.match(entry.sha256):
         raise OperationalError(f"store damaged: {where}: sha256: not a sha256 hex digest")
     for key in ("prev_sha256", "gap"):
         if meta.get(key) is not None and not isinstance(meta[key], str):
