@@ -210,3 +210,12 @@ def check_keys(
     for key in sorted(required or ()):
         if key not in mapping:
             raise InputError(f"{where}: missing required key {key!r}")
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a file the user asked for (``--output``, ``--write-ignore``) atomically; a path
+    that cannot be written (a directory, under a file) is bad input naming it."""
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write: {exc.strerror}") from None

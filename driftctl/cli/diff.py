@@ -116,14 +116,8 @@ def diff(
     from driftctl.diff.ignore import write_ignore as write_ignore_file
     from driftctl.diff.severity import threshold
     from driftctl.formats.diff import render
-    from driftctl.safeio import atomic_write
+    from driftctl.safeio import write_output
 
-    if write_ignore is not None and write_ignore.exists():
-        # Refused before anything is read or written, so --output is not replaced either.
-        if write_ignore.is_dir():
-            raise InputError(f"{write_ignore}: cannot write: Is a directory")
-        if not overwrite_ignore:
-            raise InputError(f"{write_ignore}: exists; pass --overwrite-ignore to replace it")
     rules = load_ignore(ignore) if ignore is not None else IgnoreFile()
     pairs = _load(store, bundles or [], trust, site, snapshot, (from_seq, to_seq))
     if not pairs:
@@ -131,17 +125,15 @@ def diff(
     report = diff_snapshots(pairs, rules, baseline)
     rank = threshold(fail_on.value)
     text = render(report, fmt, rank)
-    if output is not None:
-        try:
-            atomic_write(output, text.encode())
-        except OSError as exc:
-            raise InputError(f"{output}: cannot write: {exc.strerror}") from None
-    else:
-        typer.echo(text, nl=False)
     if write_ignore is not None:
+        # First: a refused ignore file (it exists, it is a directory) leaves --output untouched.
         new = [(f.key, f.sites) for f in report.findings if f.kind != "unknown"]
         written = write_ignore_file(write_ignore, rules, new, overwrite_ignore)
         typer.echo(f"wrote {written} ignore entries to {write_ignore}", err=True)
+    if output is not None:
+        write_output(output, text.encode())
+    else:
+        typer.echo(text, nl=False)
     typer.echo(report.summary_line(), err=True)
     if report.failing(rank):
         raise typer.Exit(1)

@@ -68,12 +68,9 @@ def preflight(
     )
     text = render(report, fmt)
     if output is not None:
-        from driftctl.safeio import atomic_write
+        from driftctl.safeio import write_output
 
-        try:
-            atomic_write(output, text.encode())
-        except OSError as exc:
-            raise InputError(f"{output}: cannot write: {exc.strerror}") from None
+        write_output(output, text.encode())
     else:
         typer.echo(text, nl=False)
     counts = report.counts()

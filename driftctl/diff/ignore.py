@@ -12,7 +12,7 @@ from typing import Any
 
 from driftctl.diff.severity import CATEGORIES, Severity, SeverityPolicy
 from driftctl.errors import InputError
-from driftctl.safeio import atomic_write, check_keys, expect_mapping, load_yaml_file
+from driftctl.safeio import check_keys, expect_mapping, load_yaml_file, write_output
 
 TODO_REASON = "TODO: why is this difference acceptable?"
 log = logging.getLogger(__name__)
@@ -143,8 +143,5 @@ def write_ignore(
         "# Replace every TODO reason with why the difference is acceptable, or delete the entry.\n"
     )
     body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
-    try:
-        atomic_write(path, (header + body).encode())
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write: {exc.strerror}") from None
+    write_output(path, (header + body).encode())
     return len(doc["ignore"]) - len(existing.rules)
