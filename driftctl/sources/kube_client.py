@@ -42,7 +42,8 @@ def _kubeconfig_path(settings: KubeSettings) -> str | None:
 
 
 def _read_within(raw: Any, deadline: float, path: str) -> bytes:
-    """The body by whatever arrives, so a server that drips bytes costs one timeout, not days."""
+    """The body by whatever arrives, ending at ``deadline`` (just inside ``get``'s budget), so
+    the worker of a request whose body drips ends too and its connection is closed, not pooled."""
     parts: list[bytes] = []
     while chunk := raw.read1(1 << 20):
         parts.append(chunk)
