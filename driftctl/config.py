@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from driftctl.dump_layout import SITE_ID_RE, WORKLOAD_KINDS
 from driftctl.errors import InputError
 from driftctl.safeio import check_keys, expect_mapping, load_yaml_file
 
-SITE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 RULE_RE = re.compile(
     r"^(?:image_tag|image_digest|label:[^\s]+|annotation:[^\s]+|env:[A-Za-z_][A-Za-z0-9_.-]*"
     r"|helm:[a-z0-9][a-z0-9.-]*(?:/[a-z0-9][a-z0-9.-]*)?:[^\s]+)$"
@@ -21,8 +20,8 @@ RULE_RE = re.compile(
 
 def check_site_id(site: Any, where: str) -> str:
     """Validate a site id (design §4) or raise InputError naming ``where``."""
-    if not isinstance(site, str) or not SITE_RE.match(site):
-        raise InputError(f"{where}: site id {site!r} must match {SITE_RE.pattern}")
+    if not isinstance(site, str) or not SITE_ID_RE.match(site):
+        raise InputError(f"{where}: site id {site!r} must match {SITE_ID_RE.pattern}")
     return site
 
 

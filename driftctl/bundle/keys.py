@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from driftctl.bundle import SITE_PATTERN
 from driftctl.bundle.wire import string
+from driftctl.dump_layout import SITE_ID
 from driftctl.errors import InputError
 from driftctl.safeio import read_capped
 
@@ -201,7 +202,7 @@ def load_signer(path: Path, passphrase: str | None = None) -> Signer:
 
 def check_key_for_site(signer: Signer, path: Path, site: str) -> None:
     """Refuse a key whose keygen comment (``SITE@driftctl``) names another site: the centre would."""
-    m = re.fullmatch(r"([a-z0-9][a-z0-9-]{0,62})@driftctl", signer.comment)
+    m = re.fullmatch(rf"({SITE_ID})@driftctl", signer.comment)
     if m and m.group(1) != site:
         raise InputError(
             f"{path}: key made for site {m.group(1)!r} (its comment), but the config is for "

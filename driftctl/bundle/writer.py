@@ -18,10 +18,11 @@ from driftctl.bundle import BUNDLE_SCHEMA, NAMESPACE
 from driftctl.bundle.keys import Signer, check_site
 from driftctl.bundle.sequence import locked, read_state, write_state
 from driftctl.bundle.sshsig import sign_digest
+from driftctl.dump_layout import COMPONENT
 from driftctl.errors import InputError, OperationalError
 from driftctl.safeio import dumps_canonical
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}(/[A-Za-z0-9][A-Za-z0-9._-]{0,127}){0,7}$")
+NAME_RE = re.compile(rf"^{COMPONENT}(/{COMPONENT}){{0,7}}$")
 MAX_NAME = 255
 
 

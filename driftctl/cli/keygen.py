@@ -6,11 +6,12 @@ from pathlib import Path
 
 import typer
 
+from driftctl.dump_layout import SITE_ID_PATTERN
 from driftctl.errors import InputError
 
 
 def keygen(
-    site: str = typer.Option(..., "--site", "-s", help="Site id (^[a-z0-9][a-z0-9-]{0,62}$)."),
+    site: str = typer.Option(..., "--site", "-s", help=f"Site id ({SITE_ID_PATTERN})."),
     out_dir: Path = typer.Option(Path("."), "--out-dir", "-o", help="Where the key pair goes."),
     passphrase_file: Path | None = typer.Option(
         None, "--passphrase-file", help="Protect the private key with the passphrase in this file."

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from driftctl.collectors.interface import CollectContext
+from driftctl.dump_layout import group_commands, node_path
 from driftctl.model import Facts, Failure, RawSet
-from driftctl.parsers import chrony, ntpq, timedatectl
-from driftctl.parsers.chrony import TimeParseError, TimeReading
-from driftctl.sources.node_commands import NODE_COMMANDS
+from driftctl.parsers.node_outputs import parse_time
+from driftctl.parsers.time_reading import TimeParseError, TimeReading
 
 NAME = "clock"
-PARSERS: dict[str, Callable[[bytes], TimeReading]] = {
-    "chronyc-tracking.csv": chrony.parse_tracking_csv,
-    "chronyc-tracking.txt": chrony.parse_tracking_text,
-    "timedatectl.txt": timedatectl.parse,
-    "ntpq.txt": ntpq.parse,
-}
-TIME_COMMANDS = tuple(c for c in NODE_COMMANDS if c.group == "time")
+TIME_COMMANDS = group_commands("time")
 
 
 def read_node(raw: RawSet, node: str) -> tuple[TimeReading | None, list[str]]:
     """The first time report that parses, or None and why each one did not."""
     problems: list[str] = []
     for cmd in TIME_COMMANDS:
-        art = raw.get(f"nodes/{node}/{cmd.file}")
+        art = raw.get(node_path(node, cmd.file))
         if art is None:
             continue
         if not art.ok or not (art.data or b"").strip():
@@ -33,7 +26,7 @@ def read_node(raw: RawSet, node: str) -> tuple[TimeReading | None, list[str]]:
             problems.append(f"{cmd.command}: {why}")
             continue
         try:
-            return PARSERS[cmd.file](art.data or b""), []
+            return parse_time(cmd.file, art.data or b""), []
         except TimeParseError as exc:
             problems.append(f"{cmd.command}: unreadable output: {exc}")
     return None, problems

@@ -8,9 +8,9 @@ from typing import Any
 from driftctl.collectors.interface import CollectContext
 from driftctl.collectors.workloads import container_env
 from driftctl.config import ComponentRule
+from driftctl.dump_layout import WORKLOADS_PATH
 from driftctl.model import Facts, Failure, RawSet
 from driftctl.parsers.kube_objects import (
-    WORKLOADS_PATH,
     ListUnavailable,
     load_items,
     seq,

@@ -6,17 +6,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from driftctl.collectors.interface import CollectContext
+from driftctl.dump_layout import group_commands, node_path
 from driftctl.model import Artifact, Facts, Failure, RawSet
+from driftctl.parsers.node_outputs import parse_gpu
 from driftctl.parsers.nvidia_smi import (
     NOT_INSTALLED,
     GpuReading,
     NvidiaSmiParseError,
     classify_error,
-    parse_file,
 )
-from driftctl.sources.node_commands import NODE_COMMANDS
 
-GPU_COMMANDS = tuple(c for c in NODE_COMMANDS if c.group == "gpu")
+GPU_COMMANDS = group_commands("gpu")
 NAME = "gpu"
 
 
@@ -51,7 +51,7 @@ def read_node(raw: RawSet, node: str) -> tuple[GpuReading | None, str | None, li
     error: str | None = None
     problems: list[str] = []
     for cmd in GPU_COMMANDS:
-        art = raw.get(f"nodes/{node}/{cmd.file}")
+        art = raw.get(node_path(node, cmd.file))
         if art is None:
             continue
         failed = None
@@ -62,7 +62,7 @@ def read_node(raw: RawSet, node: str) -> tuple[GpuReading | None, str | None, li
         reading = None
         if failed is None:
             try:
-                reading = parse_file(cmd.file, art.data or b"")
+                reading = parse_gpu(cmd.file, art.data or b"")
             except NvidiaSmiParseError as exc:
                 # A dump without its .rc companion: the error text is all there is.
                 failed = classify_error(_output(art), 0) or (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from driftctl.collectors.interface import CollectContext
+from driftctl.dump_layout import HELM_SECRETS_PATH
 from driftctl.model import Facts, Failure
 from driftctl.parsers.helm_release import (
     Release,
@@ -14,7 +15,6 @@ from driftctl.parsers.helm_release import (
     release_hint,
 )
 from driftctl.parsers.kube_objects import (
-    HELM_SECRETS_PATH,
     ListUnavailable,
     load_items,
     mapping,

@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from driftctl.collectors.interface import CollectContext
+from driftctl.dump_layout import NAMESPACE_PATH, VERSION_PATH
 from driftctl.errors import InputError
 from driftctl.model import Facts, Failure
 from driftctl.safeio import loads_json
-
-VERSION_PATH = "kubernetes/version.json"
-NAMESPACE_PATH = "kubernetes/namespace-kube-system.json"
 
 
 def server_version_of(doc: Any) -> dict[str, Any] | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from driftctl.collectors.interface import CollectContext
+from driftctl.dump_layout import NODES_PATH, group_commands, node_path
 from driftctl.model import Facts, Failure
-from driftctl.parsers.kube_objects import NODES_PATH, ListUnavailable, load_items, mapping, seq
+from driftctl.parsers.kube_objects import ListUnavailable, load_items, mapping, seq
 from driftctl.parsers.kube_objects import str_map as labels_of
-from driftctl.sources.node_commands import NODE_COMMANDS
 
 ROLE_PREFIX = "node-role.kubernetes.io/"
 NV = "nvidia.com/"
@@ -92,8 +92,8 @@ def node_facts(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
 
 def _has_nvidia_smi(ctx: CollectContext, node: str) -> bool:
     """Whether an nvidia-smi output for the node exists: the gpu collector then knows better."""
-    for cmd in NODE_COMMANDS:
-        artifact = ctx.raw.get(f"nodes/{node}/{cmd.file}") if cmd.group == "gpu" else None
+    for cmd in group_commands("gpu"):
+        artifact = ctx.raw.get(node_path(node, cmd.file))
         if artifact is not None and artifact.ok:
             return True
     return False

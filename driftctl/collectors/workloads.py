@@ -6,10 +6,9 @@ from collections import defaultdict
 from typing import Any
 
 from driftctl.collectors.interface import CollectContext
+from driftctl.dump_layout import PODS_PATH, WORKLOADS_PATH
 from driftctl.model import Facts, Failure
 from driftctl.parsers.kube_objects import (
-    PODS_PATH,
-    WORKLOADS_PATH,
     ListUnavailable,
     load_items,
     mapping,

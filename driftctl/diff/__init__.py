@@ -32,6 +32,7 @@ from typing import Any
 
 from driftctl.diff.engine import compare
 from driftctl.diff.flatten import SiteFacts, flatten
+from driftctl.diff.gpu_names import resolve_snapshots
 from driftctl.diff.ignore import IgnoreFile, load_ignore
 from driftctl.diff.report import DiffReport, Finding, Ignored
 from driftctl.diff.severity import Severity
@@ -56,4 +57,5 @@ def diff_snapshots(
     baseline: str | None = None,
 ) -> DiffReport:
     """Flatten and compare ``(site name, snapshot)`` pairs in the given order."""
+    snapshots = resolve_snapshots(snapshots)  # GPU names the plain table cut short
     return compare([flatten(site, snap) for site, snap in snapshots], ignore, baseline)

@@ -1,61 +1,29 @@
-"""``chronyc tracking`` (text and ``-c`` CSV) into time facts; also the time-facts shape itself."""
+"""``chronyc tracking`` (text and ``-c`` CSV) into time facts."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+from driftctl.parsers.time_reading import TimeParseError, TimeReading
 
 UNSYNCED_LEAP = {"not synchronised", "not synchronized"}
 UNSET_REFID = "00000000"
 SYSTEM_TIME_RE = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s+seconds\s+(slow|fast)\b")
 SECONDS_RE = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s+seconds\b")
-REFID_RE = re.compile(r"^([0-9A-Fa-f]{8})\s*(?:\((.*)\))?$")
+# chrony >= 3.0 prints the reference id as 8 hex digits; up to 2.4 as a dotted quad (the same
+# 32 bits: client.c's "%R" was quad-dotted until 3.0).
+REFID_RE = re.compile(r"^([0-9A-Fa-f]{8}|\d{1,3}(?:\.\d{1,3}){3})\s*(?:\((.*)\))?$")
 
 
-class TimeParseError(ValueError):
-    """The output is not the time-sync report it claims to be."""
-
-
-@dataclass(frozen=True)
-class TimeReading:
-    """Clock-sync facts of one node (design §5 ``nodes[n].time``), shared by every time parser.
-
-    ``offset_seconds`` is signed: positive means the local clock is AHEAD of the reference.
-    """
-
-    source: str  # "chrony" | "timesyncd" | "ntpd"
-    synchronized: bool
-    offset_seconds: float | None = None
-    stratum: int | None = None
-    leap_status: str | None = None
-    reference: str | None = None
-    root_delay: float | None = None
-    root_dispersion: float | None = None
-
-    @property
-    def error_bound_seconds(self) -> float | None:
-        """Worst-case distance from true time: |offset| + root dispersion + root delay / 2."""
-        if None in (self.offset_seconds, self.root_delay, self.root_dispersion):
-            return None
-        assert self.offset_seconds is not None and self.root_delay is not None
-        assert self.root_dispersion is not None
-        return abs(self.offset_seconds) + self.root_dispersion + self.root_delay / 2
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "source": self.source,
-            "synchronized": self.synchronized,
-            "offset_seconds": self.offset_seconds,
-            "stratum": self.stratum,
-            "leap_status": self.leap_status,
-            "reference": self.reference,
-        }
-        if self.root_dispersion is not None:
-            out["root_dispersion"] = self.root_dispersion
-            out["root_delay"] = self.root_delay
-            out["error_bound_seconds"] = self.error_bound_seconds
-        return out
+def _refid_hex(refid: str) -> str:
+    """The reference id as chrony >= 3.0 prints it: 8 upper-case hex digits."""
+    if "." not in refid:
+        return refid.upper()
+    octets = [int(o) for o in refid.split(".")]
+    if any(o > 255 for o in octets):
+        raise TimeParseError(f"reference id {refid!r} is not an IPv4 address")
+    return "".join(f"{o:02X}" for o in octets)
 
 
 def _leap(value: str) -> str | None:
@@ -138,9 +106,13 @@ def parse_tracking_text(data: bytes) -> TimeReading:
         match = SECONDS_RE.match(values.get(key, ""))
         return float(match.group(1)) if match else None
 
+    refid = _refid_hex(ref.group(1))
+    name = (ref.group(2) or "").strip()
+    if not name and "." in ref.group(1) and refid != UNSET_REFID:
+        name = ref.group(1)  # old chrony without a name: the address as it was printed
     return _reading(
-        ref.group(1),
-        (ref.group(2) or "").strip(),
+        refid,
+        name,
         stratum,
         offset + 0.0,
         values.get("Leap status", ""),

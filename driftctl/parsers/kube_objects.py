@@ -6,15 +6,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from driftctl.config import SiteConfig
+from driftctl.dump_layout import WORKLOAD_KINDS
 from driftctl.errors import InputError
 from driftctl.model import RawSet
 from driftctl.safeio import loads_json
-
-NODES_PATH = "kubernetes/nodes.json"
-WORKLOADS_PATH = "kubernetes/workloads.json"
-PODS_PATH = "kubernetes/pods.json"
-HELM_SECRETS_PATH = "kubernetes/helm-secrets.json"
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
 class ListUnavailable(Exception):
@@ -57,7 +52,7 @@ def str_map(obj: Any, *keys: str) -> dict[str, str]:
     return {k: v for k, v in mapping(obj, *keys).items() if isinstance(v, str)}
 
 
-def normalise_image_id(image_id: str) -> str | None:
+def normalize_image_id(image_id: str) -> str | None:
     """The ``sha256:…`` repo digest from a containerStatuses ``imageID``.
 
     ``docker-pullable://repo@sha256:…`` and ``docker.io/x@sha256:…`` give the part after the last
@@ -122,7 +117,7 @@ def pod_images(pod: dict[str, Any]) -> Iterator[tuple[str, str | None]]:
             image_id = status.get("imageID")
             yield (
                 status["name"],
-                normalise_image_id(image_id) if isinstance(image_id, str) else None,
+                normalize_image_id(image_id) if isinstance(image_id, str) else None,
             )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
-from driftctl.parsers.chrony import TimeParseError, TimeReading
+from driftctl.parsers.time_reading import TimeParseError, TimeReading
 
 HEADER_RE = re.compile(
     r"^\s*remote\s+refid\s+st\s+t\s+when\s+poll\s+reach\s+delay\s+offset\s+jitter"
@@ -12,11 +13,16 @@ HEADER_RE = re.compile(
 SELECTED = ("*", "o")  # system peer, or system peer via PPS
 
 
-def _ms(value: str, what: str) -> float:
+def _ms(value: str, what: str) -> Decimal:
+    """Milliseconds as printed, exactly (a column that overflowed ends in a bare ``.``)."""
+    digits = value.rstrip(".")
     try:
-        return float(value.rstrip(".")) / 1000.0 if value.rstrip(".") else 0.0
-    except ValueError as exc:
+        ms = Decimal(digits) if digits else Decimal(0)
+    except InvalidOperation as exc:
         raise TimeParseError(f"ntpq {what} {value!r} is not a number") from exc
+    if not ms.is_finite():
+        raise TimeParseError(f"ntpq {what} {value!r} is not a number")
+    return ms
 
 
 def parse(data: bytes) -> TimeReading:
@@ -39,7 +45,8 @@ def parse(data: bytes) -> TimeReading:
             peer_stratum = int(cols[2])
         except ValueError as exc:
             raise TimeParseError(f"ntpq stratum {cols[2]!r} is not an integer") from exc
-        offset = -_ms(cols[8], "offset")
+        # Decimal, so -0.473 ms is -0.000473 s exactly as printed, not -0.00047299999999999995.
+        offset = float(-_ms(cols[8], "offset") / 1000)
         return TimeReading(
             "ntpd",
             True,

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from driftctl.sources.node_commands import QUERY_GPU_FIELDS
+from driftctl.dump_layout import QUERY_GPU_FIELDS
 
 MAX_BYTES = 16 * 1024 * 1024
 VERSION_RE = re.compile(r"\d+(?:\.\d+)+")
@@ -219,11 +219,3 @@ def parse_text(data: bytes) -> GpuReading:
         else:
             block = []
     return _finish(driver, cuda, devices)
-
-
-PARSERS = {"nvidia-smi.xml": parse_xml, "nvidia-smi.csv": parse_csv, "nvidia-smi.txt": parse_text}
-
-
-def parse_file(file: str, data: bytes) -> GpuReading:
-    """Parse the dump file ``file`` (one of ``PARSERS``)."""
-    return PARSERS[file](data)

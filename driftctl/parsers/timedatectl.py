@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from driftctl.parsers.chrony import TimeParseError, TimeReading
+from driftctl.parsers.time_reading import TimeParseError, TimeReading
 
 # Plain-layout keys meaning "the kernel clock is synchronised", across systemd versions.
 SYNC_KEYS = ("System clock synchronized", "NTP synchronized")
+# The one layout that names the daemon (systemd 236-238): "systemd-timesyncd.service active: yes".
+# Every other layout says only whether *some* NTP service runs, so the source stays unknown.
+TIMESYNCD_KEY = "systemd-timesyncd.service active"
 YES = {"yes", "true", "1"}
 NO = {"no", "false", "0"}
 
@@ -26,7 +29,8 @@ def parse_show(text: str) -> TimeReading:
     )
     if "NTPSynchronized" not in values:
         raise TimeParseError("timedatectl show output lacks NTPSynchronized")
-    return TimeReading("timesyncd", _bool(values["NTPSynchronized"], "NTPSynchronized"))
+    # NTP=yes says some NTP service is enabled, not which one (chronyd also sets it).
+    return TimeReading(None, _bool(values["NTPSynchronized"], "NTPSynchronized"))
 
 
 def parse_status(text: str) -> TimeReading:
@@ -39,9 +43,12 @@ def parse_status(text: str) -> TimeReading:
         key, sep, value = line.partition(":")
         if sep and key.strip():
             values.setdefault(key.strip(), value)
+    source = None
+    if TIMESYNCD_KEY in values and values[TIMESYNCD_KEY].strip().lower() in YES:
+        source = "timesyncd"
     for key in SYNC_KEYS:
         if key in values:
-            return TimeReading("timesyncd", _bool(values[key], key))
+            return TimeReading(source, _bool(values[key], key))
     raise TimeParseError(
         "timedatectl output has no 'System clock synchronized' or 'NTP synchronized'"
     )

@@ -1,22 +1,25 @@
-"""Dump-directory source: reads raw command outputs in the layout of design §6."""
+"""Dump-directory source: reads raw command outputs in the dump layout (docs/dump-layout.md)."""
 
 from __future__ import annotations
 
-import re
 import stat
 from pathlib import Path
 
 from driftctl.config import SiteConfig
+from driftctl.dump_layout import (
+    COMPANIONS,
+    COMPONENT_RE,
+    KUBE_DIR,
+    NODES_DIR,
+    RC_SUFFIX,
+    STDERR_SUFFIX,
+)
 from driftctl.errors import InputError
 from driftctl.model import Artifact, RawSet
 from driftctl.progress import Progress
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
-COMPANIONS = (".stderr", ".rc")
-# The bundle writer allows 128 characters per path component; names it would refuse are
-# recorded failures here, so one odd node directory never costs the whole bundle.
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-TOP_DIRS = ("kubernetes", "nodes")
+TOP_DIRS = (KUBE_DIR, NODES_DIR)
 
 
 def _read(path: Path, raw: RawSet, rel: str) -> bytes | None:
@@ -74,7 +77,7 @@ class DumpSource:
                     continue
                 rel = path.relative_to(self.root).as_posix()
                 parts = rel.split("/")
-                if not all(NAME_RE.match(p) for p in parts):
+                if not all(COMPONENT_RE.match(p) for p in parts):
                     raw.fail(rel, "dump", "file name not allowed")
                     continue
                 if path.is_dir() or rel.endswith(COMPANIONS):
@@ -100,8 +103,10 @@ class DumpSource:
         for rel in rels:
             path = self.root / rel
             data = _read(path, raw, rel)
-            stderr = _read(path.with_name(path.name + ".stderr"), raw, rel + ".stderr") or b""
-            rc = _rc(_read(path.with_name(path.name + ".rc"), raw, rel + ".rc"))
+            stderr = (
+                _read(path.with_name(path.name + STDERR_SUFFIX), raw, rel + STDERR_SUFFIX) or b""
+            )
+            rc = _rc(_read(path.with_name(path.name + RC_SUFFIX), raw, rel + RC_SUFFIX))
             if data is None and not stderr and rc == 0:
                 progress.advance(rel, ok=False)
                 continue

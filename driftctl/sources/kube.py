@@ -8,21 +8,21 @@ from collections.abc import Callable
 from typing import Any
 
 from driftctl.config import KubeSettings, SiteConfig
-from driftctl.model import Artifact, RawSet
-from driftctl.parsers.kube_objects import (
+from driftctl.dump_layout import (
     HELM_SECRETS_PATH,
+    NAMESPACE_PATH,
     NODES_PATH,
     PODS_PATH,
+    VERSION_PATH,
     WORKLOADS_PATH,
-    slim_pod,
 )
+from driftctl.model import Artifact, RawSet
+from driftctl.parsers.kube_objects import slim_pod
 from driftctl.progress import Progress
 from driftctl.sources.kube_client import ApiFailure, KubeApi, connect
 
 log = logging.getLogger(__name__)
 
-VERSION_PATH = "kubernetes/version.json"
-NAMESPACE_PATH = "kubernetes/namespace-kube-system.json"
 # (resource path under a namespace or the cluster, kind, apiVersion)
 WORKLOAD_RESOURCES = (
     ("/apis/apps/v1", "deployments", "Deployment"),

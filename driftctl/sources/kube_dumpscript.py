@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from driftctl import __version__
-from driftctl.sources.node_commands import NODE_COMMANDS, NodeCommand
+from driftctl.dump_layout import NODE_COMMANDS, NodeCommand
 
 HEADER = r"""#!/bin/sh
 # driftctl dump script (driftctl @VERSION@): writes a dump directory for

@@ -6,15 +6,14 @@ import logging
 import math
 import shlex
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from driftctl.config import SiteConfig, SshSettings
+from driftctl.dump_layout import NODE_COMMANDS, NodeCommand
 from driftctl.errors import OperationalError
 from driftctl.model import Artifact, Failure, RawSet
 from driftctl.progress import Progress
-from driftctl.sources.node_commands import NODE_COMMANDS, NodeCommand
 from driftctl.sources.ssh_pool import BoundedPool, Cancel
 from driftctl.sources.ssh_resolve import Endpoint, load_ssh_config, nodes_from_kubernetes, resolve
 
@@ -44,21 +43,9 @@ def binary(cmd: NodeCommand) -> str:
 
 def usable(cmd: NodeCommand, data: bytes) -> bool:
     """Whether an exit-0 output already gives the group's facts, so fallbacks can be skipped."""
-    from driftctl.parsers import chrony, ntpq, nvidia_smi, timedatectl
+    from driftctl.parsers.node_outputs import gives_facts  # parsers load only when SSH runs
 
-    parsers: dict[str, Callable[[bytes], object]] = {
-        "chronyc-tracking.csv": chrony.parse_tracking_csv,
-        "chronyc-tracking.txt": chrony.parse_tracking_text,
-        "timedatectl.txt": timedatectl.parse,
-        "ntpq.txt": ntpq.parse,
-    }
-    try:
-        if cmd.group == "gpu":
-            return nvidia_smi.parse_file(cmd.file, data).driver_version is not None
-        parsers[cmd.file](data)
-        return True
-    except (ValueError, KeyError):
-        return False
+    return gives_facts(cmd, data)
 
 
 def driver_level(output: bytes, rc: int) -> bool:

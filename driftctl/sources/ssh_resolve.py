@@ -9,16 +9,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from driftctl.config import NodeTarget, SshSettings
+from driftctl.dump_layout import NODE_NAME_RE, NODES_PATH
 from driftctl.errors import InputError
 from driftctl.model import Failure, RawSet
 
 if TYPE_CHECKING:
     from paramiko import SSHConfig
 
-NODE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")  # a dump directory name
 JUMP_RE = re.compile(r"^(?:(?P<user>[^@\s]+)@)?(?P<host>\[[^\]]+\]|[^:\s]+)(?::(?P<port>\d+))?$")
 MAX_JUMPS = 4
-NODES_PATH = "kubernetes/nodes.json"
 
 
 @dataclass(frozen=True)
