@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from realdata_kit import real
 
 from driftctl.collectors import clock, gpu
 from driftctl.collectors.interface import CollectContext
@@ -15,7 +16,6 @@ from driftctl.model import RawSet, deep_merge
 from driftctl.progress import NullProgress
 from driftctl.sources.dump import DumpSource
 
-REAL = Path(__file__).resolve().parent.parent / "fixtures" / "realdata"
 CONFIG = SiteConfig(site="lab", source=Path("lab.yaml"))
 LABELS = {
     "source": "gfd",
@@ -36,7 +36,7 @@ def _dump(tmp: Path, node: str, files: dict[str, str | bytes]) -> RawSet:
         if isinstance(content, bytes):
             (d / name).write_bytes(content)
         else:
-            shutil.copy(REAL / content, d / name)
+            shutil.copy(real(content), d / name)
     raw = RawSet()
     DumpSource(root).acquire(CONFIG, raw, NullProgress())
     return raw
@@ -90,7 +90,7 @@ def test_nvidia_smi_facts_replace_label_facts_entirely(tmp_path: Path) -> None:
             {
                 "nvidia-smi.xml": b"",
                 "nvidia-smi.xml.stderr": (
-                    REAL / "nvidia-smi-error__intel-llvm17614-nvml-mismatch.txt"
+                    real("nvidia-smi-error__intel-llvm17614-nvml-mismatch.txt")
                 ).read_bytes(),
                 "nvidia-smi.xml.rc": b"18\n",
             },
@@ -186,7 +186,7 @@ def test_broken_xml_falls_back_to_the_table(tmp_path: Path) -> None:
                 "chronyc-tracking.csv.rc": b"1",
                 "timedatectl.txt": "timedatectl__lazypic49-centos7-ntp-synchronized-localrtc.txt",
             },
-            {"source": "timesyncd", "synchronized": True, "offset_seconds": None},
+            {"source": None, "synchronized": True, "offset_seconds": None},
         ),
         (
             {"ntpq.txt": "ntpq-p__telegraf-single.txt"},

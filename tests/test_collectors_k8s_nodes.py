@@ -7,17 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from realdata_kit import real
 
 from driftctl.collectors.interface import CollectContext
 from driftctl.collectors.nodes import GFD_ABSENT, Collector, gfd_gpu, node_roles
 from driftctl.config import SiteConfig
 from driftctl.model import Artifact, Facts, RawSet
 
-REAL = Path(__file__).parent.parent / "fixtures" / "realdata"
-
 
 def labels(name: str) -> dict[str, str]:
-    text = (REAL / name).read_text()
+    text = real(name).read_text()
     if name.endswith(".txt"):  # a recorded excerpt that starts with "..."
         text = "{" + text.split("...", 1)[1]
     return dict(json.loads(text))
@@ -118,7 +117,7 @@ def test_vanished_labels_are_not_a_failure_when_nvidia_smi_answered() -> None:
     raw = RawSet()
     gone = labels("k8s-node-labels__k3s-a30-after-migconfig-gfd-labels-gone.json")
     raw.add(Artifact("kubernetes/nodes.json", json.dumps({"items": [node("a30", gone)]}).encode()))
-    xml = (REAL / "nvidia-smi-qx__telegraf-a100-sxm4-mig.xml").read_bytes()
+    xml = real("nvidia-smi-qx__telegraf-a100-sxm4-mig.xml").read_bytes()
     raw.add(Artifact("nodes/a30/nvidia-smi.xml", xml))
     config = SiteConfig(site="s", source=Path("s.yaml"))
     facts = Collector().collect(CollectContext(config=config, raw=raw, facts={}))

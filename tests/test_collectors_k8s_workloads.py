@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from realdata_kit import real
 from replay_k8s.objects import DIGEST_A, DIGEST_B, DIGEST_C, LOCAL_ID
 from replay_k8s.scenario import small_site
 
@@ -14,9 +15,7 @@ from driftctl.collectors.interface import CollectContext
 from driftctl.collectors.workloads import Collector
 from driftctl.config import SiteConfig
 from driftctl.model import Artifact, Facts, RawSet
-from driftctl.parsers.kube_objects import normalise_image_id, pod_owner
-
-REAL = Path(__file__).parent.parent / "fixtures" / "realdata"
+from driftctl.parsers.kube_objects import normalize_image_id, pod_owner
 
 
 def as_list(items: list[dict[str, Any]]) -> bytes:
@@ -47,9 +46,9 @@ def run(raw: RawSet) -> Facts:
     ("image_id", "expected"),
     [
         (
-            json.loads(
-                (REAL / "kubectl-containerstatuses__kiada-docker-pullable.json").read_text()
-            )[0]["imageID"],
+            json.loads(real("kubectl-containerstatuses__kiada-docker-pullable.json").read_text())[
+                0
+            ]["imageID"],
             DIGEST_A,
         ),
         (f"docker.io/lsieun/kiada@{DIGEST_B}", DIGEST_B),
@@ -67,8 +66,8 @@ def run(raw: RawSet) -> Facts:
         "empty",
     ],
 )
-def test_normalise_image_id(image_id: str, expected: str | None) -> None:
-    assert normalise_image_id(image_id) == expected
+def test_normalize_image_id(image_id: str, expected: str | None) -> None:
+    assert normalize_image_id(image_id) == expected
 
 
 def _pod(kind: str, name: str, pth: str | None = None, controller: bool = True) -> dict[str, Any]:

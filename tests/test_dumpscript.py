@@ -17,9 +17,9 @@ from replay_k8s.conftest import Replay, kubectl_path, replay_k8s
 from replay_k8s.server import Fault
 
 from driftctl.config import ComponentRule, KubeSettings, NodeTarget, SiteConfig, SshSettings
+from driftctl.dump_layout import NODE_COMMANDS
 from driftctl.pipeline import collect_site
 from driftctl.sources.kube import KubeSource
-from driftctl.sources.node_commands import NODE_COMMANDS
 from driftctl.sources.ssh import SshSource
 
 __all__ = ["replay_k8s"]

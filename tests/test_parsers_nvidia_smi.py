@@ -1,15 +1,13 @@
-"""nvidia-smi parsers over every recorded real output in fixtures/realdata."""
+"""nvidia-smi parsers over every recorded real output in shared/realdata."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from realdata_kit import real
 
 from driftctl.parsers import nvidia_smi
-from driftctl.parsers.nvidia_smi import NvidiaSmiParseError, classify_error, parse_file
-
-REAL = Path(__file__).resolve().parent.parent / "fixtures" / "realdata"
+from driftctl.parsers.node_outputs import parse_gpu as parse_file
+from driftctl.parsers.nvidia_smi import NvidiaSmiParseError, classify_error
 
 # file, dump name, driver, cuda, number of devices, first device name, any MIG
 GOOD = [
@@ -211,7 +209,7 @@ GOOD = [
 def test_real_outputs_parse(
     file: str, kind: str, driver: str, cuda: str | None, count: int, first: str, mig: bool
 ) -> None:
-    reading = parse_file(f"nvidia-smi.{kind}", (REAL / file).read_bytes())
+    reading = parse_file(f"nvidia-smi.{kind}", real(file).read_bytes())
     assert reading.driver_version == driver
     assert reading.cuda_version == cuda
     assert len(reading.devices) == count
@@ -221,7 +219,7 @@ def test_real_outputs_parse(
 
 
 def test_xml_without_driver_version_is_unknown_not_guessed() -> None:
-    data = (REAL / "nvidia-smi-qx__telegraf-gtx1070ti-trimmed.xml").read_bytes()
+    data = real("nvidia-smi-qx__telegraf-gtx1070ti-trimmed.xml").read_bytes()
     reading = nvidia_smi.parse_xml(data)
     assert reading.driver_version is None and reading.cuda_version is None
     assert [d.name for d in reading.devices] == ["GeForce GTX 1070 Ti"]
@@ -237,7 +235,7 @@ ERRORS = [
 
 @pytest.mark.parametrize(("file", "rc", "cls"), ERRORS, ids=[e[0] for e in ERRORS])
 def test_real_errors_are_classified(file: str, rc: int, cls: str) -> None:
-    text = (REAL / file).read_text()
+    text = real(file).read_text()
     found = classify_error(text, rc)
     assert found is not None and found[0] == cls
     assert "\n" not in found[1]

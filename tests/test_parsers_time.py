@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from realdata_kit import real
 
 from driftctl.parsers import chrony, ntpq, timedatectl
-from driftctl.parsers.chrony import TimeParseError
-
-REAL = Path(__file__).resolve().parent.parent / "fixtures" / "realdata"
-LIVE = REAL / "chrony-4.3-live"
+from driftctl.parsers.time_reading import TimeParseError
 
 # file, synchronized, offset (positive = local ahead), stratum, leap, reference
 CHRONY = [
@@ -49,7 +45,7 @@ def test_chrony_real_outputs(
     file: str, synced: bool, offset: float | None, stratum: int, leap: str, ref: str | None
 ) -> None:
     parse = chrony.parse_tracking_csv if "_csv_" in file else chrony.parse_tracking_text
-    reading = parse((REAL / file).read_bytes())
+    reading = parse(real(file).read_bytes())
     assert reading.source == "chrony"
     assert reading.synchronized is synced
     assert reading.offset_seconds == (None if offset is None else pytest.approx(offset, abs=1e-12))
@@ -58,14 +54,14 @@ def test_chrony_real_outputs(
 
 def test_csv_and_text_agree_on_sign() -> None:
     """CSV field 5 is positive when the local clock is slow; the text says "slow"; both → negative."""
-    text = chrony.parse_tracking_text((LIVE / "skewcli_tracking.txt").read_bytes())
-    csv = chrony.parse_tracking_csv((LIVE / "skewcli_csv_tracking.txt").read_bytes())
+    text = chrony.parse_tracking_text(real("chrony-4.3-live/skewcli_tracking.txt").read_bytes())
+    csv = chrony.parse_tracking_csv(real("chrony-4.3-live/skewcli_csv_tracking.txt").read_bytes())
     assert text.offset_seconds is not None and text.offset_seconds < -2.4
     assert csv.offset_seconds == text.offset_seconds
 
 
 def test_just_started_chrony_is_synchronised_but_keeps_its_huge_dispersion() -> None:
-    data = (REAL / "chrony-tracking__rms624-just-started-huge-dispersion.txt").read_bytes()
+    data = real("chrony-tracking__rms624-just-started-huge-dispersion.txt").read_bytes()
     facts = chrony.parse_tracking_text(data).to_json()
     assert facts["synchronized"] is True
     assert facts["root_dispersion"] == pytest.approx(47.988433838)
@@ -73,7 +69,7 @@ def test_just_started_chrony_is_synchronised_but_keeps_its_huge_dispersion() -> 
 
 
 def test_normal_leap_with_large_offset_is_synchronised_and_far_off() -> None:
-    data = (REAL / "chrony-tracking__chrony-doc-example.txt").read_bytes()
+    data = real("chrony-tracking__chrony-doc-example.txt").read_bytes()
     far = data.replace(b"0.000006523 seconds slow", b"7.800000000 seconds fast")
     reading = chrony.parse_tracking_text(far)
     assert reading.synchronized is True
@@ -81,7 +77,7 @@ def test_normal_leap_with_large_offset_is_synchronised_and_far_off() -> None:
 
 
 def test_american_spelling_of_unsynchronised_is_accepted() -> None:
-    data = (REAL / "chrony-tracking__chrony-doc-example.txt").read_bytes()
+    data = real("chrony-tracking__chrony-doc-example.txt").read_bytes()
     reading = chrony.parse_tracking_text(data.replace(b"Normal", b"Not synchronized"))
     assert reading.synchronized is False and reading.leap_status == "Not synchronised"
 
@@ -108,15 +104,15 @@ TIMEDATECTL = [
 
 @pytest.mark.parametrize(("file", "synced"), TIMEDATECTL, ids=[t[0] for t in TIMEDATECTL])
 def test_timedatectl_every_layout(file: str, synced: bool) -> None:
-    reading = timedatectl.parse((REAL / file).read_bytes())
+    reading = timedatectl.parse(real(file).read_bytes())
     assert reading.synchronized is synced
-    assert reading.source == "timesyncd"
+    assert reading.source is None  # none of these layouts names the daemon: never guessed
     assert reading.offset_seconds is None  # timedatectl never says how far off
 
 
 def test_timedatectl_timesync_status_is_not_mistaken_for_status() -> None:
     with pytest.raises(TimeParseError):
-        timedatectl.parse((REAL / "timedatectl-timesync-status__systemd-man.txt").read_bytes())
+        timedatectl.parse(real("timedatectl-timesync-status__systemd-man.txt").read_bytes())
 
 
 NTPQ = [
@@ -132,7 +128,7 @@ NTPQ = [
 def test_ntpq_real_outputs(
     file: str, synced: bool, offset: float | None, stratum: int | None, ref: str | None
 ) -> None:
-    reading = ntpq.parse((REAL / file).read_bytes())
+    reading = ntpq.parse(real(file).read_bytes())
     assert reading.source == "ntpd"
     assert reading.synchronized is synced
     assert reading.offset_seconds == (None if offset is None else pytest.approx(offset))
@@ -141,7 +137,7 @@ def test_ntpq_real_outputs(
 
 def test_ntpq_rv_and_errors_are_not_peer_tables() -> None:
     for data in (
-        (REAL / "ntpq-rv__tidb-insight57-ntpd426.txt").read_bytes(),
+        real("ntpq-rv__tidb-insight57-ntpd426.txt").read_bytes(),
         b"ntpq: read: Connection refused\n",
     ):
         with pytest.raises(TimeParseError):

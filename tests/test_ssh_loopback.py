@@ -13,9 +13,9 @@ from nodes.chrony import Chrony
 from nodes.sshd import Farm, Reply, keygen
 
 from driftctl.config import NodeTarget, SiteConfig, SshSettings
+from driftctl.dump_layout import QUERY_GPU_FIELDS
 from driftctl.model import RawSet
 from driftctl.pipeline import collect_site
-from driftctl.sources.node_commands import QUERY_GPU_FIELDS
 from driftctl.sources.ssh import SshSource
 
 TIMEOUT = 1.0

@@ -38,7 +38,7 @@ def _facts(reading: GpuReading, labels: Mapping[str, Any]) -> dict[str, Any]:
         "driver_version": reading.driver_version,
         "cuda_version": reading.cuda_version,
         "devices": [d.to_json() for d in reading.devices],
-        "count": len(reading.devices),
+        "count": reading.count,
         "product": _product(reading),
         "mig_strategy": labels.get("mig_strategy"),  # a device-plugin setting nvidia-smi cannot see
         "error": None,

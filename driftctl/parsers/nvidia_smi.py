@@ -67,6 +67,12 @@ class GpuReading:
     cuda_version: str | None
     devices: tuple[GpuDevice, ...] = ()
     problems: tuple[str, ...] = field(default=())
+    attached: int | None = None  # the XML's own <attached_gpus>, which may list fewer <gpu>
+
+    @property
+    def count(self) -> int:
+        """GPUs on the node: what nvidia-smi says is attached, else the devices it lists."""
+        return self.attached if self.attached is not None else len(self.devices)
 
 
 class NvidiaSmiParseError(ValueError):
@@ -81,9 +87,11 @@ def _version(value: str | None) -> str | None:
     return match.group(0) if match else None
 
 
-def _finish(driver: str | None, cuda: str | None, devices: list[GpuDevice]) -> GpuReading:
+def _finish(
+    driver: str | None, cuda: str | None, devices: list[GpuDevice], attached: int | None = None
+) -> GpuReading:
     problems = [] if driver else ["no driver version in the output"]
-    return GpuReading(driver, cuda, tuple(devices), tuple(problems))
+    return GpuReading(driver, cuda, tuple(devices), tuple(problems), attached)
 
 
 def classify_error(output: str, rc: int | None) -> tuple[str, str] | None:
@@ -123,7 +131,11 @@ def parse_xml(data: bytes) -> GpuReading:
         )
         for gpu in root.findall("gpu")
     ]
-    return _finish(driver, cuda, devices)
+    attached_text = (root.findtext("attached_gpus") or "").strip()
+    attached = int(attached_text) if attached_text.isdigit() else None
+    if attached is not None and attached < len(devices):
+        attached = None  # a count below what is listed is not believed
+    return _finish(driver, cuda, devices, attached)
 
 
 def _csv_rows(text: str) -> list[dict[str, str]]:
@@ -131,7 +143,8 @@ def _csv_rows(text: str) -> list[dict[str, str]]:
     if not rows:
         return []
     head = [re.sub(r"\s*\[.*\]$", "", h.strip()) for h in rows[0]]
-    if "driver_version" in head or "kmd_version" in head:
+    # A header names its columns; driftctl's own noheader rows start with the GPU index instead.
+    if {"name", "driver_version", "kmd_version"} & set(head):
         body = rows[1:]
     else:  # --format=csv,noheader: the columns are the ones driftctl asks for
         head, body = QUERY_GPU_FIELDS.split(","), rows
