@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from realdata_kit import real
 from replay_k8s.objects import helm_secret, release_doc
 
 from driftctl.collectors.helm import Collector
@@ -16,8 +17,12 @@ from driftctl.collectors.interface import CollectContext
 from driftctl.config import SiteConfig
 from driftctl.model import Artifact, Facts, RawSet
 
-REAL = Path(__file__).parent.parent / "fixtures" / "realdata"
-PLUTO = json.loads((REAL / "helm-release-secret__pluto-demo2.json").read_text())
+
+def pluto() -> dict[str, Any]:
+    """FairwindsOps/pluto's recorded release Secret (in ../shared/realdata; skips when absent)."""
+    doc = json.loads(real("helm-release-secret__pluto-demo2.json").read_text())
+    assert isinstance(doc, dict)
+    return doc
 
 
 def run(secrets: list[dict[str, Any]]) -> Facts:
@@ -38,7 +43,7 @@ def rel(
 
 
 def test_recorded_real_release_secret() -> None:
-    facts = run([PLUTO])
+    facts = run([pluto()])
     assert facts.data["helm"] == {
         "demo2/demo2": {
             "chart": "basic-demo",
@@ -90,8 +95,8 @@ def test_malformed_release_is_a_failure_others_parsed(payload: str) -> None:
     broken = helm_secret(
         release_doc("broken", "ai", 1, "deployed", "x", "0.1.0", "0.1", None), raw_payload=payload
     )
-    facts = run([broken, PLUTO])
-    assert list(facts.data["helm"]) == ["demo2/demo2"]
+    facts = run([broken, rel(1, "deployed", name="good")])
+    assert list(facts.data["helm"]) == ["ai/good"]
     [failure] = facts.failures
     assert failure.target == "helm/ai/broken" and "sh.helm.release.v1.broken.v1" in failure.error
 
@@ -106,5 +111,10 @@ def test_unreadable_newer_revision_makes_the_release_unknown() -> None:
 
 @pytest.mark.parametrize("metadata", [5, "x", [1], None], ids=["int", "str", "list", "null"])
 def test_secret_with_non_mapping_metadata_is_skipped_not_a_crash(metadata: Any) -> None:
-    facts = run([{"kind": "Secret", "metadata": metadata, "type": "helm.sh/release.v1"}, PLUTO])
-    assert list(facts.data["helm"]) == ["demo2/demo2"]
+    facts = run(
+        [
+            {"kind": "Secret", "metadata": metadata, "type": "helm.sh/release.v1"},
+            rel(1, "deployed", name="good"),
+        ]
+    )
+    assert list(facts.data["helm"]) == ["ai/good"]

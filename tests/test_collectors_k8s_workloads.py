@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from realdata_kit import real
 from replay_k8s.objects import DIGEST_A, DIGEST_B, DIGEST_C, LOCAL_ID
 from replay_k8s.scenario import small_site
 
@@ -45,12 +44,7 @@ def run(raw: RawSet) -> Facts:
 @pytest.mark.parametrize(
     ("image_id", "expected"),
     [
-        (
-            json.loads(real("kubectl-containerstatuses__kiada-docker-pullable.json").read_text())[
-                0
-            ]["imageID"],
-            DIGEST_A,
-        ),
+        (f"docker-pullable://registry.local/ai/parser@{DIGEST_A}", DIGEST_A),
         (f"docker.io/lsieun/kiada@{DIGEST_B}", DIGEST_B),
         (f"registry.local:5000/a/b@{DIGEST_C}", DIGEST_C),
         (LOCAL_ID, LOCAL_ID),

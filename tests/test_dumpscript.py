@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nodes import binaries
+from realdata_kit import A100_XML, CHRONY_CSV
 from replay_k8s.conftest import Replay, kubectl_path, replay_k8s
 from replay_k8s.server import Fault
 
@@ -25,7 +27,6 @@ from driftctl.sources.ssh import SshSource
 __all__ = ["replay_k8s"]
 
 ROOT = Path(__file__).parent.parent
-REAL = ROOT / "fixtures" / "realdata"
 DASH = shutil.which("dash") or "/bin/sh"
 COMPONENTS = (
     ComponentRule(
@@ -187,7 +188,7 @@ def test_node_part_runs_the_fixed_commands_with_fallbacks(
         '#!/bin/sh\ncase "$*" in\n  "-q -x") echo "Failed to initialize NVML: Driver/library version mismatch" >&2; exit 18 ;;\n'
         '  *) echo "index, name"; echo "0, NVIDIA A100"; exit 0 ;;\nesac\n'
     )
-    csv = REAL / "chrony-4.3-live" / "cli_csv_tracking.txt"
+    csv = CHRONY_CSV
     (nodebin / "chronyc").write_text(f'#!/bin/sh\n[ "$1" = -c ] && exec cat {csv}\nexit 1\n')
     for f in nodebin.iterdir():
         f.chmod(0o755)
@@ -273,8 +274,7 @@ def sshd_node(tmp_path: Path) -> Any:
         check=True,
     )
     (node / "authorized_keys").write_text((tmp_path / "client_key.pub").read_text())
-    xml = REAL / "nvidia-smi-qx__telegraf-a100-sxm4-mig.xml"
-    csv = REAL / "chrony-4.3-live" / "cli_csv_tracking.txt"
+    xml, csv = A100_XML, CHRONY_CSV
     (node / "bin" / "nvidia-smi").write_text(
         f'#!/bin/sh\n[ "$*" = "-q -x" ] && exec cat {xml}\nexit 9\n'
     )
@@ -292,7 +292,7 @@ def sshd_node(tmp_path: Path) -> Any:
     )
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     proc = subprocess.Popen(
-        ["/usr/sbin/sshd", "-D", "-e", "-f", str(node / "sshd_config")],
+        [binaries.sshd(), "-D", "-e", "-f", str(node / "sshd_config")],
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
@@ -325,9 +325,7 @@ def test_node_part_over_real_sshd(
     assert res.returncode == 0, res.stderr
     node = out / "nodes" / "gpu-1"
     assert sorted(p.name for p in node.iterdir()) == ["chronyc-tracking.csv", "nvidia-smi.xml"]
-    assert (node / "nvidia-smi.xml").read_bytes() == (
-        REAL / "nvidia-smi-qx__telegraf-a100-sxm4-mig.xml"
-    ).read_bytes()
+    assert (node / "nvidia-smi.xml").read_bytes() == A100_XML.read_bytes()
     snap = collect_site(config(replay_k8s.kubeconfig), from_dump=out).snapshot
     assert snap["nodes"]["gpu-1"]["gpu"]["driver_version"] == "535.54.03"
     assert snap["nodes"]["gpu-1"]["time"]["synchronized"] is True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 import re
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from realdata_kit import REALDATA, needs_realdata
 
 from driftctl.config import load_site_config
 from driftctl.pipeline import CollectOutcome, collect_site
@@ -21,7 +23,6 @@ from driftctl.safeio import loads_json
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures"
 SITES_DIR = FIX / "sites"
-REAL = FIX / "realdata"
 SITES = ["savings-bank", "holding", "capital", "public-institution", "utility"]
 KUBE_FILES = [
     "version.json",
@@ -178,32 +179,53 @@ def test_helm_secrets_decode_like_helm(site: str) -> None:
     assert by_rev[1]["config"]["mcpHub"]["timeoutSeconds"] == 30  # so "latest deployed" matters
 
 
-def provenance_rows() -> dict[str, tuple[str, str]]:
-    rows = {}
-    for line in (FIX / "PROVENANCE.md").read_text().splitlines():
-        match = re.match(r"^\| `(sites/[^`]+)` \| `([^`]+)` \| (.*) \|$", line)
-        if match:
-            rows[match.group(1)] = (match.group(2), match.group(3))
-    return rows
+def _stripped_digest(data: bytes) -> str:
+    """The copy detector's fingerprint: sha256 of the content without surrounding whitespace."""
+    return hashlib.sha256(data.strip()).hexdigest()
 
 
-def test_every_node_file_comes_from_a_recording() -> None:
-    rows = provenance_rows()
+def repository_files() -> list[Path]:
+    """Every file git tracks or would track (untracked but not ignored) in the checkout."""
+    res = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    names = [n for n in res.stdout.decode().split("\0") if n]
+    return [ROOT / n for n in names if (ROOT / n).is_file()]
+
+
+@needs_realdata
+def test_no_file_in_the_repository_is_a_copy_of_a_real_recording() -> None:
+    """No committed file equals (whitespace aside) a file of ../shared/realdata: only our own."""
+    assert REALDATA is not None
+    theirs = {
+        _stripped_digest(p.read_bytes()): p.relative_to(REALDATA).as_posix()
+        for p in REALDATA.rglob("*")
+        if p.is_file() and p.read_bytes().strip()
+    }
+    assert len(theirs) > 100
+    ours = repository_files()
+    assert len(ours) > 100
+    copies = {
+        p.relative_to(ROOT).as_posix(): theirs[d]
+        for p in ours
+        if (d := _stripped_digest(p.read_bytes())) in theirs
+    }
+    assert not copies, f"copied from shared/realdata: {copies}"
+
+
+def test_node_outputs_are_listed_in_provenance_and_realdata_is_gone() -> None:
+    text = (FIX / "PROVENANCE.md").read_text()
     node_files = sorted(
         p.relative_to(FIX).as_posix() for p in SITES_DIR.glob("*/dump/nodes/*/*") if p.is_file()
     )
-    assert node_files and sorted(rows) == node_files
-    index = (REAL / "INDEX.md").read_text()
-    for path, (real, how) in rows.items():
-        assert (REAL / real).is_file(), real
-        assert real.split("/")[0] in index
-        data, source = (FIX / path).read_bytes(), (REAL / real).read_bytes()
-        if how == "byte-for-byte":
-            assert data == source, path
-        elif path.endswith(".rc"):
-            assert data == b"9\n"
-        elif data:
-            assert data in source, f"{path} is not a slice of {real}"
+    listed = re.findall(r"^\| `(sites/[^`]+)` \|", text, flags=re.M)
+    assert node_files and sorted(listed) == node_files
+    assert not (FIX / "realdata").exists()
+    assert "/work/" not in text and "/work/" not in (FIX / "build_fixtures.py").read_text()
 
 
 # -- keys and secrets -----------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_kubectl_helm_secrets_by_label(replay_k8s: Replay) -> None:
 
 def test_kubectl_version_and_get_by_name(replay_k8s: Replay) -> None:
     doc = kubectl_json(replay_k8s, "version")
-    assert doc["serverVersion"]["gitVersion"] == "v1.25.7"
+    assert doc["serverVersion"]["gitVersion"] == "v1.29.3"
     ns = kubectl_json(replay_k8s, "get", "namespace", "kube-system")
     assert ns["metadata"]["uid"] == KUBE_SYSTEM_UID
 

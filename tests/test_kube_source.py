@@ -38,7 +38,7 @@ def failures_of(snapshot: dict[str, Any], target: str) -> list[str]:
 def test_live_collection_reads_every_fact_family(replay_k8s: Replay) -> None:
     snap = collect(replay_k8s.kubeconfig, page_size=2)
     assert snap["kubernetes"] == {
-        "server_version": "v1.25.7",
+        "server_version": "v1.29.3",
         "platform": "linux/amd64",
         "cluster_uid": KUBE_SYSTEM_UID,
     }
@@ -156,7 +156,7 @@ def test_one_failing_list_is_recorded_others_collected(
         assert parser["containers"]["parser"]["image_id"] is None
         assert parser["nodes"] is None
     else:
-        assert snap["kubernetes"]["server_version"] == "v1.25.7"
+        assert snap["kubernetes"]["server_version"] == "v1.29.3"
 
 
 def test_410_on_continue_restarts_the_list_once(replay_k8s: Replay) -> None:

@@ -18,7 +18,7 @@ from driftctl.errors import OperationalError
 from driftctl.model import Facts, RawSet
 from driftctl.pipeline import collect_site, run_collectors
 
-REAL = Path(__file__).parent.parent / "fixtures" / "realdata"
+FLEET = Path(__file__).parent.parent / "fixtures" / "sites"
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def site(tmp_path: Path) -> tuple[Path, Path]:
     dump = tmp_path / "dump"
     (dump / "kubernetes").mkdir(parents=True)
     shutil.copy(
-        REAL / "kubectl-version-json__kubeadm-1.25-kustomize.json",
+        FLEET / "capital" / "dump" / "kubernetes" / "version.json",
         dump / "kubernetes" / "version.json",
     )
     (dump / "kubernetes" / "namespace-kube-system.json").write_text(
@@ -47,7 +47,7 @@ def test_dump_gives_server_version_and_cluster_uid(site: tuple[Path, Path]) -> N
     cfg, dump = site
     snap = collect_site(load_site_config(cfg), from_dump=dump).snapshot
     assert snap["schema"] == "driftctl.snapshot/v1" and snap["site"] == "lab"
-    assert snap["kubernetes"]["server_version"] == "v1.25.7"
+    assert snap["kubernetes"]["server_version"] == "v1.29.3"
     assert snap["kubernetes"]["cluster_uid"] == "6f1c1a2e-0000-4000-8000-000000000001"
     assert snap["collected_at"].endswith("Z")
 
@@ -137,7 +137,7 @@ def test_cli_dry_run_prints_redacted_snapshot(site: tuple[Path, Path]) -> None:
     cfg, dump = site
     res = run_cli("collect", "--config", str(cfg), "--from-dump", str(dump), "--dry-run")
     assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout)["kubernetes"]["server_version"] == "v1.25.7"
+    assert json.loads(res.stdout)["kubernetes"]["server_version"] == "v1.29.3"
     assert "collected lab:" in res.stderr
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from nodes.sshd import Farm, Reply
+from realdata_kit import A100_XML
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -19,9 +20,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     base = tmp_path_factory.mktemp("ssh-cli")
     farm = Farm(base / "nodes")
     try:
-        farm.add("gpu1").script(
-            "nvidia-smi", {"-q -x": Reply("nvidia-smi-qx__netdata-a100-40gb-mig-510.xml")}
-        )
+        farm.add("gpu1").script("nvidia-smi", {"-q -x": Reply(A100_XML)})
         silent = farm.add("silent")
         farm.start()
         silent.stop()
@@ -61,7 +60,7 @@ def test_collect_over_ssh_reports_facts_and_the_silent_node(site: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and "paramiko" not in done.stderr
     snapshot = json.loads(done.stdout)
-    assert snapshot["nodes"]["gpu1"]["gpu"]["driver_version"] == "510.47.03"
+    assert snapshot["nodes"]["gpu1"]["gpu"]["driver_version"] == "535.54.03"
     assert {
         "target": "silent",
         "collector": "ssh",

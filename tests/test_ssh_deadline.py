@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from nodes.sshd import Farm, Reply
+from realdata_kit import A100_XML
 
 from driftctl.config import NodeTarget, SiteConfig, SshSettings
 from driftctl.model import RawSet
@@ -31,9 +32,7 @@ def test_site_deadline_bounds_a_hung_node(tmp_path: Path) -> None:
     farm = Farm(tmp_path / "nodes")
     try:
         farm.add("hung").script("nvidia-smi", {"-q -x": Reply(hang=True)})
-        farm.add("fine").script(
-            "nvidia-smi", {"-q -x": Reply("nvidia-smi-qx__telegraf-quadro-p400-418.xml")}
-        )
+        farm.add("fine").script("nvidia-smi", {"-q -x": Reply(A100_XML)})
         farm.start()
         settings = SshSettings(
             user="root",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from nodes.chrony import Chrony
 from nodes.sshd import Farm, Reply, keygen
+from realdata_kit import A100_XML, fleet_output
 
 from driftctl.config import NodeTarget, SiteConfig, SshSettings
 from driftctl.dump_layout import QUERY_GPU_FIELDS
@@ -19,8 +21,13 @@ from driftctl.pipeline import collect_site
 from driftctl.sources.ssh import SshSource
 
 TIMEOUT = 1.0
+NO_DRIVER_NODE = ("utility", "ut-gpu2")  # the fleet node whose driver is not loaded
 XML, CSV, TABLE = "-q -x", f"--query-gpu={QUERY_GPU_FIELDS} --format=csv", ""
-A100 = "nvidia-smi-qx__telegraf-a100-sxm4-mig.xml"
+# The fleet's own A100 output, and the same with its driver version cut out (an XML that gives no
+# facts, so the collector falls back to the CSV form).
+NO_DRIVER_XML = re.sub(rb"\s*<driver_version>[^<]*</driver_version>", b"", A100_XML.read_bytes())
+FALLBACK_CSV = b"index, name, driver_version, mig.mode.current, uuid\n0, NVIDIA L40S, 595.58.03, [N/A], GPU-5b0c\n"
+UNSYNCED_SHOW = b"Timezone=Europe/Berlin\nLocalRTC=no\nCanNTP=yes\nNTP=yes\nNTPSynchronized=no\n"
 
 
 @dataclass
@@ -60,35 +67,35 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     chrony = Chrony(base / "chrony")
     try:
         ok = farm.add("gpu-a100")
-        ok.script("nvidia-smi", {XML: Reply(A100)})
+        ok.script("nvidia-smi", {XML: Reply(A100_XML)})
         ok.install("chronyc", chrony.chronyc("synced"))
 
         fallback = farm.add("gpu-fallback")
         fallback.script(
             "nvidia-smi",
             {
-                XML: Reply("nvidia-smi-qx__telegraf-gtx1070ti-trimmed.xml"),
-                CSV: Reply("nvidia-smi-querygpu-csv__gpuexp-rtx2080s-610.csv"),
-                TABLE: Reply("nvidia-smi-default__gpuexp-rtx2080s-610.txt"),
+                XML: Reply(NO_DRIVER_XML),
+                CSV: Reply(FALLBACK_CSV),
+                TABLE: Reply(rc=9),
             },
         )
         fallback.install("chronyc", chrony.chronyc("drifted"))
 
         nodriver = farm.add("gpu-nodriver")
         nodriver.script(
-            "nvidia-smi", {XML: Reply("nvidia-smi-error__gpuoperator751-no-driver-exit9.txt", rc=9)}
+            "nvidia-smi", {XML: Reply(fleet_output(*NO_DRIVER_NODE, "nvidia-smi.xml.stderr"), rc=9)}
         )
         nodriver.install("chronyc", chrony.chronyc("unsynced"))
 
         cpu = farm.add("cpu-timesyncd")
-        cpu.script("timedatectl", {"show": Reply("timedatectl-show__opentrons-fixture.txt")})
+        cpu.script("timedatectl", {"show": Reply(UNSYNCED_SHOW)})
 
         old_systemd = farm.add("cpu-systemd219")  # CentOS 7: no `timedatectl show`
         old_systemd.script(
             "timedatectl",
             {
                 "show": Reply(rc=1, stderr="Unknown operation show"),
-                "": Reply("timedatectl__lazypic49-centos7-ntp-synchronized-localrtc.txt"),
+                "": Reply(fleet_output("public-institution", "pi-w2", "timedatectl.txt")),
             },
         )
 
@@ -130,15 +137,15 @@ def test_healthy_gpu_node_facts_come_from_the_xml(run: Run) -> None:
     gpu = run.node("gpu-a100")["gpu"]
     assert gpu["source"] == "nvidia-smi"
     assert (gpu["driver_version"], gpu["cuda_version"]) == ("535.54.03", "12.2")
-    assert gpu["devices"] == [{"name": "NVIDIA A100-SXM4-80GB", "mig": True}]
-    assert gpu["count"] == 1 and gpu["error"] is None
+    assert gpu["devices"] == [{"name": "NVIDIA A100-SXM4-80GB", "mig": True}] * 4
+    assert gpu["count"] == 4 and gpu["error"] is None
     assert run.farm.nodes["gpu-a100"].commands() == ["nvidia-smi -q -x", "chronyc -c tracking"]
     assert run.failures("gpu-a100") == []
 
 
 def test_xml_without_driver_falls_back_to_csv_and_stops_there(run: Run) -> None:
     gpu = run.node("gpu-fallback")["gpu"]
-    assert gpu["driver_version"] == "610.57.04"
+    assert gpu["driver_version"] == "595.58.03"
     assert gpu["cuda_version"] is None  # the CSV form never reports CUDA: unknown, and said so
     assert any("CUDA version not reported" in f for f in run.failures("gpu-fallback"))
     cmds = run.farm.nodes["gpu-fallback"].commands()
@@ -162,7 +169,7 @@ def test_real_chrony_synced_client(run: Run) -> None:
     t = run.node("gpu-a100")["time"]
     assert t["source"] == "chrony" and t["synchronized"] is True
     assert abs(t["offset_seconds"]) < 0.05
-    assert t["reference"] == "127.0.0.1" and t["stratum"] == 9
+    assert t["reference"] == "127.0.0.1" and t["stratum"] == 9  # the local stratum-8 server
 
 
 def test_real_chrony_drifted_client_is_behind(run: Run) -> None:
@@ -180,7 +187,7 @@ def test_real_chrony_unsynced_client(run: Run) -> None:
 def test_node_without_gpu_or_chrony_uses_timedatectl(run: Run) -> None:
     facts = run.node("cpu-timesyncd")
     assert facts["gpu"] is None
-    assert facts["time"]["source"] == "timesyncd" and facts["time"]["synchronized"] is False
+    assert facts["time"]["source"] is None and facts["time"]["synchronized"] is False
     assert run.farm.nodes["cpu-timesyncd"].commands() == [
         "nvidia-smi -q -x",
         "chronyc -c tracking",
@@ -242,4 +249,4 @@ def test_artifacts_are_in_dump_layout_with_rc_and_stderr(run: Run) -> None:
 
 def test_old_systemd_without_timedatectl_show_uses_the_plain_layout(run: Run) -> None:
     t = run.node("cpu-systemd219")["time"]
-    assert t["source"] == "timesyncd" and t["synchronized"] is True
+    assert t["source"] is None and t["synchronized"] is True  # which daemon: not in the output

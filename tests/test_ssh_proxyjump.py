@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 from nodes.sshd import Farm, Reply, keygen
+from realdata_kit import A100_XML
 
 from driftctl.config import NodeTarget, SiteConfig, SshSettings
 from driftctl.model import Artifact, RawSet
 from driftctl.progress import NullProgress
 from driftctl.sources.ssh import SshSource
-
-A100 = "nvidia-smi-qx__telegraf-a100-sxm4-mig.xml"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +27,7 @@ def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Farm]:
         farm.add("bastion", log_level="DEBUG1")
         farm.add("bad-bastion", known=keygen(base / "other_host_key"))
         for name in ("behind", "direct", "behind-bad"):
-            farm.add(name).script("nvidia-smi", {"-q -x": Reply(A100)})
+            farm.add(name).script("nvidia-smi", {"-q -x": Reply(A100_XML)})
         farm.start()
         ssh_config = base / "ssh_config"
         ssh_config.write_text(

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the node
 
 from nodes.chrony import Chrony
 from nodes.sshd import Farm, Reply
+from realdata_kit import A100_XML
 
 from driftctl.collectors import clock, gpu
 from driftctl.collectors.interface import CollectContext
@@ -90,7 +91,7 @@ def main() -> None:
     try:
         for i in range(args.nodes):
             node = farm.add(f"node-{i:02d}")
-            node.script("nvidia-smi", {"-q -x": Reply("nvidia-smi-qx__telegraf-a100-sxm4-mig.xml")})
+            node.script("nvidia-smi", {"-q -x": Reply(A100_XML)})
             node.install("chronyc", chrony.chronyc("synced"))
         farm.start()
         chrony.wait_synced(("synced",))

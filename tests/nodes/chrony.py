@@ -8,6 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from nodes import binaries
 from nodes.sshd import free_port
 
 
@@ -50,7 +51,7 @@ class Chrony:
                 ]
             )
         )
-        argv = ["/usr/sbin/chronyd", "-n", "-x", "-u", "root", "-f", str(conf)]
+        argv = [binaries.chronyd(), "-n", "-x", "-u", "root", "-f", str(conf)]
         if faketime:
             argv = ["faketime", "-f", faketime, *argv]
         log = (root / "chronyd.log").open("wb")
@@ -60,12 +61,13 @@ class Chrony:
 
     def chronyc(self, name: str) -> str:
         """The ``bin/chronyc`` wrapper a node uses to reach daemon ``name``."""
-        return f'#!/bin/sh\nexec /usr/bin/chronyc -h 127.0.0.1 -p {self.cmdports[name]} "$@"\n'
+        chronyc = binaries.chronyc()
+        return f'#!/bin/sh\nexec {chronyc} -h 127.0.0.1 -p {self.cmdports[name]} "$@"\n'
 
     def tracking(self, name: str) -> str:
         out = subprocess.run(
             [
-                "/usr/bin/chronyc",
+                binaries.chronyc(),
                 "-h",
                 "127.0.0.1",
                 "-p",

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REAL = Path(__file__).resolve().parents[2] / "fixtures" / "realdata"
+from nodes import binaries
 
 
 def free_port() -> int:
@@ -31,27 +31,32 @@ def keygen(path: Path) -> str:
 
 @dataclass(frozen=True)
 class Reply:
-    """What a scripted program prints for one argument string: a realdata file, an exit code."""
+    """What a scripted program prints for one argument string: a file or bytes, an exit code."""
 
-    stdout: str | None = None  # path relative to fixtures/realdata, or None
+    stdout: Path | bytes | None = None
     rc: int = 0
     stderr: str = ""
     hang: bool = False
 
 
-def script(replies: dict[str, Reply], pids: Path) -> str:
+def script(replies: dict[str, Reply], pids: Path, outputs: Path) -> str:
     """A POSIX sh program answering ``"$*"`` from ``replies`` (unknown args: exit 2).
 
     A hanging reply records its pid in ``pids``: a command the client gave up on keeps running
     in its own session on the server, and teardown must kill it.
     """
     lines = ["#!/bin/sh", 'case "$*" in']
-    for args, reply in replies.items():
+    for n, (args, reply) in enumerate(replies.items()):
         body = []
+        source = reply.stdout
+        if isinstance(source, bytes):  # written beside the script, printed with cat like a file
+            outputs.mkdir(exist_ok=True)
+            (outputs / f"reply-{n}").write_bytes(source)
+            source = outputs / f"reply-{n}"
         if reply.hang:
             body.append(f"echo $$ >> {shlex.quote(str(pids))}; exec /bin/sleep 3600")
-        if reply.stdout:
-            body.append(f"/bin/cat {shlex.quote(str(REAL / reply.stdout))}")
+        if source is not None:
+            body.append(f"/bin/cat {shlex.quote(str(source))}")
         if reply.stderr:
             body.append(f"printf '%s\\n' {shlex.quote(reply.stderr)} >&2")
         body.append(f"exit {reply.rc}")
@@ -82,7 +87,9 @@ class Node:
         return (self.root / "sshd.log").read_text(errors="replace")
 
     def script(self, program: str, replies: dict[str, Reply]) -> None:
-        self.install(program, script(replies, self.root / "hung.pids"))
+        self.install(
+            program, script(replies, self.root / "hung.pids", self.root / f"{program}.out")
+        )
 
     def install(self, program: str, text: str) -> None:
         path = self.root / "bin" / program
@@ -162,7 +169,7 @@ class Farm:
             if node.proc is None:
                 log = (node.root / "sshd.log").open("wb")
                 node.proc = subprocess.Popen(
-                    ["/usr/sbin/sshd", "-D", "-e", "-f", str(node.root / "sshd_config")],
+                    [binaries.sshd(), "-D", "-e", "-f", str(node.root / "sshd_config")],
                     stdout=log,
                     stderr=log,
                     start_new_session=True,

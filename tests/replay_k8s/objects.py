@@ -1,31 +1,41 @@
-"""Recorded real objects from ``fixtures/realdata`` completed into a small site, and a big one."""
+"""Kubernetes objects for the replay server: a small site and a big one, from our own fixture fleet."""
 
 from __future__ import annotations
 
 import base64
 import copy
 import gzip
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-REALDATA = Path(__file__).resolve().parents[2] / "fixtures" / "realdata"
+FLEET_KUBE = Path(__file__).resolve().parents[2] / "fixtures" / "sites" / "capital" / "dump"
+FLEET_KUBE = FLEET_KUBE / "kubernetes"
 KUBE_SYSTEM_UID = "6f1c1c8e-4b7e-4f0e-9d35-0c1f7a2b9e11"
 CREATED = "2026-11-01T08:00:00Z"
 
-# Real imageIDs in the three shapes the runtimes report (docker-pullable from the kiada record).
-KIADA_STATUS = json.loads(
-    (REALDATA / "kubectl-containerstatuses__kiada-docker-pullable.json").read_text()
-)[0]
-DIGEST_A = "sha256:52dacfa01cf767171ea60a1eaf8664bf4572af36ccab53cb1b9ba2efbff2a652"
+# A running container's status as the kubelet reports it; name, image and ids are set per pod.
+CONTAINER_STATUS: dict[str, Any] = {
+    "containerID": "",
+    "image": "",
+    "imageID": "",
+    "lastState": {},
+    "name": "",
+    "ready": True,
+    "restartCount": 0,
+    "started": True,
+    "state": {"running": {"startedAt": CREATED}},
+}
+DIGEST_A = "sha256:" + hashlib.sha256(b"registry.local/ai/parser:2.0.0").hexdigest()
 DIGEST_B = "sha256:" + "b" * 64
 DIGEST_C = "sha256:" + "c" * 64
 LOCAL_ID = "sha256:" + "d" * 64
 
 
 def version_info() -> dict[str, str]:
-    """The server ``version.Info`` as recorded (kubeadm 1.25), with every field the client checks."""
-    doc = json.loads((REALDATA / "kubectl-version-json__kubeadm-1.25-kustomize.json").read_text())
+    """The server ``version.Info`` of the fixture fleet, with every field the client checks."""
+    doc = json.loads((FLEET_KUBE / "version.json").read_text())
     return dict(doc["serverVersion"])
 
 
@@ -86,8 +96,8 @@ def node(name: str, ip: str, labels: dict[str, str], gpus: int = 0) -> dict[str,
                 "bootID": "b",
                 "containerRuntimeVersion": "containerd://1.7.23-k3s2",
                 "kernelVersion": "5.15.0-124-generic",
-                "kubeProxyVersion": "v1.25.7",
-                "kubeletVersion": "v1.25.7",
+                "kubeProxyVersion": "v1.29.3",
+                "kubeletVersion": "v1.29.3",
                 "machineID": "m",
                 "operatingSystem": "linux",
                 "osImage": "Ubuntu 22.04.5 LTS",
@@ -166,7 +176,7 @@ def pod(
     spec["nodeName"] = node_name
     statuses = []
     for c in spec["containers"]:
-        status = copy.deepcopy(KIADA_STATUS)
+        status = copy.deepcopy(CONTAINER_STATUS)
         status.update(
             {
                 "name": c["name"],
@@ -238,8 +248,11 @@ def release_doc(
     app_version: str,
     config: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    """A decoded release shaped like the recorded pluto demo2 release."""
-    base = json.loads((REALDATA / "helm-release-decoded__pluto-demo2.json").read_text())
+    """A decoded release: the fixture fleet's docai release with another name, chart and values."""
+    secret = json.loads((FLEET_KUBE / "helm-secrets.json").read_text())["items"][0]
+    blob = base64.b64decode(base64.b64decode(secret["data"]["release"]))
+    base = json.loads(gzip.decompress(blob))
+    base.pop("config", None)
     base.update({"name": name, "namespace": ns, "version": rev})
     base["info"] = dict(base["info"], status=status)
     base["chart"]["metadata"] = dict(

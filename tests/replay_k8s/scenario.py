@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from realdata_kit import real  # recorded GFD labels and pluto's release: read in place
+
 from replay_k8s.objects import (
     DIGEST_A,
     DIGEST_B,
     DIGEST_C,
     KUBE_SYSTEM_UID,
     LOCAL_ID,
-    REALDATA,
     container,
     helm_secret,
     namespace,
@@ -28,7 +29,7 @@ PLURAL = {"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet
 
 
 def _labels(name: str) -> dict[str, str]:
-    return dict(json.loads((REALDATA / name).read_text()))
+    return dict(json.loads(real(name).read_text()))
 
 
 def _add_workload(store: Store, obj: dict[str, Any]) -> None:
@@ -167,7 +168,7 @@ def small_site() -> Store:
     store.add(
         CORE,
         "secrets",
-        json.loads((REALDATA / "helm-release-secret__pluto-demo2.json").read_text()),
+        json.loads(real("helm-release-secret__pluto-demo2.json").read_text()),
     )
     old = {"mcpHub": {"timeoutSeconds": 3, "backoffSeconds": 1, "initOnStart": True}}
     new = {
