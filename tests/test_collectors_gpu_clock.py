@@ -89,9 +89,8 @@ def test_nvidia_smi_facts_replace_label_facts_entirely(tmp_path: Path) -> None:
         (
             {
                 "nvidia-smi.xml": b"",
-                "nvidia-smi.xml.stderr": (
-                    real("nvidia-smi-error__intel-llvm17614-nvml-mismatch.txt")
-                ).read_bytes(),
+                # the sample itself becomes the stderr companion (copied when the test runs)
+                "nvidia-smi.xml.stderr": "nvidia-smi-error__intel-llvm17614-nvml-mismatch.txt",
                 "nvidia-smi.xml.rc": b"18\n",
             },
             "driver-library-mismatch",

@@ -1,4 +1,4 @@
-"""The POSIX sh dump script (design §6) that ``driftctl dump-script`` prints; kubectl + ssh only."""
+"""The POSIX sh dump script (docs/dump-layout.md) that ``driftctl dump-script`` prints; kubectl + ssh only."""
 
 from __future__ import annotations
 
