@@ -25,6 +25,17 @@ def check_site_id(site: Any, where: str) -> str:
     return site
 
 
+# Bounds of every number in a site config (docs/site-config.md): a value outside is exit 2 naming
+# the key, never an overflow deep in a socket call or a thread pool asked for 10^40 workers.
+HOUR, DAY = 3600.0, 86400.0
+TIMEOUT_RANGE = (0.0, HOUR)  # exclusive low, inclusive high
+DEADLINE_RANGE = (0.0, DAY)
+PAGE_SIZE_RANGE = (1, 10_000)
+MAX_PAGES_RANGE = (1, 1_000_000)
+CONCURRENCY_RANGE = (1, 1024)
+PORT_RANGE = (1, 65535)
+
+
 @dataclass(frozen=True)
 class KubeSettings:
     """Where and how to reach the Kubernetes API; ``context`` None means current/in-cluster."""
@@ -34,6 +45,8 @@ class KubeSettings:
     kubeconfig: str | None = None
     timeout_seconds: float = 20.0
     page_size: int = 500
+    deadline_seconds: float = 300.0  # the whole Kubernetes phase
+    max_pages: int = 1000  # per list: a server that pages for ever stops here
 
 
 @dataclass(frozen=True)
@@ -82,24 +95,31 @@ class SiteConfig:
     fleet_key_file: str | None = None
 
 
-def _positive(value: Any, where: str, kind: type = float) -> Any:
+def _seconds(value: Any, where: str, bounds: tuple[float, float]) -> float:
+    """A number of seconds in ``(low, high]``."""
+    low, high = bounds
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
         or not math.isfinite(value)
-        or value <= 0
+        or not low < value <= high
     ):
-        raise InputError(f"{where}: expected a positive number, got {value!r}")
-    if kind is int and not isinstance(value, int):
-        raise InputError(f"{where}: expected a positive integer, got {value!r}")
-    return kind(value)
+        raise InputError(
+            f"{where}: expected seconds above {low:g} and at most {high:g}, got {value!r}"
+        )
+    return float(value)
+
+
+def _count(value: Any, where: str, bounds: tuple[int, int], what: str = "an integer") -> int:
+    """An integer in ``[low, high]``."""
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InputError(f"{where}: expected {what} from {low} to {high}, got {value!r}")
+    return value
 
 
 def _port(value: Any, where: str) -> int:
-    port: int = _positive(value, where, int)
-    if port > 65535:
-        raise InputError(f"{where}: expected a TCP port (1-65535), got {port}")
-    return port
+    return _count(value, where, PORT_RANGE, "a TCP port")
 
 
 def _opt_str(raw: dict[str, Any], key: str, where: str) -> str | None:
@@ -111,7 +131,17 @@ def _opt_str(raw: dict[str, Any], key: str, where: str) -> str | None:
 
 def _kube(raw: Any, where: str) -> KubeSettings:
     raw = {} if raw is None else expect_mapping(raw, where)
-    check_keys(raw, {"context", "namespaces", "kubeconfig", "timeout_seconds", "page_size"}, where)
+    allowed = {
+        "context",
+        "namespaces",
+        "kubeconfig",
+        "timeout_seconds",
+        "page_size",
+        "deadline_seconds",
+        "max_pages",
+    }
+    check_keys(raw, allowed, where)
+    default = KubeSettings()
     namespaces = raw.get("namespaces", [])
     if not isinstance(namespaces, list) or not all(isinstance(n, str) for n in namespaces):
         raise InputError(f"{where}.namespaces: expected a list of namespace names")
@@ -119,8 +149,22 @@ def _kube(raw: Any, where: str) -> KubeSettings:
         context=_opt_str(raw, "context", where),
         namespaces=tuple(namespaces),
         kubeconfig=_opt_str(raw, "kubeconfig", where),
-        timeout_seconds=_positive(raw.get("timeout_seconds", 20.0), f"{where}.timeout_seconds"),
-        page_size=_positive(raw.get("page_size", 500), f"{where}.page_size", int),
+        timeout_seconds=_seconds(
+            raw.get("timeout_seconds", default.timeout_seconds),
+            f"{where}.timeout_seconds",
+            TIMEOUT_RANGE,
+        ),
+        page_size=_count(
+            raw.get("page_size", default.page_size), f"{where}.page_size", PAGE_SIZE_RANGE
+        ),
+        deadline_seconds=_seconds(
+            raw.get("deadline_seconds", default.deadline_seconds),
+            f"{where}.deadline_seconds",
+            DEADLINE_RANGE,
+        ),
+        max_pages=_count(
+            raw.get("max_pages", default.max_pages), f"{where}.max_pages", MAX_PAGES_RANGE
+        ),
     )
 
 
@@ -168,10 +212,14 @@ def _ssh(raw: Any, where: str) -> SshSettings:
         identity_file=_opt_str(raw, "identity_file", where),
         known_hosts=_opt_str(raw, "known_hosts", where) or "~/.ssh/known_hosts",
         nodes=_nodes(raw.get("nodes", "kubernetes"), f"{where}.nodes"),
-        timeout_seconds=_positive(raw.get("timeout_seconds", 10.0), f"{where}.timeout_seconds"),
-        concurrency=_positive(raw.get("concurrency", 16), f"{where}.concurrency", int),
+        timeout_seconds=_seconds(
+            raw.get("timeout_seconds", 10.0), f"{where}.timeout_seconds", TIMEOUT_RANGE
+        ),
+        concurrency=_count(raw.get("concurrency", 16), f"{where}.concurrency", CONCURRENCY_RANGE),
         port=_port(raw.get("port", 22), f"{where}.port"),
-        deadline_seconds=None if deadline is None else _positive(deadline, f"{where}.deadline"),
+        deadline_seconds=None
+        if deadline is None
+        else _seconds(deadline, f"{where}.deadline_seconds", DEADLINE_RANGE),
         ssh_config=_opt_str(raw, "ssh_config", where) if "ssh_config" in raw else "~/.ssh/config",
         use_agent=use_agent,
     )

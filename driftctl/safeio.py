@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 import tempfile
@@ -17,27 +18,67 @@ MAX_CONFIG_BYTES = 4 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 
 
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+# A number literal longer than this is no count, port or timeout; refusing it early also keeps
+# PyYAML from calling int() on thousands of digits (a ValueError it does not wrap).
+MAX_NUMBER_CHARS = 32
+YAML_INT_RANGE = range(-(2**63), 2**63)  # what Kubernetes, other languages' readers and C hold
+# Byte order marks and what they announce; every YAML input is UTF-8 without one.
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32 text"),
+    (b"\xff\xfe\x00\x00", "UTF-32 text"),
+    (b"\xef\xbb\xbf", "a UTF-8 byte order mark"),
+    (b"\xfe\xff", "UTF-16 text"),
+    (b"\xff\xfe", "UTF-16 text"),
+)
+
+
+class _BadNumber(yaml.constructor.ConstructorError):
+    """A number literal that is out of range or not finite."""
+
+
 class _NoAliasLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses anchors and aliases, so a 'billion laughs' cannot expand."""
+    """A SafeLoader that refuses anchors and aliases, so a 'billion laughs' cannot expand, and
+    numbers no setting can mean (beyond 64 bits, infinite, NaN), so none reaches arithmetic."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+        # The anchor is on the event, not on the composed node: check it before composing, so an
+        # anchor that no alias uses (``site: &a sb``) is refused too.
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: Any = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed", mark)
+        if getattr(event, "anchor", None) is not None:
             raise yaml.composer.ComposerError(
-                None, None, "YAML aliases are not allowed", event.start_mark
+                None, None, f"YAML anchors are not allowed (&{event.anchor})", mark
             )
-        node = super().compose_node(parent, index)
-        if node is not None and getattr(node, "anchor", None):
-            raise yaml.composer.ComposerError(
-                None, None, "YAML anchors are not allowed", node.start_mark
-            )
-        return node
+        return super().compose_node(parent, index)
+
+    def construct_yaml_int(self, node: Any) -> int:
+        text = str(node.value)
+        if len(text) > MAX_NUMBER_CHARS:
+            raise _BadNumber(None, None, f"number {text[:16]}… is too long", node.start_mark)
+        value: int = super().construct_yaml_int(node)
+        if value not in YAML_INT_RANGE:
+            raise _BadNumber(None, None, f"number {text} is out of range", node.start_mark)
+        return value
+
+    def construct_yaml_float(self, node: Any) -> float:
+        text = str(node.value)
+        if len(text) > MAX_NUMBER_CHARS:
+            raise _BadNumber(None, None, f"number {text[:16]}… is too long", node.start_mark)
+        value: float = super().construct_yaml_float(node)
+        if not math.isfinite(value):
+            raise _BadNumber(None, None, f"number {text} is not finite", node.start_mark)
+        return value
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        """A mapping whose keys are unique: YAML says so, PyYAML would silently keep the last."""
+        """A mapping whose keys are unique (YAML says so, PyYAML would silently keep the last);
+        a bad number under a key names that key."""
         if isinstance(node, yaml.MappingNode):
             seen: set[Any] = set()
-            for key_node, _value in node.value:
+            for key_node, value_node in node.value:
                 key = self.construct_object(key_node, deep=True)
                 try:
                     duplicate = key in seen
@@ -48,7 +89,43 @@ class _NoAliasLoader(yaml.SafeLoader):
                     raise yaml.constructor.ConstructorError(
                         None, None, f"duplicate key {key!r}", key_node.start_mark
                     )
+                if isinstance(value_node, yaml.ScalarNode) and value_node.tag in (
+                    _INT_TAG,
+                    _FLOAT_TAG,
+                ):
+                    try:
+                        self.construct_object(value_node)  # cached for the base class below
+                    except _BadNumber as exc:
+                        raise _BadNumber(
+                            None, None, f"key {key!r}: {exc.problem}", exc.problem_mark
+                        ) from None
         return super().construct_mapping(node, deep=deep)
+
+
+_NoAliasLoader.add_constructor(_INT_TAG, _NoAliasLoader.construct_yaml_int)
+_NoAliasLoader.add_constructor(_FLOAT_TAG, _NoAliasLoader.construct_yaml_float)
+
+
+def _check_encoding(data: bytes | str, where: str) -> None:
+    """UTF-8 without a byte order mark, nothing else: PyYAML would quietly decode UTF-16 and
+    skip a BOM, and a file one tool reads differently from another is no config to trust."""
+    if isinstance(data, str):
+        if data.startswith("\ufeff"):
+            raise InputError(
+                f"{where}: starts with a byte order mark; save it as UTF-8 without one"
+            )
+        return
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            raise InputError(
+                f"{where}: starts with bytes {bom.hex(' ').upper()} ({name}); "
+                "driftctl reads UTF-8 YAML without a byte order mark"
+            )
+    if b"\x00" in data:
+        raise InputError(
+            f"{where}: holds NUL bytes at byte {data.index(0)} (UTF-16 or binary?); "
+            "driftctl reads UTF-8 YAML only"
+        )
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -104,9 +181,11 @@ def dumps_canonical(value: Any) -> bytes:
 
 
 def loads_yaml(data: bytes | str, where: str) -> Any:
-    """Parse one YAML document with a safe loader that refuses aliases; errors name ``where``."""
+    """Parse one YAML document strictly (UTF-8 without BOM; no anchors, aliases, duplicate keys,
+    or numbers beyond 64 bits or not finite); errors name ``where`` and the line."""
     if len(data) > MAX_CONFIG_BYTES:
         raise InputError(f"{where}: larger than {MAX_CONFIG_BYTES} bytes")
+    _check_encoding(data, where)
     try:
         return yaml.load(data, Loader=_NoAliasLoader)  # noqa: S506 - safe loader subclass
     except yaml.MarkedYAMLError as exc:
