@@ -1,8 +1,7 @@
-"""Live Kubernetes API source: read-only lists written as the same artifacts a dump has (§6)."""
+"""Live Kubernetes API source: read-only lists as dump artifacts, within one phase deadline."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +18,8 @@ from driftctl.dump_layout import (
 from driftctl.model import Artifact, RawSet
 from driftctl.parsers.kube_objects import slim_pod
 from driftctl.progress import Progress
-from driftctl.sources.kube_client import ApiFailure, KubeApi, connect
+from driftctl.sources.kube_client import ApiFailure, DeadlineSpent, KubeApi, connect
+from driftctl.sources.kube_lists import Keep, ListBody, list_into
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +31,16 @@ WORKLOAD_RESOURCES = (
 )
 
 
-def _compact(doc: Any) -> bytes:
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _as_list(items: list[dict[str, Any]]) -> bytes:
-    """A ``List`` document as ``kubectl get -o json`` writes it (compact)."""
-    return _compact(
-        {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items}
-    )
-
-
-def _typed(kind: str, api_version: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def _typed(kind: str, api_version: str) -> Keep:
     """List items come without kind/apiVersion; put them back as kubectl does."""
 
     def add(item: dict[str, Any]) -> dict[str, Any]:
         return {"apiVersion": api_version, "kind": kind, **item}
 
     return add
+
+
+_NODE = _typed("Node", "v1")
 
 
 class KubeSource:
@@ -61,28 +53,23 @@ class KubeSource:
         api = connect(settings)
         namespaces: list[str | None] = list(settings.namespaces) or [None]
         plan: list[tuple[str, Callable[[], bytes]]] = [
-            (VERSION_PATH, lambda: api.get("/version")),
-            (NAMESPACE_PATH, lambda: api.get("/api/v1/namespaces/kube-system")),
-            (
-                NODES_PATH,
-                lambda: _as_list(api.list_items("/api/v1/nodes", keep=_typed("Node", "v1"))),
-            ),
-            (WORKLOADS_PATH, lambda: _as_list(_workloads(api, namespaces))),
+            (VERSION_PATH, lambda: bytes(api.get("/version"))),
+            (NAMESPACE_PATH, lambda: bytes(api.get("/api/v1/namespaces/kube-system"))),
+            (NODES_PATH, lambda: _namespaced(api, "/api/v1", "nodes", [None], {}, _NODE)),
+            (WORKLOADS_PATH, lambda: _workloads(api, namespaces)),
             (
                 PODS_PATH,
-                lambda: _as_list(_namespaced(api, "/api/v1", "pods", namespaces, {}, slim_pod)),
+                lambda: _namespaced(api, "/api/v1", "pods", namespaces, {}, slim_pod),
             ),
             (
                 HELM_SECRETS_PATH,
-                lambda: _as_list(
-                    _namespaced(
-                        api,
-                        "/api/v1",
-                        "secrets",
-                        namespaces,
-                        {"labelSelector": "owner=helm"},
-                        _typed("Secret", "v1"),
-                    )
+                lambda: _namespaced(
+                    api,
+                    "/api/v1",
+                    "secrets",
+                    namespaces,
+                    {"labelSelector": "owner=helm"},
+                    _typed("Secret", "v1"),
                 ),
             ),
         ]
@@ -96,7 +83,7 @@ class KubeSource:
                 except ApiFailure as exc:
                     raw.fail(target, "kubernetes", f"{api.where}: {exc}")
                     progress.advance(target, ok=False)
-                    if exc.status is None and index == 0:
+                    if exc.status is None and index == 0 and not isinstance(exc, DeadlineSpent):
                         # Unreachable: do not spend one timeout per list on a dead server.
                         for rest, _ in plan[1:]:
                             raw.fail(
@@ -107,24 +94,36 @@ class KubeSource:
             progress.finish()
 
 
+def _into_namespaced(
+    api: KubeApi,
+    body: ListBody,
+    prefix: str,
+    plural: str,
+    namespaces: list[str | None],
+    query: dict[str, str | int],
+    keep: Keep,
+) -> None:
+    for ns in namespaces:
+        path = f"{prefix}/{plural}" if ns is None else f"{prefix}/namespaces/{ns}/{plural}"
+        list_into(api, path, body, query, keep)
+
+
 def _namespaced(
     api: KubeApi,
     prefix: str,
     plural: str,
     namespaces: list[str | None],
     query: dict[str, str | int],
-    keep: Callable[[dict[str, Any]], dict[str, Any]],
-) -> list[dict[str, Any]]:
-    """One cluster-wide list, or one list per configured namespace, merged."""
-    items: list[dict[str, Any]] = []
-    for ns in namespaces:
-        path = f"{prefix}/{plural}" if ns is None else f"{prefix}/namespaces/{ns}/{plural}"
-        items.extend(api.list_items(path, query, keep))
-    return items
+    keep: Keep,
+) -> bytes:
+    """One cluster-wide list, or one list per configured namespace, as one List document."""
+    body = ListBody()
+    _into_namespaced(api, body, prefix, plural, namespaces, query, keep)
+    return body.document()
 
 
-def _workloads(api: KubeApi, namespaces: list[str | None]) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
+def _workloads(api: KubeApi, namespaces: list[str | None]) -> bytes:
+    body = ListBody()
     for prefix, plural, kind in WORKLOAD_RESOURCES:
-        items.extend(_namespaced(api, prefix, plural, namespaces, {}, _typed(kind, "apps/v1")))
-    return items
+        _into_namespaced(api, body, prefix, plural, namespaces, {}, _typed(kind, "apps/v1"))
+    return body.document()

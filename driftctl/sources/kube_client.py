@@ -6,7 +6,6 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,11 @@ from driftctl.errors import InputError, OperationalError
 
 DEFAULT_KUBECONFIG = "~/.kube/config"
 SA_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+MiB = 1024 * 1024
+# One response (a page, /version, one object): read as it streams, refused past this. A page of
+# 500 objects is a few MiB; parsing a page costs several times its size in memory, so this also
+# bounds what one page can cost (docs/site-config.md).
+MAX_RESPONSE_BYTES = 32 * MiB
 
 
 class ApiFailure(Exception):
@@ -25,6 +29,13 @@ class ApiFailure(Exception):
     def __init__(self, message: str, status: int | None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class DeadlineSpent(ApiFailure):
+    """The Kubernetes phase deadline ran out before or during this request."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, None)
 
 
 def _first_line(text: object) -> str:
@@ -41,16 +52,31 @@ def _kubeconfig_path(settings: KubeSettings) -> str | None:
     return default if os.path.exists(default) else None
 
 
-def _read_within(raw: Any, deadline: float, path: str) -> bytes:
-    """The body by whatever arrives, ending at ``deadline`` (just inside ``get``'s budget), so
-    the worker of a request whose body drips ends too and its connection is closed, not pooled."""
-    parts: list[bytes] = []
-    while chunk := raw.read1(1 << 20):
-        parts.append(chunk)
-        if time.monotonic() > deadline:
-            raw.close()  # never back to the pool with an unread body
+def _read_body(raw: Any, ends: float, path: str, status: int) -> bytearray:
+    """The body as it streams in, at most MAX_RESPONSE_BYTES and ending at ``ends`` (just inside
+    ``get``'s budget), so the worker of a request whose body drips or never ends stops too and
+    its connection is closed, never pooled with an unread body."""
+    declared = raw.headers.get("Content-Length", "") if raw.headers is not None else ""
+    if declared.isdigit() and (len(declared) > 15 or int(declared) > MAX_RESPONSE_BYTES):
+        raw.close()
+        raise ApiFailure(f"{path}: {_too_big(f'{declared[:15]} bytes declared, not read')}", status)
+    body = bytearray()
+    while chunk := raw.read1(1 * MiB):
+        body += chunk
+        if len(body) > MAX_RESPONSE_BYTES:
+            raw.close()
+            raise ApiFailure(f"{path}: {_too_big('reading stopped')}", status)
+        if time.monotonic() > ends:
+            raw.close()
             raise ApiFailure(f"{path}: response not complete within the request timeout", None)
-    return b"".join(parts)
+    return body
+
+
+def _too_big(what: str) -> str:
+    return (
+        f"response larger than the cap of {MAX_RESPONSE_BYTES // MiB} MiB ({what}); "
+        "a smaller kubernetes.page_size makes pages smaller"
+    )
 
 
 @dataclass
@@ -62,39 +88,62 @@ class KubeApi:
     context: str
     timeout: tuple[float, float]
     page_size: int
+    max_pages: int
+    deadline_seconds: float
+    deadline: float  # time.monotonic() when the Kubernetes phase must end
 
     @property
     def where(self) -> str:
         return f"context {self.context}, server {self.host}"
 
-    def get(self, path: str, query: dict[str, str | int] | None = None) -> bytes:
-        """The body of ``GET path`` within one request budget, whatever the server does.
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def deadline_spent(self, path: str, detail: str) -> DeadlineSpent:
+        return DeadlineSpent(
+            f"{path}: {detail}: the Kubernetes deadline of {self.deadline_seconds:g} s "
+            "(kubernetes.deadline_seconds) was spent"
+        )
+
+    def get(self, path: str, query: dict[str, str | int] | None = None) -> bytearray:
+        """The body of ``GET path`` within one request budget and the phase deadline, whatever
+        the server does.
 
         Socket timeouts bound each read, not a server that drips its TLS handshake, headers or
         body; so the request runs on a daemon thread and is abandoned (its connection with it)
         when the budget is spent.
         """
-        budget = sum(self.timeout) + 1.0
+        full = sum(self.timeout) + 1.0
+        budget = min(full, self.remaining())
+        if budget <= 0:
+            raise self.deadline_spent(path, "not requested")
         box: dict[str, Any] = {}
 
         def work() -> None:
             try:
-                box["body"] = self._get(path, query)
+                box["body"] = self._get(path, query, time.monotonic() + budget)
             except BaseException as exc:  # handed to the caller below
                 box["error"] = exc
 
         worker = threading.Thread(target=work, name=f"kube GET {path}", daemon=True)
         worker.start()
         worker.join(budget)
+        # Out of time: the phase deadline when it, not this request's own budget, was the bound.
+        cut = budget < full and self.remaining() <= 0
         if worker.is_alive():
+            if cut:
+                raise self.deadline_spent(path, "no complete response")
             raise ApiFailure(f"{path}: no complete response within {budget:.1f} s", None)
-        if "error" in box:
-            raise box["error"]
-        body: bytes = box["body"]
+        error = box.get("error")
+        if error is not None:
+            if cut and isinstance(error, ApiFailure) and error.status is None:
+                raise self.deadline_spent(path, "no complete response")
+            raise error
+        body: bytearray = box["body"]
         return body
 
-    def _get(self, path: str, query: dict[str, str | int] | None) -> bytes:
-        """One GET; 401 and TLS failures raise OperationalError (nothing works)."""
+    def _get(self, path: str, query: dict[str, str | int] | None, ends: float) -> bytearray:
+        """One GET ending by ``ends``; 401 and TLS failures raise OperationalError (nothing works)."""
         from urllib3.exceptions import HTTPError, MaxRetryError, SSLError
 
         try:
@@ -105,9 +154,12 @@ class KubeApi:
                 header_params={"Accept": "application/json"},
                 auth_settings=["BearerToken"],
             )
-            started = time.monotonic()
-            response = self.client.call_api(method, url, headers, _request_timeout=self.timeout)
-            body = _read_within(response.response, started + sum(self.timeout), path)
+            # Each socket wait within what is left, so an abandoned worker ends by ``ends`` too.
+            left = max(ends - time.monotonic(), 0.01)
+            timeout = (min(self.timeout[0], left), min(self.timeout[1], left))
+            response = self.client.call_api(method, url, headers, _request_timeout=timeout)
+            status = int(response.status)
+            body = _read_body(response.response, ends, path, status)
         except MaxRetryError as exc:
             reason = exc.reason
             if isinstance(reason, SSLError):
@@ -123,7 +175,6 @@ class KubeApi:
             if getattr(exc, "status", None) == 0 and "SSL" in str(getattr(exc, "reason", "")):
                 raise self._tls_error(exc.reason) from None  # type: ignore[attr-defined]
             raise
-        status = int(response.status)
         if status == 401:
             raise OperationalError(
                 f"kubernetes: 401 Unauthorized from {self.host} (context {self.context}): "
@@ -143,55 +194,18 @@ class KubeApi:
         )
 
     @staticmethod
-    def _status_message(body: bytes) -> str:
+    def _status_message(body: bytes | bytearray) -> str:
         try:
             doc = json.loads(body)
             return _first_line(doc.get("reason", "") + ": " + doc.get("message", ""))
         except (ValueError, AttributeError, TypeError):
-            return _first_line(body[:200].decode("utf-8", errors="replace"))
-
-    def list_items(
-        self,
-        path: str,
-        query: dict[str, str | int] | None = None,
-        keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-    ) -> list[dict[str, Any]]:
-        """Every item of a list, paged with ``limit``/``continue``; a 410 on a page restarts once."""
-        for attempt in (1, 2):
-            items: list[dict[str, Any]] = []
-            token: str | None = None
-            try:
-                while True:
-                    page_query: dict[str, str | int] = {**(query or {}), "limit": self.page_size}
-                    if token:
-                        page_query["continue"] = token
-                    doc = self._json(path, self.get(path, page_query))
-                    page = [i for i in doc.get("items") or [] if isinstance(i, dict)]
-                    items.extend(map(keep, page) if keep else page)
-                    meta = doc.get("metadata")
-                    token = (meta.get("continue") if isinstance(meta, dict) else None) or None
-                    if not token:
-                        return items
-            except ApiFailure as exc:
-                # An expired continue token: the consistent snapshot is gone, list again once.
-                if exc.status == 410 and token and attempt == 1:
-                    continue
-                raise
-        raise AssertionError("unreachable")
-
-    @staticmethod
-    def _json(path: str, body: bytes) -> dict[str, Any]:
-        try:
-            doc = json.loads(body)
-        except ValueError as exc:
-            raise ApiFailure(f"{path}: response is not JSON ({exc})", 200) from None
-        if not isinstance(doc, dict):
-            raise ApiFailure(f"{path}: response is not a JSON object", 200)
-        return doc
+            return _first_line(bytes(body[:200]).decode("utf-8", errors="replace"))
 
 
 def connect(settings: KubeSettings) -> KubeApi:
-    """Load kubeconfig (or in-cluster config) into a client that always verifies TLS, no retries."""
+    """Load kubeconfig (or in-cluster config) into a client that always verifies TLS, no retries;
+    the Kubernetes phase deadline starts now."""
+    started = time.monotonic()
     from kubernetes import client
     from kubernetes import config as kconfig
     from kubernetes.config.config_exception import ConfigException
@@ -230,4 +244,13 @@ def connect(settings: KubeSettings) -> KubeApi:
     api_client = client.ApiClient(cfg)
     api_client.user_agent = f"driftctl/{__version__}"
     timeout = float(settings.timeout_seconds)
-    return KubeApi(api_client, cfg.host, context, (timeout, timeout), settings.page_size)
+    return KubeApi(
+        api_client,
+        cfg.host,
+        context,
+        (timeout, timeout),
+        settings.page_size,
+        settings.max_pages,
+        settings.deadline_seconds,
+        started + settings.deadline_seconds,
+    )

@@ -13,11 +13,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from replay_k8s.discovery import API_RESOURCES, CLUSTER_SCOPED, discovery_doc
+from replay_k8s.hostile import endless_tokens, send_huge_list
 
 
 @dataclass
 class Fault:
-    """An injected failure on one path: a status, a delay, only on ``continue`` pages, N times."""
+    """An injected failure on one path (``"*"``: every path without its own entry; an empty
+    ``Fault()`` on a path exempts it): a status, a delay, only on ``continue`` pages, N times."""
 
     status: int | None = None
     delay: float = 0.0
@@ -25,6 +27,10 @@ class Fault:
     times: int | None = None  # None = always
     drip: float = 0.0  # send the body one byte per ``drip`` seconds
     drip_headers: bool = False  # … the status line and headers too
+    endless_continue: bool = False  # every list page carries a fresh continue token
+    same_continue: bool = False  # every list page carries the same continue token
+    huge_body: int = 0  # a valid List of about this many bytes, made as it is sent
+    declare_length: bool = True  # … with Content-Length, else chunked
 
 
 @dataclass
@@ -120,7 +126,7 @@ class ReplayServer:
 
     def take_fault(self, path: str, is_continue: bool) -> Fault | None:
         with self._lock:
-            fault = self.faults.get(path)
+            fault = self.faults.get(path, self.faults.get("*"))
             if fault is None or (fault.on_continue and not is_continue):
                 return None
             if fault.times is not None:
@@ -135,6 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     _drip = 0.0
     _drip_headers = False
+    _fault: Fault | None = None
 
     def log_message(self, format: str, *args: Any) -> None:
         return None
@@ -182,6 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         self.replay.requests.append(("GET", self.path))
         fault = self.replay.take_fault(path, "continue" in query)
+        self._fault = fault
         self._drip = fault.drip if fault is not None else 0.0
         self._drip_headers = fault.drip_headers if fault is not None else False
         if fault is not None:
@@ -226,7 +234,12 @@ class _Handler(BaseHTTPRequestHandler):
             items = [o for o in items if _label_match(o["metadata"].get("labels") or {}, sel)]
         if "fieldSelector" in query:
             items = [o for o in items if _field_match(o, query["fieldSelector"])]
-        self._send(200, self._page(items, query, list_kind, api_version))
+        if self._fault is not None and self._fault.huge_body:
+            return send_huge_list(self, self._fault, list_kind, api_version, items)
+        page = self._page(items, query, list_kind, api_version)
+        if self._fault is not None:
+            endless_tokens(self._fault, page, query)
+        self._send(200, page)
 
     def _page(
         self, items: list[dict[str, Any]], query: dict[str, str], list_kind: str, api_version: str

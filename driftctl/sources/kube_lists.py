@@ -1,0 +1,145 @@
+"""Paged Kubernetes lists streamed into one artifact's bytes, bounded in pages, bytes and time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from driftctl.sources.kube_client import ApiFailure, DeadlineSpent, KubeApi, MiB
+
+# What one artifact (all pages of all namespaces of one list) may hold once slimmed: far above
+# what the per-cluster limits give (150k slim pods are about 75 MiB), far below what would let
+# a hostile server that pages for ever exhaust memory (docs/site-config.md).
+MAX_LIST_BYTES = 256 * MiB
+# A continue token is an opaque key the server hands back; real ones are a few hundred bytes.
+MAX_TOKEN_CHARS = 4096
+
+Keep = Callable[[dict[str, Any]], dict[str, Any]]
+_HEAD = b'{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":['
+_TAIL = b"]}"
+
+
+def compact(doc: Any) -> bytes:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class ListBody:
+    """The items of one ``List`` artifact, each serialized as it arrives, so only compact bytes
+    are held between pages (not the parsed objects); the bytes are what
+    ``kubectl get -o json`` would hold, written compactly."""
+
+    def __init__(self, cap: int = MAX_LIST_BYTES) -> None:
+        self.cap = cap
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    def add(self, path: str, item: dict[str, Any]) -> None:
+        data = compact(item)
+        self._size += len(data) + 1
+        if self._size > self.cap:
+            raise ApiFailure(
+                f"{path}: the list holds more than the cap of {self.cap // MiB} MiB of objects",
+                200,
+            )
+        self._parts.append(data)
+
+    def mark(self) -> tuple[int, int]:
+        return len(self._parts), self._size
+
+    def rollback(self, mark: tuple[int, int]) -> None:
+        del self._parts[mark[0] :]
+        self._size = mark[1]
+
+    def document(self) -> bytes:
+        return _HEAD + b",".join(self._parts) + _TAIL
+
+
+class _TokenExpired(ApiFailure):
+    """A 410 on a later page: the continue token expired with the consistent snapshot."""
+
+
+def _json(path: str, body: bytes | bytearray) -> dict[str, Any]:
+    try:
+        doc = json.loads(body)
+    except ValueError as exc:
+        raise ApiFailure(f"{path}: response is not JSON ({exc})", 200) from None
+    if not isinstance(doc, dict):
+        raise ApiFailure(f"{path}: response is not a JSON object", 200)
+    return doc
+
+
+def _next_token(path: str, doc: dict[str, Any], seen: set[str], pages: int) -> str | None:
+    """The continue token of this page, None on the last; a loop or junk is an ApiFailure."""
+    meta = doc.get("metadata")
+    token = meta.get("continue") if isinstance(meta, dict) else None
+    if not token:
+        return None
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS:
+        raise ApiFailure(f"{path}: page {pages} has a malformed continue token", 200)
+    if token in seen:
+        raise ApiFailure(
+            f"{path}: page {pages} repeats an earlier continue token (the server pages in a loop)",
+            200,
+        )
+    seen.add(token)
+    return token
+
+
+def _pages(
+    api: KubeApi, path: str, query: dict[str, str | int], keep: Keep | None, body: ListBody
+) -> None:
+    """One pass over every page of a list into ``body``."""
+    token: str | None = None
+    seen: set[str] = set()
+    pages = 0
+    while True:
+        page_query: dict[str, str | int] = {**query, "limit": api.page_size}
+        if token:
+            page_query["continue"] = token
+        try:
+            doc = _json(path, api.get(path, page_query))
+        except DeadlineSpent as exc:
+            raise DeadlineSpent(f"{exc} (after {pages} pages)" if pages else str(exc)) from None
+        except ApiFailure as exc:
+            if exc.status == 410 and token is not None:
+                raise _TokenExpired(str(exc), 410) from None
+            raise
+        pages += 1
+        for item in doc.get("items") or []:
+            if isinstance(item, dict):
+                body.add(path, keep(item) if keep else item)
+        token = _next_token(path, doc, seen, pages)
+        if token is None:
+            return
+        if pages >= api.max_pages:
+            raise ApiFailure(
+                f"{path}: still more after {pages} pages, the cap (kubernetes.max_pages); "
+                "a larger kubernetes.page_size needs fewer pages",
+                200,
+            )
+
+
+def list_into(
+    api: KubeApi,
+    path: str,
+    body: ListBody,
+    query: dict[str, str | int] | None = None,
+    keep: Keep | None = None,
+) -> None:
+    """Every item of a list into ``body``, paged with ``limit``/``continue``. A 410 on a later
+    page (the token expired, the consistent snapshot is gone) restarts the list once; any other
+    failure leaves ``body`` as it was, since half a list would be read as the whole."""
+    mark = body.mark()
+    for attempt in (1, 2):
+        try:
+            _pages(api, path, query or {}, keep, body)
+            return
+        except _TokenExpired:
+            body.rollback(mark)
+            if attempt == 1:
+                continue
+            raise
+        except ApiFailure:
+            body.rollback(mark)
+            raise
