@@ -34,6 +34,14 @@ _BOMS = (
 )
 
 
+_NO_ANCHORS = "YAML anchors and aliases are not allowed"
+
+
+def _shown(text: str) -> str:
+    """A value quoted for a one-line message: cut short, control characters escaped."""
+    return ascii(text[:20]) + ("…" if len(text) > 20 else "")
+
+
 class _BadNumber(yaml.constructor.ConstructorError):
     """A number literal that is out of range or not finite."""
 
@@ -48,29 +56,40 @@ class _NoAliasLoader(yaml.SafeLoader):
         event: Any = self.peek_event()  # type: ignore[no-untyped-call]
         mark: Any = event.start_mark
         if isinstance(event, yaml.AliasEvent):
-            raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed", mark)
+            raise yaml.composer.ComposerError(None, None, f"{_NO_ANCHORS} (*{event.anchor})", mark)
         if getattr(event, "anchor", None) is not None:
-            raise yaml.composer.ComposerError(
-                None, None, f"YAML anchors are not allowed (&{event.anchor})", mark
-            )
+            raise yaml.composer.ComposerError(None, None, f"{_NO_ANCHORS} (&{event.anchor})", mark)
         return super().compose_node(parent, index)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        """PyYAML lets a scalar its tag cannot read escape as a bare ValueError, KeyError or
+        AttributeError (``2026-13-45``, ``!!int abc``, ``!!bool maybe``): name it and its line."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+            if not isinstance(node, yaml.ScalarNode):
+                raise
+            tag = str(node.tag).rsplit(":", 1)[-1]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{_shown(node.value)} is not a valid {tag}", node.start_mark
+            ) from None
 
     def construct_yaml_int(self, node: Any) -> int:
         text = str(node.value)
         if len(text) > MAX_NUMBER_CHARS:
-            raise _BadNumber(None, None, f"number {text[:16]}… is too long", node.start_mark)
+            raise _BadNumber(None, None, f"number {_shown(text)} is out of range", node.start_mark)
         value: int = super().construct_yaml_int(node)
         if value not in YAML_INT_RANGE:
-            raise _BadNumber(None, None, f"number {text} is out of range", node.start_mark)
+            raise _BadNumber(None, None, f"number {_shown(text)} is out of range", node.start_mark)
         return value
 
     def construct_yaml_float(self, node: Any) -> float:
         text = str(node.value)
         if len(text) > MAX_NUMBER_CHARS:
-            raise _BadNumber(None, None, f"number {text[:16]}… is too long", node.start_mark)
+            raise _BadNumber(None, None, f"number {_shown(text)} is out of range", node.start_mark)
         value: float = super().construct_yaml_float(node)
         if not math.isfinite(value):
-            raise _BadNumber(None, None, f"number {text} is not finite", node.start_mark)
+            raise _BadNumber(None, None, f"number {_shown(text)} is not finite", node.start_mark)
         return value
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
@@ -199,6 +218,8 @@ def loads_yaml(data: bytes | str, where: str) -> Any:
         ) from None
     except (yaml.YAMLError, RecursionError, UnicodeDecodeError) as exc:
         raise InputError(f"{where}: invalid YAML: {' '.join(str(exc).split())}") from None
+    except (ValueError, KeyError, AttributeError, TypeError, OverflowError) as exc:
+        raise InputError(f"{where}: invalid YAML: {type(exc).__name__}") from None
 
 
 class NotRegularFile(ValueError):
