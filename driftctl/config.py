@@ -1,4 +1,4 @@
-"""Site config (design §7): strict YAML validation into frozen dataclasses."""
+"""Site config (docs/site-config.md): strict YAML validation into frozen dataclasses."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ RULE_RE = re.compile(
 
 
 def check_site_id(site: Any, where: str) -> str:
-    """Validate a site id (design §4) or raise InputError naming ``where``."""
+    """Validate a site id (docs/site-config.md) or raise InputError naming ``where``."""
     if not isinstance(site, str) or not SITE_ID_RE.match(site):
         raise InputError(f"{where}: site id {site!r} must match {SITE_ID_RE.pattern}")
     return site
@@ -76,7 +76,7 @@ class SshSettings:
 
 @dataclass(frozen=True)
 class ComponentRule:
-    """How one component's version and attributes are read (design §7)."""
+    """How one component's version and attributes are read (docs/site-config.md)."""
 
     name: str
     workload: str | None
@@ -259,7 +259,7 @@ def _components(raw: Any, where: str) -> tuple[ComponentRule, ...]:
 
 
 def load_site_config(path: Path) -> SiteConfig:
-    """Load and strictly validate a site config file (design §7)."""
+    """Load and strictly validate a site config file (docs/site-config.md)."""
     where = str(path)
     raw = expect_mapping(load_yaml_file(path), where)
     check_keys(raw, {"site", "kubernetes", "components", "ssh", "redaction"}, where, {"site"})

@@ -8,6 +8,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,21 @@ def test_a_forbidden_list_leaves_rc_and_stderr_and_is_a_failure(
     assert snap["helm"] == {} and snap["workloads"]
     errors = [f["error"] for f in snap["failures"] if f["target"] == "kubernetes/helm-secrets"]
     assert errors and "Forbidden" in errors[0]
+
+
+def test_a_dripping_list_costs_one_request_timeout(
+    script: Path, replay_k8s: Replay, tmp_path: Path
+) -> None:
+    # one byte per 50 ms: kubectl's own default would wait for the whole ~10 KB (minutes)
+    replay_k8s.server.faults["/api/v1/nodes"] = Fault(drip=0.05)
+    out = tmp_path / "dump"
+    started = time.monotonic()
+    res = run_script(script, replay_k8s, out, "--no-nodes", KUBECTL_TIMEOUT="2s")
+    assert time.monotonic() - started < 30
+    assert res.returncode == 1 and "1 command(s) failed" in res.stderr
+    assert (out / "kubernetes" / "nodes.json.rc").read_text().strip() == "1"
+    assert "Timeout" in (out / "kubernetes" / "nodes.json.stderr").read_text()
+    assert not (out / "kubernetes" / "pods.json.rc").exists()
 
 
 FAKE_SSH = """#!/bin/sh

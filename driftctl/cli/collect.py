@@ -20,7 +20,9 @@ def _passphrase(passphrase_file: Path | None) -> str | None:
 
 
 def collect(
-    config: Path = typer.Option(..., "--config", "-c", help="Site config YAML (design §7)."),
+    config: Path = typer.Option(
+        ..., "--config", "-c", help="Site config YAML (docs/site-config.md)."
+    ),
     key: Path | None = typer.Option(
         None,
         "--key",

@@ -14,8 +14,9 @@ HEADER = r"""#!/bin/sh
 #
 # usage: sh dump.sh OUTDIR [--context CTX] [--kubeconfig FILE] [--namespace NS]...
 #                          [--nodes "n1 n2 | name=host ..."] [--ssh-user USER] [--no-nodes]
-# env:   KUBECONFIG, KUBECTL (default kubectl), SSH (default ssh), DRIFTCTL_SSH_OPTS (extra
-#        ssh options, space-separated, e.g. "-i /path/key -p 2222")
+# env:   KUBECONFIG, KUBECTL (default kubectl), KUBECTL_TIMEOUT (per API request, default 60s),
+#        SSH (default ssh), DRIFTCTL_SSH_OPTS (extra ssh options, space-separated,
+#        e.g. "-i /path/key -p 2222")
 # Exit:  0 all written, 1 some command failed (its .rc/.stderr are in OUTDIR), 2 usage, 3 OUTDIR.
 set -u
 umask 077
@@ -36,6 +37,7 @@ NODES_GIVEN=0
 NO_NODES=0
 SSH_USER=""
 KUBECTL=${KUBECTL:-kubectl}
+KUBECTL_TIMEOUT=${KUBECTL_TIMEOUT:-60s}
 SSH=${SSH:-ssh}
 while [ $# -gt 0 ]; do
   case $1 in
@@ -52,8 +54,13 @@ done
 mkdir -p "$OUT/kubernetes" "$OUT/nodes" || { echo "dump.sh: cannot create $OUT" >&2; exit 3; }
 FAILED=0
 
+# Every API request ends: kubectl's own default is to wait for ever on a server that drips.
 kc() {
-  if [ -n "$CONTEXT" ]; then "$KUBECTL" --context "$CONTEXT" "$@"; else "$KUBECTL" "$@"; fi
+  if [ -n "$CONTEXT" ]; then
+    "$KUBECTL" --request-timeout "$KUBECTL_TIMEOUT" --context "$CONTEXT" "$@"
+  else
+    "$KUBECTL" --request-timeout "$KUBECTL_TIMEOUT" "$@"
+  fi
 }
 
 # save FILE CMD...: stdout to FILE; FILE.stderr and FILE.rc only when the exit status is not 0.
