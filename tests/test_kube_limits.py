@@ -22,7 +22,8 @@ from driftctl.bundle.keys import generate_key
 from driftctl.config import KubeSettings, SiteConfig
 from driftctl.pipeline import collect_site
 from driftctl.sources.kube import KubeSource
-from driftctl.sources.kube_client import MAX_RESPONSE_BYTES
+from driftctl.sources.kube_client import MAX_RESPONSE_BYTES, ApiFailure, connect
+from driftctl.sources.kube_lists import MAX_TOKEN_CHARS, ListBody, _next_token, list_into
 
 __all__ = ["replay_k8s"]
 
@@ -109,11 +110,18 @@ def test_server_dripping_after_version_costs_one_deadline(replay_k8s: Replay) ->
     assert all("kubernetes.deadline_seconds" in failed[t] for t in TARGETS[2:]), failed
 
 
-@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
-def test_huge_response_is_capped(replay_k8s: Replay, declared: bool) -> None:
-    replay_k8s.server.faults["/api/v1/nodes"] = Fault(
-        huge_body=2 * MAX_RESPONSE_BYTES, declare_length=declared
-    )
+@pytest.mark.parametrize(
+    ("fault", "declared"),
+    [
+        (Fault(huge_body=2 * MAX_RESPONSE_BYTES), True),
+        (Fault(huge_body=2 * MAX_RESPONSE_BYTES, declare_length=False), False),
+        # 64 MiB in a few KiB of gzip the client never asked for: the cap counts decoded bytes
+        (Fault(huge_body=2 * MAX_RESPONSE_BYTES, gzip=True), False),
+    ],
+    ids=["content-length", "chunked", "gzip"],
+)
+def test_huge_response_is_capped(replay_k8s: Replay, fault: Fault, declared: bool) -> None:
+    replay_k8s.server.faults["/api/v1/nodes"] = fault
     snap, took = collect(replay_k8s)
     error = errors(snap)["kubernetes/nodes"]
     assert "larger than the cap of 32 MiB" in error and "page_size" in error
@@ -189,3 +197,34 @@ def test_cli_512_mb_nodes_reply_costs_at_most_the_cap(replay_k8s: Replay, tmp_pa
     assert "larger than the cap" in bundled_failures(tmp_path / "out")["kubernetes/nodes"]
     # the cap read into one growing buffer, and nothing of the other 480 MiB
     assert hostile.peak_mib - normal.peak_mib < 2 * MAX_RESPONSE_BYTES / MiB, (normal, hostile)
+    replay_k8s.server.faults["/api/v1/nodes"] = Fault(huge_body=512 * MiB, gzip=True)
+    bomb = cli_collect(replay_k8s, tmp_path, "timeout_seconds: 20")
+    print(f"… {bomb.peak_mib:.0f} MiB with 512 MiB gzip-encoded in a few KiB")
+    assert bomb.code == 0 and bomb.peak_mib - normal.peak_mib < 2 * MAX_RESPONSE_BYTES / MiB
+
+
+def test_list_body_is_capped_and_a_failed_list_leaves_it_as_it_was(replay_k8s: Replay) -> None:
+    api = connect(KubeSettings(kubeconfig=str(replay_k8s.kubeconfig), page_size=2))
+    body = ListBody(cap=15_000)
+    list_into(api, "/api/v1/nodes", body)  # three nodes, 11 KB
+    kept = body.document()
+    assert [n["metadata"]["name"] for n in json.loads(kept)["items"]] == [
+        "cp-a30",
+        "gpu-migcfg",
+        "worker-1",
+    ]
+    with pytest.raises(ApiFailure, match="more than the cap of 15000 bytes of objects"):
+        list_into(api, "/api/v1/pods", body)  # seven pods, 10 KB
+    assert body.document() == kept
+
+
+def test_continue_token_checks() -> None:
+    seen: set[str] = set()
+    assert _next_token("/p", {"metadata": {"continue": "abc"}}, seen, 1) == "abc"
+    assert _next_token("/p", {"metadata": {"continue": ""}}, seen, 2) is None
+    assert _next_token("/p", {"metadata": None}, seen, 2) is None
+    with pytest.raises(ApiFailure, match="page 2 repeats an earlier continue token"):
+        _next_token("/p", {"metadata": {"continue": "abc"}}, seen, 2)
+    for junk in ("x" * (MAX_TOKEN_CHARS + 1), 42, ["abc"]):
+        with pytest.raises(ApiFailure, match="page 3 has a malformed continue token"):
+            _next_token("/p", {"metadata": {"continue": junk}}, seen, 3)

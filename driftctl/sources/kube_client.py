@@ -1,4 +1,4 @@
-"""A thin read-only client over the official ``kubernetes`` package: config, GET, paged lists."""
+"""A thin read-only client over the official ``kubernetes`` package: config, bounded GETs."""
 
 from __future__ import annotations
 
@@ -113,7 +113,8 @@ class KubeApi:
         body; so the request runs on a daemon thread and is abandoned (its connection with it)
         when the budget is spent.
         """
-        full = sum(self.timeout) + 1.0
+        own = sum(self.timeout)
+        full = own + 1.0
         budget = min(full, self.remaining())
         if budget <= 0:
             raise self.deadline_spent(path, "not requested")
@@ -121,7 +122,9 @@ class KubeApi:
 
         def work() -> None:
             try:
-                box["body"] = self._get(path, query, time.monotonic() + budget)
+                # The worker's own end stays just inside the budget, so it closes its connection
+                # and reports why before it would be abandoned.
+                box["body"] = self._get(path, query, time.monotonic() + min(own, budget))
             except BaseException as exc:  # handed to the caller below
                 box["error"] = exc
 

@@ -24,6 +24,10 @@ def compact(doc: Any) -> bytes:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _size(n: int) -> str:
+    return f"{n // MiB} MiB" if n % MiB == 0 else f"{n} bytes"
+
+
 class ListBody:
     """The items of one ``List`` artifact, each serialized as it arrives, so only compact bytes
     are held between pages (not the parsed objects); the bytes are what
@@ -39,7 +43,7 @@ class ListBody:
         self._size += len(data) + 1
         if self._size > self.cap:
             raise ApiFailure(
-                f"{path}: the list holds more than the cap of {self.cap // MiB} MiB of objects",
+                f"{path}: the list holds more than the cap of {_size(self.cap)} of objects",
                 200,
             )
         self._parts.append(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -56,27 +57,32 @@ def send_huge_list(
     length, head, block, times, tail = huge_list_parts(
         fault.huge_body, list_kind, api_version, items
     )
+    chunked = fault.gzip or not fault.declare_length
+    if fault.gzip:  # one gzip member per part: concatenated members are one valid gzip stream
+        head, block, tail = (gzip.compress(part, mtime=0) for part in (head, block, tail))
     handler.send_response(200)
     handler.send_header("Content-Type", "application/json")
-    if fault.declare_length:
-        handler.send_header("Content-Length", str(length))
-    else:
+    if fault.gzip:
+        handler.send_header("Content-Encoding", "gzip")
+    if chunked:
         handler.send_header("Transfer-Encoding", "chunked")
+    else:
+        handler.send_header("Content-Length", str(length))
     handler.end_headers()
     handler.close_connection = True
 
     def write(data: bytes) -> None:
-        if fault.declare_length:
-            handler.wfile.write(data)
-        else:
+        if chunked:
             handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        else:
+            handler.wfile.write(data)
 
     try:
         write(head)
         for _ in range(times):
             write(block)
         write(tail)
-        if not fault.declare_length:
+        if chunked:
             handler.wfile.write(b"0\r\n\r\n")
         handler.wfile.flush()
     except OSError:  # the client stopped reading, as it should

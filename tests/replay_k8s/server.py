@@ -31,6 +31,7 @@ class Fault:
     same_continue: bool = False  # every list page carries the same continue token
     huge_body: int = 0  # a valid List of about this many bytes, made as it is sent
     declare_length: bool = True  # … with Content-Length, else chunked
+    gzip: bool = False  # … gzip-encoded, unasked (a few KiB on the wire), and chunked
 
 
 @dataclass
