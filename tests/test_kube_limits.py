@@ -79,7 +79,7 @@ def test_repeated_continue_token_is_a_loop(replay_k8s: Replay) -> None:
     snap, _ = collect(replay_k8s, page_size=2)
     assert "repeats an earlier continue token" in errors(snap)["kubernetes/nodes"]
     assert requests_to(replay_k8s, "/api/v1/nodes") == 2
-    assert snap["nodes"] == {} and snap["kubernetes"]["server_version"] == "v1.25.7"
+    assert snap["nodes"] == {} and snap["kubernetes"]["server_version"] == "v1.29.3"
 
 
 def test_endless_continue_is_bounded_by_the_deadline(replay_k8s: Replay) -> None:
@@ -106,7 +106,7 @@ def test_server_dripping_after_version_costs_one_deadline(replay_k8s: Replay) ->
     assert took < 3 + 1.5, took
     failed = errors(snap)
     assert set(TARGETS[1:]) <= set(failed) and "kubernetes/version" not in failed
-    assert snap["kubernetes"]["server_version"] == "v1.25.7"
+    assert snap["kubernetes"]["server_version"] == "v1.29.3"
     assert all("kubernetes.deadline_seconds" in failed[t] for t in TARGETS[2:]), failed
 
 
