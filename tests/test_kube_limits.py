@@ -85,7 +85,7 @@ def test_repeated_continue_token_is_a_loop(replay_k8s: Replay) -> None:
 def test_endless_continue_is_bounded_by_the_deadline(replay_k8s: Replay) -> None:
     replay_k8s.server.faults["/api/v1/pods"] = Fault(endless_continue=True)
     snap, took = collect(replay_k8s, page_size=3, max_pages=1_000_000, deadline_seconds=2)
-    assert took < 2 + 1.5, took
+    assert took < 2 + 2, took
     failed = errors(snap)
     assert "kubernetes.deadline_seconds" in failed["kubernetes/pods"]
     assert "pages)" in failed["kubernetes/pods"]  # how far it got
@@ -103,7 +103,7 @@ def test_server_dripping_after_version_costs_one_deadline(replay_k8s: Replay) ->
     drip_after_version(replay_k8s)
     # without the deadline this is five request budgets of 2 × 2 + 1 s: 25 s
     snap, took = collect(replay_k8s, timeout_seconds=2, deadline_seconds=3)
-    assert took < 3 + 1.5, took
+    assert took < 3 + 2, took
     failed = errors(snap)
     assert set(TARGETS[1:]) <= set(failed) and "kubernetes/version" not in failed
     assert snap["kubernetes"]["server_version"] == "v1.29.3"
@@ -178,7 +178,7 @@ def test_cli_bundles_what_it_got_when_the_deadline_is_spent(
     drip_after_version(replay_k8s)
     run = cli_collect(replay_k8s, tmp_path, "timeout_seconds: 2, deadline_seconds: 3")
     assert run.code == 0, run.stderr
-    assert run.wall < 3 + 4, run.wall  # the deadline, plus start-up, redaction and signing
+    assert run.wall < 3 + 8, run.wall  # the deadline, plus start-up, redaction and signing
     failed = bundled_failures(tmp_path / "out")
     assert set(TARGETS[1:]) <= set(failed) and "kubernetes/version" not in failed
     assert "kubernetes.deadline_seconds" in failed["kubernetes/helm-secrets"]
