@@ -20,7 +20,7 @@ RULE_RE = re.compile(
 
 def check_site_id(site: Any, where: str) -> str:
     """Validate a site id (docs/site-config.md) or raise InputError naming ``where``."""
-    if not isinstance(site, str) or not SITE_ID_RE.match(site):
+    if not isinstance(site, str) or not SITE_ID_RE.fullmatch(site):
         raise InputError(f"{where}: site id {site!r} must match {SITE_ID_RE.pattern}")
     return site
 
@@ -243,7 +243,7 @@ def _components(raw: Any, where: str) -> tuple[ComponentRule, ...]:
         for attr, rule in sorted(spec.items()):
             if attr == "workload":
                 continue
-            if not isinstance(rule, str) or not RULE_RE.match(rule):
+            if not isinstance(rule, str) or not RULE_RE.fullmatch(rule):
                 raise InputError(
                     f"{cwhere}.{attr}: rule {rule!r} is not one of image_tag, image_digest, "
                     "label:K, annotation:K, env:NAME, helm:RELEASE:dotted.path"

@@ -91,7 +91,7 @@ def load_fleet_key(path: Path) -> bytes:
 
 def is_token(value: Any) -> bool:
     """True for a keyed redaction token (the marker is not a token: it hides, it does not compare)."""
-    return isinstance(value, str) and TOKEN_RE.match(value) is not None
+    return isinstance(value, str) and TOKEN_RE.fullmatch(value) is not None
 
 
 @dataclass

@@ -44,7 +44,7 @@ def read_state(state_dir: Path, site: str) -> SeqState:
         isinstance(seq, bool)
         or not isinstance(seq, int)
         or seq < 0
-        or not (sha is None or (isinstance(sha, str) and SHA256_HEX.match(sha)))
+        or not (sha is None or (isinstance(sha, str) and SHA256_HEX.fullmatch(sha)))
     ):
         raise OperationalError(f"{path}: invalid sequence state; fix or remove it")
     return SeqState(site, seq, sha)

@@ -78,7 +78,7 @@ def build_members(
     seen: set[str] = set()
     for rel, data in sorted(evidence):
         name = f"evidence/{rel}"
-        if not NAME_RE.match(name) or len(name) > MAX_NAME or name.lower() in seen:
+        if not NAME_RE.fullmatch(name) or len(name) > MAX_NAME or name.lower() in seen:
             raise InputError(f"evidence path {rel!r} is not allowed in a bundle")
         seen.add(name.lower())
         body.append((name, data))

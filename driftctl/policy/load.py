@@ -48,7 +48,7 @@ def _parse_rule(raw: Any, source: str, index: int) -> Rule:
     rule_id = entry.get("id")
     if not isinstance(rule_id, str) or not rule_id:
         raise InputError(f"{source}: rule #{index + 1}: missing required key 'id'")
-    if not RULE_ID.match(rule_id):
+    if not RULE_ID.fullmatch(rule_id):
         raise InputError(f"{source}: rule #{index + 1}: key 'id': bad rule id {rule_id!r}")
     where = f"{source}: rule {rule_id!r}"
     kind_name = entry.get("kind")

@@ -40,7 +40,7 @@ def _scalar(value: Any) -> bool:
 
 def _component(name: str, raw: Any, source: str) -> ReleaseComponent:
     where = f"{source}: component {name!r}"
-    if not COMPONENT.match(name):
+    if not COMPONENT.fullmatch(name):
         raise InputError(f"{source}: key 'components': bad component name {name!r}")
     entry = expect_mapping(raw, where)
     if not entry:
@@ -49,7 +49,7 @@ def _component(name: str, raw: Any, source: str) -> ReleaseComponent:
     for key, value in entry.items():
         if key in FORBIDDEN:
             raise InputError(f"{where}: key {key!r} cannot be set by a release")
-        if not ATTRIBUTE.match(key):
+        if not ATTRIBUTE.fullmatch(key):
             raise InputError(f"{where}: bad key {key!r}")
         if key in ("version", "image"):
             continue

@@ -77,7 +77,7 @@ class DumpSource:
                     continue
                 rel = path.relative_to(self.root).as_posix()
                 parts = rel.split("/")
-                if not all(COMPONENT_RE.match(p) for p in parts):
+                if not all(COMPONENT_RE.fullmatch(p) for p in parts):
                     raw.fail(rel, "dump", "file name not allowed")
                     continue
                 if path.is_dir() or rel.endswith(COMPANIONS):

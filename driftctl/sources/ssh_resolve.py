@@ -115,7 +115,7 @@ def _jumps(spec: str, cfg: SSHConfig | None, settings: SshSettings, node: str) -
         return ()
     hops = []
     for part in spec.split(","):
-        match = JUMP_RE.match(part.strip())
+        match = JUMP_RE.fullmatch(part.strip())
         if not match:
             raise InputError(f"ssh_config: ProxyJump {part!r} for {node} is not [user@]host[:port]")
         host = match.group("host").strip("[]")
@@ -129,7 +129,7 @@ def _jumps(spec: str, cfg: SSHConfig | None, settings: SshSettings, node: str) -
 
 def resolve(target: NodeTarget, settings: SshSettings, cfg: SSHConfig | None) -> Endpoint:
     """The hops to ``target``; raises InputError for a name unfit as a dump directory."""
-    if not NODE_NAME_RE.match(target.name):
+    if not NODE_NAME_RE.fullmatch(target.name):
         raise InputError(f"ssh.nodes: node name {target.name!r} is not a safe directory name")
     port = target.port if target.port != 22 else None
     hop = _hop(target.host, cfg, settings, None, port)

@@ -84,7 +84,7 @@ def read_entry(path: Path) -> Entry:
     for key in _ENTRY_STRINGS:
         if not isinstance(meta[key], str):
             raise OperationalError(f"store damaged: {where}: {key}: expected a string")
-    if not SHA256_HEX.match(entry.sha256):
+    if not SHA256_HEX.fullmatch(entry.sha256):
         raise OperationalError(f"store damaged: {where}: sha256: not a sha256 hex digest")
     for key in ("prev_sha256", "gap"):
         if meta.get(key) is not None and not isinstance(meta[key], str):
@@ -99,7 +99,9 @@ def read_snapshot(root: Path, site: str, seq: int) -> dict[str, Any]:
 def entries(root: Path, site: str) -> list[Entry]:
     """All complete imports of ``site``, oldest first (staging leftovers never count)."""
     base = site_dir(root, site)
-    found = [read_entry(p) for p in sorted(base.iterdir()) if p.is_dir() and SEQ_DIR.match(p.name)]
+    found = [
+        read_entry(p) for p in sorted(base.iterdir()) if p.is_dir() and SEQ_DIR.fullmatch(p.name)
+    ]
     return sorted(found, key=lambda e: e.seq)
 
 
