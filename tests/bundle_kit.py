@@ -152,3 +152,40 @@ def private_key_copy(key: Path, base: Path) -> Path:
         shutil.copyfile(key.with_name(key.name + ".pub"), copy.with_name(key.name + ".pub"))
         copy.chmod(0o600)
     return copy
+
+
+def extended_header(kind: bytes, payload: bytes) -> bytes:
+    """One raw extended header (GNU long name ``L``, PAX ``x``/``g``) and its payload blocks."""
+    info = tarfile.TarInfo("././@LongLink" if kind == tarfile.GNUTYPE_LONGNAME else "pax")
+    info.type = kind
+    info.size = len(payload)
+    pad = -len(payload) % tarfile.BLOCKSIZE
+    return info.tobuf(tarfile.USTAR_FORMAT) + payload + b"\0" * pad
+
+
+def pax_record(key: str, value: str) -> bytes:
+    """One PAX ``"LEN key=value\\n"`` record, LEN counting itself."""
+    body = f" {key}={value}\n".encode()
+    size = len(body) + 1
+    while len(str(size)) + len(body) != size:
+        size += 1
+    return str(size).encode() + body
+
+
+def with_prefix(prefix: bytes, items: Sequence[tuple[str, bytes]]) -> bytes:
+    """A tar.gz whose first member (the manifest) is preceded by raw ``prefix`` header blocks."""
+    tar = gzip.decompress(bundle_from(items))
+    return gzip.compress(prefix + tar, mtime=0)
+
+
+def replace_member(
+    items: list[tuple[str, bytes]], name: str, old: bytes, new: bytes
+) -> list[tuple[str, bytes]]:
+    """Replace ``old`` (which must occur) by ``new`` in member ``name``; the manifest relisted."""
+    out = []
+    for item, data in items:
+        if item == name:
+            assert old in data, (name, old)
+            data = data.replace(old, new)
+        out.append((item, data))
+    return out if name == "manifest.json" else relist(out)

@@ -4,28 +4,37 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
+import random
 import tarfile
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bundle_kit import (
     Entry,
     bundle_from,
+    extended_header,
     make_key,
     manifest_with,
     members,
+    pax_record,
     raw_targz,
     relist,
+    replace_member,
     sign_bytes,
     signer_line,
     trust_file,
+    with_prefix,
     write_signed,
 )
 
 from driftctl.bundle.keys import SigningKey
-from driftctl.bundle.reader import Limits
+from driftctl.bundle.manifest import ManifestError, load_contents
+from driftctl.bundle.reader import ArchiveError, Limits, read_archive
 from driftctl.bundle.verify import verify_bundle
 from driftctl.errors import BundleRejected
 
@@ -354,3 +363,231 @@ def test_the_good_bundle_passes(tmp_path: Path, keys: dict[str, SigningKey], tru
     assert (vb.site, vb.seq) == (SITE, 1)
     assert [f.name for f in vb.files] == [n for n, _ in good()]
     assert set(vb.members) == {"manifest.json", "snapshot.json", "redaction.json"}
+
+
+# --- tar headers that made tarfile recurse, allocate or raise outside TarError -------------
+
+GNU_NAME = tarfile.GNUTYPE_LONGNAME
+
+
+def _chain(kind: bytes, count: int, payload: bytes) -> bytes:
+    return with_prefix(extended_header(kind, payload) * count, good())
+
+
+def _pax(*records: tuple[str, str]) -> bytes:
+    return with_prefix(
+        extended_header(tarfile.XHDTYPE, b"".join(pax_record(k, v) for k, v in records)), good()
+    )
+
+
+def _bad_second_header() -> bytes:
+    tar = bytearray(gzip.decompress(bundle_from(good())))
+    second = 512 + -(-len(good()[0][1]) // 512) * 512  # after the manifest's header and data
+    tar[second + 10] ^= 0xFF  # inside the name: the checksum no longer matches
+    return gzip.compress(bytes(tar), mtime=0)
+
+
+HEADER_CASES: dict[str, tuple[Callable[[], bytes], str]] = {
+    "gnu-long-name-chain-2000": (
+        lambda: _chain(GNU_NAME, 2000, b"manifest.json\0"),
+        "more than 4 chained extended tar headers",
+    ),
+    "pax-header-chain-2000": (
+        lambda: _chain(tarfile.XHDTYPE, 2000, pax_record("comment", "x")),
+        "more than 4 chained extended tar headers",
+    ),
+    "pax-global-header-chain-2000": (
+        lambda: _chain(tarfile.XGLTYPE, 2000, pax_record("comment", "x")),
+        "more than 4 chained extended tar headers",
+    ),
+    "gnu-long-name-of-1-mib": (
+        lambda: _chain(GNU_NAME, 1, b"m" * (1 << 20) + b"\0"),
+        "extended tar header of 1048577 bytes, over the cap of 16384",
+    ),
+    "pax-sparse-map-malformed": (
+        lambda: _pax(("GNU.sparse.map", "0,512,x")),
+        "ValueError",
+    ),
+    "pax-sparse-1.0-realsize-malformed": (
+        lambda: _pax(
+            ("GNU.sparse.major", "1"), ("GNU.sparse.minor", "0"), ("GNU.sparse.realsize", "z")
+        ),
+        "ValueError",
+    ),
+    # tarfile takes a bad header after the first for the end of the archive: what follows
+    # is then data after the end, never silently dropped
+    "bad-checksum-in-second-header": (_bad_second_header, "data after the end of the tar"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HEADER_CASES), ids=sorted(HEADER_CASES))
+def test_hostile_tar_headers_are_one_archive_rejection(
+    case: str, tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    """Signed with a trusted key, so the bytes reach the reader: exit 4, one line, the name."""
+    build, fragment = HEADER_CASES[case]
+    bundle = write_signed(tmp_path / f"{SITE}-000001.tar.gz", build(), keys[SITE])
+    with pytest.raises(BundleRejected) as info:
+        verify_bundle(bundle, trust)
+    message = str(info.value)
+    assert (info.value.step, bundle.name) == ("archive", message.split(":")[0]), message
+    assert fragment in message
+    assert "\n" not in message and len(message) < 400
+
+
+def test_a_few_extended_headers_are_still_read(
+    tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    """Another tar re-packing a bundle may add long-name or PAX headers: up to the cap they
+    are fine (the bound is on chains, not on the format)."""
+    data = with_prefix(
+        extended_header(tarfile.XGLTYPE, pax_record("comment", "repacked"))
+        + extended_header(GNU_NAME, b"manifest.json\0") * 3,
+        good(),
+    )
+    bundle = write_signed(tmp_path / "b.tar.gz", data, keys[SITE])
+    assert verify_bundle(bundle, trust).seq == 1
+
+
+def test_mutated_headers_never_escape_as_other_errors() -> None:
+    """400 seeded random mutations of header blocks (checksum fixed up or not): every outcome
+    is an accepted archive or an ArchiveError/ManifestError, never another exception."""
+    tar = gzip.decompress(bundle_from(good()))
+    starts = [
+        0,
+        *(
+            512 * i
+            for i in range(1, len(tar) // 512)
+            if tar[512 * i + 257 : 512 * i + 262] == b"ustar"
+        ),
+    ]
+    rng = random.Random(20261130)
+    outcomes: Counter[str] = Counter()
+    for _ in range(400):
+        data = bytearray(tar)
+        start = rng.choice(starts)
+        for _ in range(rng.randint(1, 6)):
+            data[start + rng.randrange(512)] = rng.randrange(256)
+        if rng.random() < 0.7:  # a valid checksum, so the mutation reaches the field parsers
+            block = data[start : start + 512]
+            block[148:156] = b" " * 8
+            data[start + 148 : start + 156] = b"%06o\0 " % sum(block)
+        packed = gzip.compress(bytes(data), mtime=0)
+        try:
+            load_contents(read_archive(io.BytesIO(packed), len(packed), Limits()))
+            outcomes["read"] += 1
+        except (ArchiveError, ManifestError):
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 100, outcomes
+
+
+# --- strict JSON in snapshot.json and manifest.json ------------------------------------------
+
+PROBE = b'"@@probe@@"'
+
+
+def _snapshot_probe(raw: bytes) -> bytes:
+    return bundle_from(
+        replace_member(members(SITE, probe="@@probe@@"), "snapshot.json", PROBE, raw)
+    )
+
+
+def _manifest_raw(old: bytes, new: bytes) -> bytes:
+    return bundle_from(replace_member(good(), "manifest.json", old, new))
+
+
+JSON_CASES: dict[str, tuple[Callable[[], bytes], str]] = {
+    "snapshot-1e400": (lambda: _snapshot_probe(b"1e400"), "number 1e400 is out of range"),
+    "snapshot-minus-1e400": (lambda: _snapshot_probe(b"-1e400"), "number -1e400 is out of"),
+    "snapshot-NaN": (lambda: _snapshot_probe(b"NaN"), "NaN is not JSON"),
+    "snapshot-Infinity": (lambda: _snapshot_probe(b"[Infinity]"), "Infinity is not JSON"),
+    "snapshot-lone-surrogate": (
+        lambda: _snapshot_probe(b'"a\\ud800b"'),
+        "string 'a\\ud800b' holds a lone surrogate",
+    ),
+    "snapshot-lone-low-surrogate-key": (
+        lambda: _snapshot_probe(b'{"\\udfff": 1}'),
+        "key '\\udfff' holds a lone surrogate",
+    ),
+    "snapshot-duplicate-key": (
+        lambda: _snapshot_probe(b'{"a": "EVIL", "a": "SAME"}'),
+        "duplicate key 'a'",
+    ),
+    "snapshot-integer-of-5000-digits": (lambda: _snapshot_probe(b"9" * 5000), "invalid JSON"),
+    "manifest-seq-1e400": (lambda: _manifest_raw(b'"seq": 1', b'"seq": 1e400'), "out of range"),
+    "manifest-surrogate": (
+        lambda: _manifest_raw(b'"collector": {', b'"collector": {"\\ud800": 1, '),
+        "lone surrogate",
+    ),
+    "redaction-NaN": (
+        lambda: bundle_from(
+            replace_member(good(), "redaction.json", b'"total": 0', b'"total": NaN')
+        ),
+        "NaN is not JSON",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(JSON_CASES), ids=sorted(JSON_CASES))
+def test_non_json_values_are_refused_at_the_manifest_step(
+    case: str, tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    build, fragment = JSON_CASES[case]
+    bundle = write_signed(tmp_path / f"{SITE}-000001.tar.gz", build(), keys[SITE])
+    with pytest.raises(BundleRejected) as info:
+        verify_bundle(bundle, trust)
+    assert info.value.step == "manifest", str(info.value)
+    assert fragment in str(info.value)
+    str(info.value).encode("utf-8")  # printable: no surrogate reaches the message
+
+
+def test_the_probe_itself_is_harmless(
+    tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    bundle = write_signed(tmp_path / "b.tar.gz", _snapshot_probe(b'"\\ud83d\\ude00"'), keys[SITE])
+    assert verify_bundle(bundle, trust).snapshot["probe"] == "\U0001f600"  # a valid pair
+
+
+# --- caps on facts per snapshot --------------------------------------------------------------
+
+
+def _workloads(count: int) -> dict[str, Any]:
+    return {f"ns/Deployment/w{i}": {} for i in range(count)}
+
+
+CAP_CASES = {
+    "values": (
+        Limits(snapshot_values=500),
+        {"helm": {"ns/r": {"values": {f"k{i}": i for i in range(600)}}}},
+        "snapshot.json: more than 500 JSON values",
+    ),
+    "workloads": (
+        Limits(snapshot_workloads=10),
+        {"workloads": _workloads(11)},
+        "snapshot.json holds 11 workloads, over the cap of 10",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CAP_CASES), ids=sorted(CAP_CASES))
+def test_fact_caps(case: str, tmp_path: Path, keys: dict[str, SigningKey], trust: Path) -> None:
+    limits, extra, fragment = CAP_CASES[case]
+    bundle = write_signed(tmp_path / "b.tar.gz", bundle_from(members(SITE, **extra)), keys[SITE])
+    verify_bundle(bundle, trust)  # under the default caps it is fine: the cap is the defect
+    with pytest.raises(BundleRejected, match=fragment) as info:
+        verify_bundle(bundle, trust, limits=limits)
+    assert info.value.step == "manifest"
+
+
+def test_over_the_default_workload_cap_is_refused_before_the_full_walk(
+    tmp_path: Path, keys: dict[str, SigningKey], trust: Path
+) -> None:
+    """One workload over the default cap (200,000 empty workloads: few values, so only the
+    workload cap catches it). The audit's 10^6-workload bundle is timed in
+    tests/bench/bench_bundle_caps.py."""
+    count = Limits().snapshot_workloads + 1
+    bundle = write_signed(
+        tmp_path / "b.tar.gz", bundle_from(members(SITE, workloads=_workloads(count))), keys[SITE]
+    )
+    with pytest.raises(BundleRejected, match=f"{count} workloads, over the cap of {count - 1}"):
+        verify_bundle(bundle, trust)

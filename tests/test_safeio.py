@@ -90,3 +90,44 @@ def test_yaml_reader_errors_are_one_line(data: bytes) -> None:
     with pytest.raises(InputError) as err:
         loads_yaml(data, "cfg.yaml")
     assert str(err.value).startswith("cfg.yaml: ") and "\n" not in str(err.value)
+
+
+def _values(count: int) -> str:
+    """A document of exactly ``count`` JSON values: the root object and its members."""
+    return "{" + ",".join(f'"k{i}": {i}' for i in range(count - 1)) + "}"
+
+
+@pytest.mark.parametrize("count", [1, 2, 1000], ids=["root-only", "one-member", "thousand"])
+def test_value_cap_is_exact(count: int) -> None:
+    assert isinstance(loads_json(_values(count), "x.json", max_values=count), dict)
+    with pytest.raises(InputError, match=f"x.json: more than {count - 1} JSON values"):
+        loads_json(_values(count), "x.json", max_values=count - 1)
+
+
+def test_array_elements_count_too() -> None:
+    doc = '{"a": [' + ",".join(["1"] * 10) + "]}"
+    assert loads_json(doc, "x.json", max_values=12)  # root, member list, ten numbers
+    with pytest.raises(InputError, match="more than 11 JSON values"):
+        loads_json(doc, "x.json", max_values=11)
+
+
+STRICT_VALUES = {
+    "1e400": "number 1e400 is out of range",
+    "[-1e400]": "number -1e400 is out of range",
+    '{"a": Infinity}': "Infinity is not JSON",
+    '"\\ud800"': "string '\\ud800' holds a lone surrogate",
+    '["ok", {"\\udc00x": 1}]': "key '\\udc00x' holds a lone surrogate",
+    '[[["\\udbff"]]]': "string '\\udbff' holds a lone surrogate",
+}
+
+
+@pytest.mark.parametrize("doc", sorted(STRICT_VALUES), ids=sorted(STRICT_VALUES))
+def test_json_that_python_would_accept_is_refused(doc: str) -> None:
+    with pytest.raises(InputError) as info:
+        loads_json(doc.encode(), "x.json")
+    assert str(info.value).startswith("x.json: ")
+    assert STRICT_VALUES[doc] in str(info.value)
+
+
+def test_surrogate_pairs_and_escaped_backslashes_are_fine() -> None:
+    assert loads_json('["\\ud83d\\ude00", "\\\\ud800"]', "x.json") == ["\U0001f600", "\\ud800"]

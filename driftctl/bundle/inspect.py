@@ -44,7 +44,7 @@ def inspect_bundle(bundle: Path, limits: Limits) -> dict[str, Any]:
         except ArchiveError as exc:
             raise BundleRejected(f"{bundle.name}: unsafe archive: {exc}", "archive") from None
     try:
-        manifest, snapshot, redaction = load_contents(contents)
+        manifest, snapshot, redaction = load_contents(contents, limits=limits)
     except ManifestError as exc:
         raise BundleRejected(f"{bundle.name}: manifest: {exc}", "manifest") from None
     return {

@@ -1,16 +1,21 @@
-"""The manifest contract (design §4): strict fields, and the match against what the archive holds."""
+"""The manifest step of verification: strict, plausible fields, matched against the archive.
+
+What "plausible" means is written down in docs/bundle.md; every refusal here is exit 4 and
+happens before anything is written.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from driftctl.bundle import BUNDLE_SCHEMA, SHA256_HEX, SITE_PATTERN
-from driftctl.bundle.reader import ArchiveContents
+from driftctl.bundle.reader import ArchiveContents, Limits
+from driftctl.bundle.writer import MAX_NAME, NAME_RE
 from driftctl.errors import InputError
-from driftctl.safeio import loads_json
+from driftctl.safeio import check_json, loads_json, may_hold_surrogates, parse_json
 
 FIELDS = {
     "schema",
@@ -22,6 +27,16 @@ FIELDS = {
     "collector",
     "files",
 }
+# A seq above 2**53 is not exactly representable in most JSON readers, and one near 2**63
+# would lock a site out for good: nothing can follow it.
+MAX_SEQ = 2**53
+# A site's clock may run a little ahead of the centre's; more than this is not a real time.
+FUTURE_SLACK = timedelta(minutes=10)
+# RFC 3339 with a time and the UTC designator, e.g. 2026-11-30T04:00:37Z (fraction optional).
+RFC3339_UTC = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z")
+# C0 controls, DEL and C1 controls: never part of an identifier or a version.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_TEXT = 256
 
 
 class ManifestError(ValueError):
@@ -37,17 +52,47 @@ def parse_json_member(contents: ArchiveContents, name: str) -> Any:
         raise ManifestError(str(exc)) from None
 
 
-def _check_time(value: Any, where: str) -> None:
-    if not isinstance(value, str) or not value.endswith("Z"):
-        raise ManifestError(f"{where} is not an RFC 3339 UTC time")
+def parse_time(value: Any, where: str) -> datetime:
+    """An RFC 3339 UTC time with date *and* time (``2026-11-29Z`` is not one)."""
+    m = RFC3339_UTC.fullmatch(value) if isinstance(value, str) else None
+    if m is None:
+        raise ManifestError(f"{where} {str(value)[:40]!r} is not an RFC 3339 UTC time")
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
     try:
-        datetime.fromisoformat(value[:-1] + "+00:00")
-    except ValueError:
-        raise ManifestError(f"{where} is not an RFC 3339 UTC time") from None
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError as exc:
+        raise ManifestError(f"{where} {value!r} is not a valid time: {exc}") from None
 
 
-def check_manifest(manifest: Any) -> Mapping[str, Any]:
-    """Validate the manifest's shape and field types exactly."""
+def _text(value: Any, where: str, nullable: bool = False) -> None:
+    """A short identifier-like string: no control characters, no trailing newline."""
+    if value is None and nullable:
+        return
+    if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
+        raise ManifestError(f"{where} is not a string of 1 to {MAX_TEXT} characters")
+    if CONTROL.search(value):
+        raise ManifestError(f"{where} {value[:40]!r} holds control characters")
+
+
+def _check_files(files: Any, limits: Limits) -> None:
+    if not isinstance(files, list):
+        raise ManifestError("manifest.json files is not a list")
+    if len(files) > limits.members:
+        raise ManifestError(f"manifest.json lists more than {limits.members} files")
+    for entry in files:
+        if not isinstance(entry, dict) or set(entry) != {"path", "sha256", "size"}:
+            raise ManifestError(f"manifest.json files entry {str(entry)[:80]!r} is malformed")
+        path, sha256, size = entry["path"], entry["sha256"], entry["size"]
+        if not isinstance(path, str) or len(path) > MAX_NAME or not NAME_RE.fullmatch(path):
+            raise ManifestError(f"manifest.json files path {str(path)[:80]!r} is not allowed")
+        if not isinstance(sha256, str) or not SHA256_HEX.fullmatch(sha256):
+            raise ManifestError(f"manifest.json files {path!r} sha256 is not a sha256 hex digest")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise ManifestError(f"manifest.json files {path!r} size {size!r} is not a byte count")
+
+
+def check_manifest(manifest: Any, now: datetime, limits: Limits) -> Mapping[str, Any]:
+    """Validate the manifest's shape, field types and plausibility exactly."""
     if not isinstance(manifest, dict):
         raise ManifestError("manifest.json is not an object")
     keys = set(manifest)
@@ -55,32 +100,31 @@ def check_manifest(manifest: Any) -> Mapping[str, Any]:
         extra, missing = sorted(keys - FIELDS), sorted(FIELDS - keys)
         raise ManifestError(f"manifest.json fields differ: unknown {extra}, missing {missing}")
     if manifest["schema"] != BUNDLE_SCHEMA:
-        raise ManifestError(f"manifest.json schema {manifest['schema']!r} is not {BUNDLE_SCHEMA!r}")
-    if not isinstance(manifest["site"], str) or not re.fullmatch(SITE_PATTERN, manifest["site"]):
-        raise ManifestError(f"manifest.json site {manifest['site']!r} is not a valid site id")
+        raise ManifestError(
+            f"manifest.json schema {str(manifest['schema'])[:40]!r} is not {BUNDLE_SCHEMA!r}"
+        )
+    site = manifest["site"]
+    if not isinstance(site, str) or not re.fullmatch(SITE_PATTERN, site):
+        raise ManifestError(f"manifest.json site {str(site)[:80]!r} is not a valid site id")
     seq = manifest["seq"]
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-        raise ManifestError(f"manifest.json seq {seq!r} is not a positive integer")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
+        raise ManifestError(f"manifest.json seq {str(seq)[:40]} is not an integer from 1 to 2**53")
     prev = manifest["prev_sha256"]
-    if prev is not None and (not isinstance(prev, str) or not SHA256_HEX.match(prev)):
+    if prev is not None and (not isinstance(prev, str) or not SHA256_HEX.fullmatch(prev)):
         raise ManifestError("manifest.json prev_sha256 is not null or a sha256 hex digest")
-    _check_time(manifest["collected_at"], "manifest.json collected_at")
-    if manifest["cluster_uid"] is not None and not isinstance(manifest["cluster_uid"], str):
-        raise ManifestError("manifest.json cluster_uid is not a string or null")
+    collected = parse_time(manifest["collected_at"], "manifest.json collected_at")
+    if collected > now + FUTURE_SLACK:
+        raise ManifestError(
+            f"manifest.json collected_at {manifest['collected_at']} is more than "
+            f"{int(FUTURE_SLACK.total_seconds()) // 60} minutes in the future of this "
+            f"machine's clock ({now:%Y-%m-%dT%H:%M:%SZ})"
+        )
+    _text(manifest["cluster_uid"], "manifest.json cluster_uid", nullable=True)
     collector = manifest["collector"]
-    if not isinstance(collector, dict) or not isinstance(collector.get("version"), str):
-        raise ManifestError("manifest.json collector.version is missing")
-    if not isinstance(manifest["files"], list):
-        raise ManifestError("manifest.json files is not a list")
-    for entry in manifest["files"]:
-        if (
-            not isinstance(entry, dict)
-            or set(entry) != {"path", "sha256", "size"}
-            or not isinstance(entry["path"], str)
-            or not isinstance(entry["sha256"], str)
-            or not isinstance(entry["size"], int)
-        ):
-            raise ManifestError(f"manifest.json files entry {entry!r} is malformed")
+    if not isinstance(collector, dict) or set(collector) != {"version"}:
+        raise ManifestError('manifest.json collector is not {"version": …}')
+    _text(collector["version"], "manifest.json collector.version")
+    _check_files(manifest["files"], limits)
     return manifest
 
 
@@ -104,18 +148,53 @@ def match_members(manifest: Mapping[str, Any], contents: ArchiveContents) -> Non
             raise ManifestError(f"manifest does not list {required}")
 
 
-def load_contents(
-    contents: ArchiveContents,
-) -> tuple[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]]:
-    """Manifest, snapshot and redaction report of an archive whose members were just read."""
-    manifest = check_manifest(parse_json_member(contents, "manifest.json"))
-    match_members(manifest, contents)
-    snapshot = parse_json_member(contents, "snapshot.json")
-    redaction = parse_json_member(contents, "redaction.json")
-    if not isinstance(snapshot, dict) or not isinstance(redaction, dict):
-        raise ManifestError("snapshot.json and redaction.json must be objects")
+def _load_snapshot(
+    contents: ArchiveContents, manifest: Mapping[str, Any], limits: Limits
+) -> Mapping[str, Any]:
+    """snapshot.json: strict JSON within the caps; the cheap workload count before the walk."""
+    raw = contents.data.get("snapshot.json")
+    if raw is None:
+        raise ManifestError("archive has no snapshot.json")
+    try:
+        snapshot = parse_json(raw, "snapshot.json", limits.snapshot_values)
+    except InputError as exc:
+        raise ManifestError(str(exc)) from None
+    if not isinstance(snapshot, dict):
+        raise ManifestError("snapshot.json must be an object")
     if snapshot.get("site") != manifest["site"]:
         raise ManifestError(
-            f"snapshot.json site {snapshot.get('site')!r} is not the manifest's site"
+            f"snapshot.json site {str(snapshot.get('site'))[:80]!r} is not the manifest's site"
         )
+    if snapshot.get("collected_at") != manifest["collected_at"]:
+        raise ManifestError("snapshot.json collected_at is not the manifest's collected_at")
+    workloads = snapshot.get("workloads")
+    if isinstance(workloads, dict) and len(workloads) > limits.snapshot_workloads:
+        raise ManifestError(
+            f"snapshot.json holds {len(workloads)} workloads, over the cap of "
+            f"{limits.snapshot_workloads}"
+        )
+    try:
+        check_json(
+            snapshot,
+            "snapshot.json",
+            max_values=limits.snapshot_values,
+            strings=may_hold_surrogates(raw),
+        )
+    except InputError as exc:
+        raise ManifestError(str(exc)) from None
+    return snapshot
+
+
+def load_contents(
+    contents: ArchiveContents, now: datetime | None = None, limits: Limits | None = None
+) -> tuple[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]]:
+    """Manifest, snapshot and redaction report of an archive whose members were just read."""
+    limits = limits or Limits()
+    when = now or datetime.now(UTC)
+    manifest = check_manifest(parse_json_member(contents, "manifest.json"), when, limits)
+    match_members(manifest, contents)
+    snapshot = _load_snapshot(contents, manifest, limits)
+    redaction = parse_json_member(contents, "redaction.json")
+    if not isinstance(redaction, dict):
+        raise ManifestError("redaction.json must be an object")
     return manifest, snapshot, redaction

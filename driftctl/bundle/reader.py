@@ -6,6 +6,8 @@ import hashlib
 import tarfile
 import zlib
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -15,6 +17,15 @@ from driftctl.bundle.writer import MAX_NAME, NAME_RE
 CHUNK = 1 << 20
 JSON_MEMBERS = ("manifest.json", "snapshot.json", "redaction.json")
 MiB = 1 << 20
+# Header blocks that describe the next member instead of being one: GNU long names/links and
+# PAX records. tarfile follows a chain of them by recursion and reads each one whole into memory.
+EXTENDED_TYPES = (
+    tarfile.GNUTYPE_LONGNAME,
+    tarfile.GNUTYPE_LONGLINK,
+    tarfile.XHDTYPE,
+    tarfile.XGLTYPE,
+    tarfile.SOLARIS_XHDTYPE,
+)
 
 
 class ArchiveError(ValueError):
@@ -32,6 +43,20 @@ class Limits:
     total_bytes: int = 1024 * MiB
     ratio: int = 100
     ratio_floor: int = 1 * MiB  # tiny bundles are mostly tar padding; never judge them by ratio
+    # Our writer emits plain ustar headers; a reader still copes with a few extended headers
+    # (another tar re-packing a bundle would add them) but never with a chain or a big one.
+    extended_headers: int = 4
+    extended_header_bytes: int = 16 * 1024
+    # manifest.json and redaction.json are small by construction (one line per file, counts).
+    small_json_bytes: int = 4 * MiB
+    # What one snapshot may hold: JSON values (objects, arrays, strings, numbers, booleans,
+    # nulls) and workloads. Our canonical JSON spends about 37 bytes per value, so a
+    # snapshot.json at the member cap holds about 1.8 million values: 2,000,000 admits all a
+    # writer can produce and bounds compact hostile JSON (and every later diff's memory).
+    # Kubernetes stops at 150,000 pods per cluster and a workload runs at least one, so
+    # 200,000 workloads is more than any real cluster has.
+    snapshot_values: int = 2_000_000
+    snapshot_workloads: int = 200_000
 
 
 @dataclass(frozen=True)
@@ -139,6 +164,54 @@ class GunzipReader:
                 raise ArchiveError("data after the end of the tar archive")
 
 
+class _BoundedTarInfo(tarfile.TarInfo):
+    """tarfile's header parsing with bounds on extended headers (tarfile's documented hook).
+
+    tarfile follows GNU long-name and PAX headers by recursing into the next header and reads
+    each one whole: 2,000 chained headers exhaust the stack and a header claiming a gigabyte is
+    read into memory. Here a chain longer than ``extended_headers`` or a header larger than
+    ``extended_header_bytes`` is an ArchiveError before tarfile reads it.
+    """
+
+    limits: Limits = Limits()
+
+    def _proc_member(self, tarfile: tarfile.TarFile) -> tarfile.TarInfo:
+        if self.type not in EXTENDED_TYPES:
+            return super()._proc_member(tarfile)  # type: ignore[misc, no-any-return]
+        limits = self.limits
+        if self.size > limits.extended_header_bytes:
+            raise ArchiveError(
+                f"extended tar header of {self.size} bytes, over the cap of "
+                f"{limits.extended_header_bytes}"
+            )
+        depth: int = getattr(tarfile, "_driftctl_chain", 0)
+        if depth >= limits.extended_headers:
+            raise ArchiveError(f"more than {limits.extended_headers} chained extended tar headers")
+        tarfile._driftctl_chain = depth + 1  # type: ignore[attr-defined]
+        try:
+            return super()._proc_member(tarfile)  # type: ignore[misc, no-any-return]
+        finally:
+            tarfile._driftctl_chain = depth  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _tar_errors() -> Iterator[None]:
+    """Whatever tarfile raises on a hostile header is an ArchiveError naming its kind.
+
+    Besides TarError, tarfile lets ValueError (a malformed PAX sparse map), UnicodeError,
+    OverflowError and others escape; none of them may end a batch or print a traceback.
+    """
+    try:
+        yield
+    except ArchiveError:
+        raise
+    except EOFError:
+        raise ArchiveError("not a valid tar archive: unexpected end of data") from None
+    except Exception as exc:  # only tarfile calls run inside, see above
+        detail = str(exc)[:200]
+        raise ArchiveError(f"not a valid tar archive: {type(exc).__name__}: {detail!r}") from None
+
+
 def _check_member(member: tarfile.TarInfo, index: int, seen: set[str], limits: Limits) -> bool:
     """Validate a member header; False for directories (ignored), ArchiveError when unsafe."""
     name = member.name
@@ -162,7 +235,7 @@ def _check_member(member: tarfile.TarInfo, index: int, seen: set[str], limits: L
         return False
     if member.type not in (tarfile.REGTYPE, tarfile.AREGTYPE):
         raise ArchiveError(f"member {name!r} has unsupported type {member.type!r}")
-    if len(name) > MAX_NAME or not NAME_RE.match(name):
+    if len(name) > MAX_NAME or not NAME_RE.fullmatch(name):
         raise ArchiveError(
             f"member name {name!r} is not allowed (absolute, traversal or odd characters)"
         )
@@ -172,11 +245,43 @@ def _check_member(member: tarfile.TarInfo, index: int, seen: set[str], limits: L
         raise ArchiveError(f"duplicate member {name!r} (differs only in case)")
     seen.add(name)
     seen.add(name.casefold())
-    if member.size > limits.member_bytes:
-        raise ArchiveError(
-            f"member {name!r} is {member.size} bytes, over the cap of {limits.member_bytes}"
-        )
+    cap = limits.member_bytes
+    if name in JSON_MEMBERS and name != "snapshot.json":
+        cap = min(cap, limits.small_json_bytes)
+    if member.size > cap:
+        raise ArchiveError(f"member {name!r} is {member.size} bytes, over the cap of {cap}")
     return True
+
+
+def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    """Iterate the archive's headers with tarfile's exceptions turned into ArchiveError."""
+    while True:
+        with _tar_errors():
+            member = tar.next()
+        if member is None:
+            return
+        yield member
+
+
+def _read_member(
+    tar: tarfile.TarFile, member: tarfile.TarInfo, keep: bool
+) -> tuple[int, str, bytes]:
+    """Stream one member's data: its size as read, its sha256, and the bytes when ``keep``."""
+    digest = hashlib.sha256()
+    kept: list[bytes] = []
+    got = 0
+    with _tar_errors():
+        src = tar.extractfile(member)
+        if src is None:
+            raise ArchiveError(f"member {member.name!r} has no data")
+        while chunk := src.read(CHUNK):
+            got += len(chunk)
+            digest.update(chunk)
+            if keep:
+                kept.append(chunk)
+    if got != member.size:
+        raise ArchiveError(f"member {member.name!r} is truncated")
+    return got, digest.hexdigest(), b"".join(kept)
 
 
 def read_archive(fh: BinaryIO, size: int, limits: Limits) -> ArchiveContents:
@@ -185,31 +290,23 @@ def read_archive(fh: BinaryIO, size: int, limits: Limits) -> ArchiveContents:
     members: list[MemberInfo] = []
     data: dict[str, bytes] = {}
     seen: set[str] = set()
+    bounded = type("BoundedTarInfo", (_BoundedTarInfo,), {"limits": limits})
     try:
-        with tarfile.open(fileobj=stream, mode="r|", bufsize=CHUNK) as tar:  # type: ignore[call-overload]
-            for index, member in enumerate(tar):
+        with _tar_errors():  # opening already reads the first header
+            tar = tarfile.open(  # type: ignore[call-overload]  # noqa: SIM115 - closed below
+                fileobj=stream, mode="r|", bufsize=CHUNK, tarinfo=bounded
+            )
+        with tar:
+            for index, member in enumerate(_members(tar)):
                 if not _check_member(member, index, seen, limits):
                     continue
-                src = tar.extractfile(member)
-                if src is None:
-                    raise ArchiveError(f"member {member.name!r} has no data")
-                digest = hashlib.sha256()
-                keep: list[bytes] = []
-                got = 0
-                while chunk := src.read(CHUNK):
-                    got += len(chunk)
-                    digest.update(chunk)
-                    if member.name in JSON_MEMBERS:
-                        keep.append(chunk)
-                if got != member.size:
-                    raise ArchiveError(f"member {member.name!r} is truncated")
-                if member.name in JSON_MEMBERS:
-                    data[member.name] = b"".join(keep)
-                members.append(MemberInfo(member.name, got, digest.hexdigest()))
+                keep = member.name in JSON_MEMBERS
+                got, sha256, content = _read_member(tar, member, keep)
+                if keep:
+                    data[member.name] = content
+                members.append(MemberInfo(member.name, got, sha256))
             end = tar.offset  # where the end-of-archive marker starts; tarfile may have read ahead
         stream.drain(end)
-    except (tarfile.TarError, EOFError) as exc:
-        raise ArchiveError(f"not a valid tar archive: {exc}") from None
     finally:
         stream.sha256.close()
     if not members:

@@ -96,7 +96,8 @@ def verify_bundle(
     limits = limits or Limits()
     store = trust if isinstance(trust, TrustStore) else load_trust(trust)
     sig = sig if sig is not None else Path(f"{bundle}.sig")
-    when = int((now or datetime.now(UTC)).timestamp())
+    now = now or datetime.now(UTC)
+    when = int(now.timestamp())
     name = bundle.name
     fh, size = open_bundle(bundle)
     with fh:
@@ -122,7 +123,10 @@ def verify_bundle(
             )
         key = signature.public_key
         signer_fp = fingerprint(key.plain_blob)
-        # (3) the signer is in the trust store for this namespace at this time
+        # (3) the signer is not revoked, and is in the trust store for this namespace now
+        revoked = store.revocation(key)
+        if revoked:
+            raise BundleRejected(f"{name}: signer {signer_fp} is revoked: {revoked}", "revoked")
         lines, why = store.candidates(key, NAMESPACE, when)
         if not lines:
             detail = why or f"key {signer_fp} is not in {store.path}"
@@ -145,9 +149,10 @@ def verify_bundle(
             raise BundleRejected(
                 f"{name}: file changed between signature check and reading", "archive"
             )
-    # (6) the manifest matches the members and their digests exactly
+    # (6) the manifest is plausible and matches the members and their digests exactly;
+    # the snapshot is strict JSON within its caps
     try:
-        manifest, snapshot, redaction = load_contents(contents)
+        manifest, snapshot, redaction = load_contents(contents, now, limits)
     except ManifestError as exc:
         raise BundleRejected(f"{name}: manifest: {exc}", "manifest") from None
     # (7) the manifest's site is a principal the signer is trusted for
