@@ -161,11 +161,91 @@ def test_parser_is_strict(case: str) -> None:
     assert parse_blob(_blob()).namespace == NAMESPACE
 
 
-def test_armor_accepts_crlf_and_roundtrips() -> None:
+def test_armor_roundtrips() -> None:
     blob = _blob()
-    armored = armor(blob)
-    assert dearmor(armored) == blob
-    assert dearmor(armored.replace(b"\n", b"\r\n")) == blob
+    assert dearmor(armor(blob)) == blob
+
+
+def _armor_variants(sig: bytes) -> dict[str, bytes]:
+    """One change each to a real ``ssh-keygen -Y sign`` armor."""
+    lines = sig.split(b"\n")
+    last = lines[-3]  # the last base64 line, with its padding
+    bare = last.rstrip(b"=")
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    bumped = alphabet[alphabet.index(bare[-1:]) + 1 :][:1]  # sets a spare bit
+    return {
+        "as-written": sig,
+        "trailing-blank-lines": sig + b"\n\n\n",
+        "trailing-spaces": sig + b"  \t \n",
+        "no-final-newline": sig[:-1],
+        "crlf-everywhere": sig.replace(b"\n", b"\r\n"),
+        "crlf-after-header": lines[0] + b"\r\n" + b"\n".join(lines[1:]),
+        "crlf-in-body-only": lines[0] + b"\n" + b"\r\n".join(lines[1:]),
+        "space-in-base64": sig.replace(lines[1], lines[1][:10] + b" " + lines[1][10:]),
+        "blank-line-in-base64": sig.replace(lines[1] + b"\n", lines[1] + b"\n\n"),
+        "base64-on-one-line": lines[0] + b"\n" + b"".join(lines[1:-2]) + b"\n" + lines[-2],
+        "blank-line-before-header": b"\n" + sig,
+        "space-after-header": sig.replace(b"SIGNATURE-----\n", b"SIGNATURE----- \n", 1),
+        "padding-missing": sig.replace(last, bare),
+        "spare-bits-set": sig.replace(last, bare[:-1] + bumped + last[len(bare) :]),
+        "text-after-footer": sig + b"garbage\n",
+        "nul-after-footer": sig + b"\0",
+        "footer-twice": sig + lines[-2] + b"\n",
+    }
+
+
+# Where driftctl is deliberately stricter than ssh-keygen (docs/bundle.md): bytes after the
+# footer are covered by nothing, so only whitespace may be there.
+STRICTER = {"text-after-footer", "nul-after-footer", "footer-twice"}
+
+
+def test_armor_parsing_matches_ssh_keygen(tmp_path: Path, openssh_key: Path) -> None:
+    """Each armor variant is accepted or refused by driftctl exactly as `ssh-keygen -Y verify`
+    does (trailing blank lines fine, CRLF refused), except the documented stricter cases."""
+    message = b"bundle bytes"
+    signed = keygen(
+        "-Y", "sign", "-f", str(openssh_key), "-P", "pass", "-n", NAMESPACE, stdin=message
+    )
+    assert signed.returncode == 0, signed.stderr
+    pub = openssh_key.with_name(openssh_key.name + ".pub").read_text().split()
+    trust = trust_file(tmp_path / "as", [f"{SITE} {pub[0]} {pub[1]}"])
+    sig_path = tmp_path / "v.sig"
+    verdicts = {}
+    for case, data in _armor_variants(signed.stdout).items():
+        sig_path.write_bytes(data)
+        theirs = keygen(
+            "-Y",
+            "verify",
+            "-f",
+            str(trust),
+            "-I",
+            SITE,
+            "-n",
+            NAMESPACE,
+            "-s",
+            str(sig_path),
+            stdin=message,
+        )
+        try:
+            parsed = parse_armored(data)
+            ours = True
+            verify_digest(parsed, hashlib.sha512(message).digest(), NAMESPACE, "sha512")
+        except SignatureError as exc:
+            ours = False
+            assert "\n" not in str(exc)
+        verdicts[case] = (theirs.returncode == 0, ours)
+    assert verdicts["trailing-blank-lines"] == (True, True)
+    assert verdicts["crlf-everywhere"] == (False, False)
+    for case, (theirs_ok, ours_ok) in verdicts.items():
+        if case in STRICTER:
+            assert (theirs_ok, ours_ok) == (True, False), case
+        else:
+            assert theirs_ok == ours_ok, (case, verdicts)
+
+
+def test_crlf_armor_is_named_in_the_refusal() -> None:
+    with pytest.raises(SignatureError, match="CRLF"):
+        dearmor(armor(_blob()).replace(b"\n", b"\r\n"))
 
 
 def test_sha256_signature_is_refused_for_bundles(tmp_path: Path) -> None:

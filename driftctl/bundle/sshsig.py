@@ -43,27 +43,32 @@ def armor(blob: bytes) -> bytes:
 
 
 def dearmor(data: bytes) -> bytes:
-    """Undo the armor: header first, only base64 and newlines inside, nothing after the footer."""
-    if not data.startswith(BEGIN):
-        raise SignatureError("missing '-----BEGIN SSH SIGNATURE-----' header")
-    body = data[len(BEGIN) :]
-    if body.startswith(b"\r\n"):
-        body = body[2:]
-    elif body.startswith(b"\n"):
-        body = body[1:]
-    else:
-        raise SignatureError("no newline after the armor header")
+    """Undo the armor as OpenSSH's ``sshsig_dearmor`` does, and refuse junk after the footer.
+
+    Like OpenSSH: the file starts with the header and a bare ``\\n`` (so a CRLF file is
+    refused), the body runs to the first ``\\n-----END SSH SIGNATURE-----``, whitespace
+    inside the base64 is skipped, and the base64 must be canonical (padding, zero spare bits).
+    Stricter than OpenSSH: only whitespace may follow the footer (trailing blank lines are
+    fine), since bytes there are covered by nothing. docs/bundle.md lists both.
+    """
+    if not data.startswith(BEGIN + b"\n"):
+        if data.startswith(BEGIN + b"\r\n"):
+            raise SignatureError("CRLF line ends (ssh-keygen refuses them too; convert to LF)")
+        raise SignatureError("missing '-----BEGIN SSH SIGNATURE-----' header line")
+    body = data[len(BEGIN) + 1 :]
     end = body.find(b"\n" + END)
     if end < 0:
         raise SignatureError("missing '-----END SSH SIGNATURE-----' footer")
-    tail = body[end + 1 + len(END) :]
-    if tail not in (b"", b"\n", b"\r\n"):
+    if body[end + 1 + len(END) :].strip():  # bytes.strip: ASCII whitespace, as C's isspace
         raise SignatureError("data after the armor footer")
-    b64 = body[:end].replace(b"\r", b"").replace(b"\n", b"")
+    b64 = body[:end].translate(None, b" \t\n\r\x0b\x0c")
     try:
-        return base64.b64decode(b64, validate=True)
+        blob = base64.b64decode(b64, validate=True)
     except (binascii.Error, ValueError):
         raise SignatureError("armor is not valid base64") from None
+    if base64.b64encode(blob) != b64:
+        raise SignatureError("armor is not canonical base64 (padding or spare bits)")
+    return blob
 
 
 def parse_blob(blob: bytes) -> Signature:
