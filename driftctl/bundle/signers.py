@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from driftctl.bundle import NAMESPACE
 from driftctl.bundle.certs import USER_CERT, PublicKey, parse_public_key
+from driftctl.bundle.revoked import Revocations
 from driftctl.bundle.wire import WireError
 from driftctl.errors import InputError
 from driftctl.safeio import read_capped
@@ -25,6 +27,9 @@ KEY_TYPES = {
     "sk-ecdsa-sha2-nistp256@openssh.com",
 }
 _TIME = re.compile(r"^(\d{8}|\d{12}|\d{14})(Z?)$")
+# name, then ="quoted value" (group 2) or anything else up to a comma (group 3, an error)
+_OPTION = re.compile(r'([A-Za-z-]+)(?:=(?:"((?:[^"\\]|\\.)*)"|([^,]*)))?')
+OPTIONS = ("cert-authority", "namespaces", "valid-after", "valid-before")
 
 
 def match_pattern(name: str, pattern: str) -> bool:
@@ -47,9 +52,9 @@ def match_pattern_list(name: str, patterns: str) -> bool:
 
 def parse_time(value: str) -> int:
     """``YYYYMMDD[HHMM[SS]][Z]`` to epoch seconds: UTC with ``Z``, local time otherwise."""
-    m = _TIME.match(value)
+    m = _TIME.fullmatch(value)
     if not m:
-        raise ValueError(f"invalid time {value!r}")
+        raise ValueError(f"invalid time {value!r} (expected YYYYMMDD[HHMM[SS]][Z])")
     digits = m.group(1).ljust(14, "0")
     when = datetime.strptime(digits, "%Y%m%d%H%M%S")  # naive = local time, as OpenSSH without Z
     if m.group(2):
@@ -95,27 +100,43 @@ def _options_token(line: str) -> tuple[str, str]:
 
 
 def _parse_options(text: str) -> dict[str, str | None]:
+    """``opt[="value"],…`` as sshsig.c reads it; each error names the option it is about."""
     opts: dict[str, str | None] = {}
     pos = 0
     while pos < len(text):
-        m = re.compile(r'([A-Za-z-]+)(?:="((?:[^"\\]|\\.)*)")?').match(text, pos)
+        m = _OPTION.match(text, pos)
         if not m or not m.group(0):
-            raise ValueError("invalid options")
-        name = m.group(1).lower()
-        value = m.group(2).replace('\\"', '"') if m.group(2) is not None else None
-        if name not in ("cert-authority", "namespaces", "valid-after", "valid-before"):
-            raise ValueError(f"unknown key option {m.group(1)!r}")
-        if (name == "cert-authority") != (value is None):
-            raise ValueError(f"bad option {m.group(1)!r}")
+            raise ValueError(f"invalid options {text[pos : pos + 40]!r}")
+        name, quoted, unquoted = m.group(1).lower(), m.group(2), m.group(3)
+        if name not in OPTIONS:
+            raise ValueError(
+                f"unknown option {m.group(1)!r} (allowed_signers takes {', '.join(OPTIONS)})"
+            )
         if name in opts:
-            raise ValueError(f"option {name!r} given twice")
-        opts[name] = value
+            raise ValueError(f"{name}: given twice")
+        if name == "cert-authority":
+            if quoted is not None or unquoted is not None:
+                raise ValueError("cert-authority: takes no value")
+        elif unquoted is not None:
+            raise ValueError(f"{name}: the value must be in double quotes")
+        elif quoted is None:
+            raise ValueError(f'{name}: needs a value, {name}="…"')
+        opts[name] = None if quoted is None else quoted.replace('\\"', '"')
         pos = m.end()
         if pos < len(text):
             if text[pos] != ",":
-                raise ValueError("unknown key option")
+                raise ValueError(f"{name}: unexpected {text[pos : pos + 20]!r} after the option")
             pos += 1
     return opts
+
+
+def _time_option(opts: dict[str, str | None], name: str) -> int | None:
+    if name not in opts:
+        return None
+    try:
+        return parse_time(opts[name] or "")
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def parse_line(line: str, where: str) -> AllowedSigner | None:
@@ -141,21 +162,52 @@ def parse_line(line: str, where: str) -> AllowedSigner | None:
         raise ValueError(f"invalid key: {exc}") from None
     if key.key_type != fields[0]:
         raise ValueError(f"key type {fields[0]!r} does not match the key ({key.key_type})")
-    after = parse_time(opts["valid-after"] or "") if "valid-after" in opts else None
-    before = parse_time(opts["valid-before"] or "") if "valid-before" in opts else None
+    after = _time_option(opts, "valid-after")
+    before = _time_option(opts, "valid-before")
     if after is not None and before is not None and before <= after:
-        raise ValueError('"valid-before" time is before "valid-after"')
+        raise ValueError(
+            f"valid-before: {opts['valid-before']} is not after valid-after {opts['valid-after']}"
+        )
     return AllowedSigner(
         where, principals, key, "cert-authority" in opts, opts.get("namespaces"), after, before
     )
 
 
+def matches_every_site(principals: str) -> bool:
+    """A positive pattern made only of ``*`` and ``?`` admits (nearly) every site id."""
+    return any(
+        p and not p.startswith("!") and "*" in p and set(p) <= {"*", "?"}
+        for p in principals.split(",")
+    )
+
+
+def _is_wildcard(signer: AllowedSigner) -> bool:
+    """A plain key line that could sign bundles for any site (signer == site means nothing).
+
+    cert-authority lines are exempt: there the certificate's own principals must also name
+    the site, so ``*`` is the usual way to trust a CA. Lines whose namespaces exclude
+    ``bundle@driftctl`` (a file shared with git signing, say) do not concern bundles.
+    """
+    if signer.cert_authority or not matches_every_site(signer.principals):
+        return False
+    return signer.namespaces is None or match_pattern_list(NAMESPACE, signer.namespaces)
+
+
 @dataclass(frozen=True)
 class TrustStore:
-    """All lines of an ``allowed_signers`` file."""
+    """All lines of an ``allowed_signers`` file, and the keys revoked beside it."""
 
     path: Path
     signers: tuple[AllowedSigner, ...]
+    revoked: Revocations | None = None
+    wildcards: tuple[AllowedSigner, ...] = ()  # admitted with allow_wildcard_principals
+
+    def revocation(self, key: PublicKey) -> str | None:
+        """Why the signing key is revoked (``--revoked FILE``), or None."""
+        if self.revoked is None:
+            return None
+        why = self.revoked.reason(key)
+        return f"{why} in {self.revoked.path}" if why else None
 
     def candidates(
         self, key: PublicKey, namespace: str, when: int
@@ -214,20 +266,36 @@ def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def load_trust(path: Path) -> TrustStore:
-    """Read and parse an ``allowed_signers`` file; InputError names the file and line."""
+def load_trust(
+    path: Path, revoked: Revocations | None = None, allow_wildcard_principals: bool = False
+) -> TrustStore:
+    """Read and parse an ``allowed_signers`` file; InputError names the file, line and option.
+
+    A plain key line whose principals match every site is refused unless
+    ``allow_wildcard_principals``; then it is kept and listed in ``wildcards`` for a warning.
+    """
     data = read_capped(path, 4 * 1024 * 1024)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8") from None
     signers = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        where = f"{path}:{number}"
+    wildcards = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        where = f"{path}: line {number}"
         try:
             signer = parse_line(line, where)
         except ValueError as exc:
             raise InputError(f"{where}: {exc}") from None
-        if signer is not None:
-            signers.append(signer)
-    return TrustStore(path, tuple(signers))
+        if signer is None:
+            continue
+        if _is_wildcard(signer):
+            if not allow_wildcard_principals:
+                raise InputError(
+                    f"{where}: principals {signer.principals!r} match every site, so this one "
+                    "key could sign bundles for any site; name the site(s), or pass "
+                    "--allow-wildcard-principals"
+                )
+            wildcards.append(signer)
+        signers.append(signer)
+    return TrustStore(path, tuple(signers), revoked, tuple(wildcards))
