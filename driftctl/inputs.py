@@ -6,9 +6,12 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from driftctl.errors import InputError
+
+if TYPE_CHECKING:
+    from driftctl.bundle.signers import TrustStore
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,14 @@ def _filter(found: dict[str, SiteSnapshot], sites: Sequence[str], where: str) ->
 def latest_snapshots(
     store: Path | None,
     bundles: Sequence[Path] = (),
-    trust: Path | None = None,
+    trust: Path | TrustStore | None = None,
     sites: Sequence[str] = (),
 ) -> list[SiteSnapshot]:
-    """Newest snapshot per site, sorted by site: from verified ``bundles`` if given, else the store."""
+    """Newest snapshot per site, sorted by site: from verified ``bundles`` if given, else the store.
+
+    ``trust`` is an ``allowed_signers`` path, or a TrustStore already loaded with its
+    revocation list (what the CLI passes).
+    """
     found: dict[str, SiteSnapshot] = {}
     if bundles:
         from driftctl.bundle.signers import load_trust
@@ -61,7 +68,7 @@ def latest_snapshots(
 
         if trust is None:
             raise InputError("bundles given without --trust ALLOWED_SIGNERS")
-        trust_store = load_trust(trust)
+        trust_store = trust if not isinstance(trust, Path) else load_trust(trust)
         for path in bundles:
             vb = verify_bundle(path, trust_store)
             if vb.site not in found or vb.seq > found[vb.site].seq:

@@ -12,23 +12,38 @@ from driftctl.bundle.reader import ArchiveError, Limits, read_archive
 from driftctl.bundle.sshsig import SignatureError, parse_armored
 from driftctl.bundle.verify import open_bundle
 from driftctl.errors import BundleRejected
+from driftctl.safeio import NotRegularFile, open_regular
 
 
 def _claimed_signer(bundle: Path, limits: Limits) -> str:
     sig = Path(f"{bundle}.sig")
     try:
-        with sig.open("rb") as fh:
+        fh, _ = open_regular(sig)  # a FIFO must not hang the review
+        with fh:
             data = fh.read(limits.sig_bytes + 1)
         parsed = parse_armored(data)
     except FileNotFoundError:
         return "no .sig file"
-    except (OSError, SignatureError) as exc:
+    except NotRegularFile:
+        return "unreadable .sig (not a regular file)"
+    except OSError as exc:
+        return f"unreadable .sig ({exc.strerror})"
+    except SignatureError as exc:
         return f"unreadable .sig ({exc})"
     return f"{fingerprint(parsed.public_key.plain_blob)} namespace {parsed.namespace} (not checked)"
 
 
 def _count(value: Any) -> int:
     return len(value) if isinstance(value, Mapping | list) else 0
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """An unverified bundle may put any JSON anywhere: render what has the expected shape."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def inspect_bundle(bundle: Path, limits: Limits) -> dict[str, Any]:
@@ -69,7 +84,7 @@ def inspect_bundle(bundle: Path, limits: Limits) -> dict[str, Any]:
 def render_table(report: Mapping[str, Any]) -> str:
     """A plain-text view for the site admin's review."""
     m = report["manifest"]
-    kube = report.get("kubernetes") or {}
+    kube = _mapping(report.get("kubernetes"))
     lines = [
         "UNVERIFIED bundle (signature not checked; run `driftctl verify` with the trust store)",
         f"bundle        {report['bundle']} ({report['size']} bytes)",
@@ -80,18 +95,18 @@ def render_table(report: Mapping[str, Any]) -> str:
         f"prev_sha256   {m['prev_sha256'] or '-'}",
         f"collected_at  {m['collected_at']}",
         f"cluster_uid   {m['cluster_uid'] or '-'}",
-        f"kubernetes    {kube.get('server_version', '-') if isinstance(kube, Mapping) else '-'}",
+        f"kubernetes    {kube.get('server_version', '-')}",
         f"collector     {m['collector']['version']}",
         "snapshot      " + ", ".join(f"{n} {k}" for k, n in report["summary"].items()),
     ]
     red = report["redaction"]
-    by_rule = ", ".join(f"{k} {v}" for k, v in (red.get("by_rule") or {}).items()) or "none"
+    by_rule = ", ".join(f"{k} {v}" for k, v in _mapping(red.get("by_rule")).items()) or "none"
     lines.append(f"redacted      {red.get('total', 0)} values ({red.get('mode')}): {by_rule}")
-    for dropped in red.get("dropped") or []:
+    for dropped in _items(red.get("dropped")):
         lines.append(f"  dropped     {dropped}")
     lines.append(f"files         {len(m['files'])}")
     lines += [f"  {f['size']:>10}  {f['sha256'][:16]}  {f['path']}" for f in m["files"]]
-    for failure in report["failures"]:
+    for failure in _items(report["failures"]):
         if isinstance(failure, Mapping):
             lines.append(
                 f"failed        {failure.get('target')} ({failure.get('collector')}): {failure.get('error')}"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, TRUST_HELP, load_trust_store
 from driftctl.errors import DriftctlError
 
 if TYPE_CHECKING:
@@ -52,14 +53,17 @@ def inspect(
 
 def verify(
     bundle: Path = typer.Argument(..., help="SITE-SEQ.tar.gz"),
-    trust: Path = typer.Option(..., "--trust", "-t", help="OpenSSH allowed_signers file."),
+    trust: Path = typer.Option(..., "--trust", "-t", help=TRUST_HELP),
     sig: Path | None = typer.Option(None, "--sig", help="Signature [default: BUNDLE.sig]."),
     max_bundle_mb: int = MAX_MB,
+    revoked: Path | None = REVOKED,
+    allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
     """Verify a bundle (signature, signer, archive, manifest); changes nothing."""
     from driftctl.bundle.verify import verify_bundle
 
-    vb = verify_bundle(bundle, trust, sig=sig, limits=_limits(max_bundle_mb))
+    trust_store = load_trust_store(trust, revoked, allow_wildcard)
+    vb = verify_bundle(bundle, trust_store, sig=sig, limits=_limits(max_bundle_mb))
     typer.echo(f"OK site={vb.site} seq={vb.seq} signer={vb.signer_fingerprint}")
 
 
@@ -67,16 +71,17 @@ def import_(
     bundles: list[Path] = typer.Argument(
         ..., metavar="BUNDLE", help="Bundles (their .sig beside them)."
     ),
-    trust: Path = typer.Option(..., "--trust", "-t", help="OpenSSH allowed_signers file."),
+    trust: Path = typer.Option(..., "--trust", "-t", help=TRUST_HELP),
     store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
     max_bundle_mb: int = MAX_MB,
+    revoked: Path | None = REVOKED,
+    allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
     """Verify and store bundles; the same bundle again is a no-op. Exit code = the worst."""
-    from driftctl.bundle.signers import load_trust
     from driftctl.inputs import default_store
     from driftctl.store.store import Store, import_bundle
 
-    trust_store = load_trust(trust)
+    trust_store = load_trust_store(trust, revoked, allow_wildcard)
     target = Store(store if store is not None else default_store())
     limits = _limits(max_bundle_mb)
     worst = 0

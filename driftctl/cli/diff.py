@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
+from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, bundle_trust
 from driftctl.errors import InputError
 from driftctl.formats import Format
+
+if TYPE_CHECKING:
+    from driftctl.bundle.signers import TrustStore
 
 MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
 
@@ -43,7 +47,7 @@ def _snapshot_files(paths: Sequence[Path]) -> list[tuple[str, Mapping[str, Any]]
 def _load(
     store: Path | None,
     bundles: Sequence[Path],
-    trust: Path | None,
+    trust: TrustStore | None,
     sites: Sequence[str],
     snapshots: Sequence[Path],
     seqs: tuple[int | None, int | None],
@@ -110,6 +114,8 @@ def diff(
         metavar="FILE",
         help="Unverified snapshot.json files to compare (review and tests).",
     ),
+    revoked: Path | None = REVOKED,
+    allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
     """Cross-site drift: every site against every other, or against --baseline."""
     from driftctl.diff import IgnoreFile, diff_snapshots, load_ignore
@@ -119,7 +125,8 @@ def diff(
     from driftctl.safeio import write_output
 
     rules = load_ignore(ignore) if ignore is not None else IgnoreFile()
-    pairs = _load(store, bundles or [], trust, site, snapshot, (from_seq, to_seq))
+    trust_store = bundle_trust(bool(bundles), trust, revoked, allow_wildcard)
+    pairs = _load(store, bundles or [], trust_store, site, snapshot, (from_seq, to_seq))
     if not pairs:
         raise InputError("no snapshots to compare (import bundles into the store, or pass some)")
     report = diff_snapshots(pairs, rules, baseline)

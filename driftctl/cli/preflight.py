@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, bundle_trust
 from driftctl.errors import ExitCode, InputError
 from driftctl.formats import Format
 
@@ -40,6 +41,8 @@ def preflight(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the report here instead of stdout."
     ),
+    revoked: Path | None = REVOKED,
+    allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
     """Judge a release at every site: exit 0 pass/warn, 1 blocked somewhere, 2 bad input."""
     from driftctl.formats.preflight import render
@@ -53,10 +56,13 @@ def preflight(
     planned = load_release(release)
     if bundles and trust is None:
         raise InputError("preflight: BUNDLE arguments need --trust ALLOWED_SIGNERS")
+    trust_store = bundle_trust(bool(bundles), trust, revoked, allow_wildcard)
     from driftctl.inputs import latest_snapshots
 
     # No site filter here: a requested site without a snapshot must block (§8), not error out.
-    snapshots = latest_snapshots(None if bundles else store, bundles=bundles or (), trust=trust)
+    snapshots = latest_snapshots(
+        None if bundles else store, bundles=bundles or (), trust=trust_store
+    )
     report = evaluate(
         rules,
         planned,
