@@ -34,7 +34,7 @@ def ed25519_blob(raw: bytes) -> bytes:
 
 
 def check_site(site: str) -> str:
-    """Return ``site`` if it is a valid site id (design §4), else raise InputError."""
+    """Return ``site`` if it is a valid site id (docs/bundle.md), else raise InputError."""
     if not re.fullmatch(SITE_PATTERN, site):
         raise InputError(f"invalid site id {site!r}: expected {SITE_PATTERN}")
     return site

@@ -34,7 +34,7 @@ class ArchiveError(ValueError):
 
 @dataclass(frozen=True)
 class Limits:
-    """Caps that bound what a hostile bundle can cost (reference/sshsig.md §7.2)."""
+    """Caps that bound what a hostile bundle can cost; docs/bundle.md lists them with reasons."""
 
     bundle_bytes: int = 256 * MiB
     sig_bytes: int = 16 * 1024
