@@ -263,3 +263,13 @@ def test_inspect_refuses_a_lone_surrogate_in_one_line(tmp_path: Path) -> None:
     res = _inspect(bundle, "json")
     assert (res.returncode, res.stdout) == (4, b"")
     assert res.stderr.count(b"\n") == 1 and b"lone surrogate" in res.stderr
+
+
+def test_inspect_never_writes_a_non_utf8_byte(tmp_path: Path) -> None:
+    """A file name that is not UTF-8 (a USB stick from anywhere) is shown escaped."""
+    bundle = Path(tmp_path / "b\udcff-000001.tar.gz")
+    bundle.write_bytes(bundle_from(members(SITE)))
+    table, doc = _inspect(bundle, "table"), _inspect(bundle, "json")
+    assert (table.returncode, doc.returncode) == (0, 0)
+    assert "b\\udcff-000001.tar.gz (" in table.stdout.decode("utf-8")
+    assert json.loads(doc.stdout.decode("utf-8"))["bundle"].endswith("b\\udcff-000001.tar.gz")

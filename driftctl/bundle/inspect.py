@@ -46,6 +46,11 @@ def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _utf8(text: str) -> str:
+    """A path as UTF-8 text: a non-UTF-8 file name byte becomes ``\\udcff``, never a raw byte."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def inspect_bundle(bundle: Path, limits: Limits) -> dict[str, Any]:
     """Manifest, snapshot summary, failures and redaction counts; the archive is read with all caps."""
     fh, size = open_bundle(bundle)
@@ -64,7 +69,7 @@ def inspect_bundle(bundle: Path, limits: Limits) -> dict[str, Any]:
         raise BundleRejected(f"{bundle.name}: manifest: {exc}", "manifest") from None
     return {
         "verified": False,
-        "bundle": str(bundle),
+        "bundle": _utf8(str(bundle)),
         "sha256": contents.compressed_sha256,
         "size": size,
         "signature": _claimed_signer(bundle, limits),
