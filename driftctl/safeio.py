@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -16,8 +14,10 @@ import yaml
 
 from driftctl.errors import InputError
 
+# Strict JSON lives in driftctl/strictjson.py; its loads_json is re-exported for the readers.
+from driftctl.strictjson import loads_json as loads_json
+
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
-MAX_JSON_DEPTH = 64
 
 
 _INT_TAG = "tag:yaml.org,2002:int"
@@ -147,152 +147,6 @@ def _check_encoding(data: bytes | str, where: str) -> None:
             f"{where}: holds NUL bytes at byte {data.index(0)} (UTF-16 or binary?); "
             "driftctl reads UTF-8 YAML only"
         )
-
-
-class _TooManyValues(ValueError):
-    """Raised from the parser's hook to stop parsing a document that is over its value cap."""
-
-
-# A lone surrogate can only come from a \u escape: strict UTF-8 decoding refuses encoded ones.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
-
-
-def _pairs_hook(budget: int | None) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
-    """Build objects refusing duplicate keys; stop as soon as ``budget`` values are exceeded.
-
-    The root plus every object member is a lower bound on the document's values (array
-    elements come on top), so passing ``budget`` here proves the cap is exceeded: a hostile
-    document stops parsing there instead of being built whole.
-    """
-    seen = 1
-
-    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        nonlocal seen
-        seen += len(pairs)
-        if budget is not None and seen > budget:
-            raise _TooManyValues
-        out = dict(pairs)
-        if len(out) != len(pairs):
-            keys: set[str] = set()
-            for key, _value in pairs:
-                if key in keys:
-                    raise ValueError(f"duplicate key {key!r}")
-                keys.add(key)
-        return out
-
-    return hook
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite(text: str) -> float:
-    """A JSON number with a fraction or exponent; ``1e400`` would silently become infinity."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number {text[:40]} is out of range")
-    return value
-
-
-def _has_surrogate(text: str) -> bool:
-    """A lone surrogate (``"\\ud800"``) decodes into a str that no UTF-8 writer can print."""
-    if text.isascii():
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def check_json(
-    value: Any,
-    where: str,
-    max_depth: int = MAX_JSON_DEPTH,
-    max_values: int | None = None,
-    strings: bool = True,
-) -> None:
-    """Refuse a decoded document nested deeper than ``max_depth``, holding more than
-    ``max_values`` values, or (``strings``) a lone surrogate in a key or string.
-
-    One pass without recursion; scalars are counted per container, not visited one by one.
-    """
-    if isinstance(value, str):
-        if strings and _has_surrogate(value):
-            raise InputError(f"{where}: string {value[:40]!r} holds a lone surrogate")
-        return
-    if not isinstance(value, dict | list):
-        return
-    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(value, 1)]
-    values = 1
-    while stack:
-        node, depth = stack.pop()
-        if not node:
-            continue
-        if depth >= max_depth:
-            raise InputError(f"{where}: JSON nested deeper than {max_depth} levels")
-        values += len(node)
-        if max_values is not None and values > max_values:
-            raise InputError(f"{where}: more than {max_values} JSON values")
-        if isinstance(node, dict):
-            if strings:
-                for key in node:
-                    if _has_surrogate(key):
-                        raise InputError(f"{where}: key {key[:40]!r} holds a lone surrogate")
-            children: Iterable[Any] = node.values()
-        else:
-            children = node
-        for child in children:
-            if isinstance(child, dict | list):
-                stack.append((child, depth + 1))
-            elif strings and isinstance(child, str) and _has_surrogate(child):
-                raise InputError(f"{where}: string {child[:40]!r} holds a lone surrogate")
-
-
-def parse_json(data: bytes | str, where: str, max_values: int | None = None) -> Any:
-    """The parsing half of ``loads_json``: strict tokens and keys, not yet depth or size."""
-    try:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(
-            text,
-            object_pairs_hook=_pairs_hook(max_values),
-            parse_constant=_reject_constant,
-            parse_float=_finite,
-        )
-    except _TooManyValues:
-        raise InputError(f"{where}: more than {max_values} JSON values") from None
-    except RecursionError:
-        raise InputError(f"{where}: JSON nested too deeply") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    except ValueError as exc:
-        raise InputError(f"{where}: invalid JSON: {exc}") from None
-
-
-def may_hold_surrogates(data: bytes | str) -> bool:
-    """False when the text has no ``\\uD800``–``\\uDFFF`` escape, so no string can hold one."""
-    if isinstance(data, bytes):
-        return _SURROGATE_ESCAPE_BYTES.search(data) is not None
-    return _SURROGATE_ESCAPE.search(data) is not None
-
-
-def loads_json(
-    data: bytes | str,
-    where: str,
-    max_depth: int = MAX_JSON_DEPTH,
-    max_values: int | None = None,
-) -> Any:
-    """Parse JSON strictly; errors (InputError) name ``where``.
-
-    Strict means: UTF-8, no duplicate keys, no NaN/Infinity and no number that overflows to
-    infinity, no lone surrogate in any string, bounded nesting, and at most ``max_values``
-    values (objects, arrays, strings, numbers, booleans, nulls) when a cap is given.
-    """
-    value = parse_json(data, where, max_values)
-    check_json(value, where, max_depth, max_values, strings=may_hold_surrogates(data))
-    return value
 
 
 def dumps_canonical(value: Any) -> bytes:

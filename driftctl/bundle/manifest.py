@@ -15,7 +15,7 @@ from driftctl.bundle import BUNDLE_SCHEMA, SHA256_HEX, SITE_PATTERN
 from driftctl.bundle.reader import ArchiveContents, Limits
 from driftctl.bundle.writer import MAX_NAME, NAME_RE
 from driftctl.errors import InputError
-from driftctl.safeio import check_json, loads_json, may_hold_surrogates, parse_json
+from driftctl.strictjson import check_json, loads_json, may_hold_surrogates, parse_json
 
 FIELDS = {
     "schema",

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import tarfile
-import zlib
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from driftctl.bundle.hashing import BackgroundHash
+from driftctl.bundle.gunzip import CHUNK, GunzipReader
+
+# The reader's own names for its caps and its error, as verify, inspect and the store use them.
+from driftctl.bundle.limits import ArchiveError as ArchiveError
+from driftctl.bundle.limits import Limits as Limits
 from driftctl.bundle.writer import MAX_NAME, NAME_RE
 
-CHUNK = 1 << 20
 JSON_MEMBERS = ("manifest.json", "snapshot.json", "redaction.json")
-MiB = 1 << 20
 # Header blocks that describe the next member instead of being one: GNU long names/links and
 # PAX records. tarfile follows a chain of them by recursion and reads each one whole into memory.
 EXTENDED_TYPES = (
@@ -26,37 +26,6 @@ EXTENDED_TYPES = (
     tarfile.XGLTYPE,
     tarfile.SOLARIS_XHDTYPE,
 )
-
-
-class ArchiveError(ValueError):
-    """The archive is unsafe or malformed; the message names the member or the cap."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Caps that bound what a hostile bundle can cost; docs/bundle.md lists them with reasons."""
-
-    bundle_bytes: int = 256 * MiB
-    sig_bytes: int = 16 * 1024
-    members: int = 10_000
-    member_bytes: int = 64 * MiB
-    total_bytes: int = 1024 * MiB
-    ratio: int = 100
-    ratio_floor: int = 1 * MiB  # tiny bundles are mostly tar padding; never judge them by ratio
-    # Our writer emits plain ustar headers; a reader still copes with a few extended headers
-    # (another tar re-packing a bundle would add them) but never with a chain or a big one.
-    extended_headers: int = 4
-    extended_header_bytes: int = 16 * 1024
-    # manifest.json and redaction.json are small by construction (one line per file, counts).
-    small_json_bytes: int = 4 * MiB
-    # What one snapshot may hold: JSON values (objects, arrays, strings, numbers, booleans,
-    # nulls) and workloads. Our canonical JSON spends about 37 bytes per value, so a
-    # snapshot.json at the member cap holds about 1.8 million values: 2,000,000 admits all a
-    # writer can produce and bounds compact hostile JSON (and every later diff's memory).
-    # Kubernetes stops at 150,000 pods per cluster and a workload runs at least one, so
-    # 200,000 workloads is more than any real cluster has.
-    snapshot_values: int = 2_000_000
-    snapshot_workloads: int = 200_000
 
 
 @dataclass(frozen=True)
@@ -76,92 +45,6 @@ class ArchiveContents:
     data: dict[str, bytes] = field(default_factory=dict)
     compressed_sha256: str = ""
     compressed_size: int = 0
-
-
-class GunzipReader:
-    """A read()-able gunzip over a file that counts and caps bytes in and out and hashes the input."""
-
-    def __init__(self, fh: BinaryIO, size: int, limits: Limits) -> None:
-        self.fh = fh
-        self.size = size
-        self.limits = limits
-        self.sha256 = BackgroundHash("sha256")
-        self.total_in = 0
-        self.total_out = 0
-        self._z = zlib.decompressobj(wbits=31)  # gzip header and trailer, one member
-        self._pending = b""
-        self._offset = 0
-        self._eof = False
-        self.handed = 0  # decompressed bytes returned to the caller so far
-        self._recent: deque[tuple[int, bytes]] = deque(maxlen=4)
-
-    def _fill(self) -> None:
-        if self._z.eof:
-            if self._z.unused_data or self.fh.read(1):
-                raise ArchiveError("data after the end of the gzip stream")
-            self._eof = True
-            return
-        data = self._z.unconsumed_tail
-        if not data:
-            data = self.fh.read(CHUNK)
-            if not data:
-                raise ArchiveError("truncated gzip stream")
-            self.total_in += len(data)
-            if self.total_in > self.limits.bundle_bytes:
-                raise ArchiveError(
-                    f"bundle grew beyond {self.limits.bundle_bytes} bytes while reading"
-                )
-            self.sha256.update(data)
-        try:
-            out = self._z.decompress(data, CHUNK)
-        except zlib.error as exc:
-            raise ArchiveError(f"corrupt gzip stream: {exc}") from None
-        self.total_out += len(out)
-        if self.total_out > self.limits.total_bytes:
-            raise ArchiveError(
-                f"decompressed size exceeds the cap of {self.limits.total_bytes} bytes"
-            )
-        if self.total_out > max(self.limits.ratio * self.size, self.limits.ratio_floor):
-            raise ArchiveError(f"compression ratio exceeds {self.limits.ratio}:1 (gzip bomb?)")
-        self._pending = out
-        self._offset = 0
-
-    def read(self, n: int = -1) -> bytes:
-        parts: list[bytes] = []
-        want = n if n >= 0 else 1 << 62
-        while want > 0:
-            if self._offset >= len(self._pending):
-                if self._eof:
-                    break
-                self._fill()
-                continue
-            if self._offset == 0 and want >= len(self._pending):
-                take = self._pending  # the common case: hand the chunk over without a copy
-            else:
-                take = self._pending[self._offset : self._offset + want]
-            self._offset += len(take)
-            parts.append(take)
-            want -= len(take)
-        out = parts[0] if len(parts) == 1 else b"".join(parts)
-        if out:
-            self._recent.append((self.handed, out))
-            self.handed += len(out)
-        return out
-
-    def drain(self, end: int) -> None:
-        """Read to the end; only zero padding may follow the tar end marker at offset ``end``."""
-        if self._recent and end < self._recent[0][0]:
-            raise ArchiveError("cannot check the data after the end of the tar archive")
-        for start, piece in self._recent:
-            tail = piece[max(end - start, 0) :]
-            if tail.count(0) != len(tail):
-                raise ArchiveError("data after the end of the tar archive")
-        while True:
-            rest = self.read(CHUNK)
-            if not rest:
-                return
-            if rest.count(0) != len(rest):
-                raise ArchiveError("data after the end of the tar archive")
 
 
 class _BoundedTarInfo(tarfile.TarInfo):
