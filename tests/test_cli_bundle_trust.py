@@ -273,3 +273,12 @@ def test_inspect_never_writes_a_non_utf8_byte(tmp_path: Path) -> None:
     assert (table.returncode, doc.returncode) == (0, 0)
     assert "b\\udcff-000001.tar.gz (" in table.stdout.decode("utf-8")
     assert json.loads(doc.stdout.decode("utf-8"))["bundle"].endswith("b\\udcff-000001.tar.gz")
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE), ids=sorted(HOSTILE))
+def test_inspect_of_a_hostile_bundle_is_one_line_exit_4(case: str, tmp_path: Path) -> None:
+    bundle = tmp_path / f"{SITE}-000001.tar.gz"
+    bundle.write_bytes(HOSTILE[case]())
+    res = _inspect(bundle, "table")
+    assert (res.returncode, res.stdout) == (4, b"")
+    assert res.stderr.count(b"\n") == 1 and b"Traceback" not in res.stderr
