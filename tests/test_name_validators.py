@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import ast
 import functools
+import importlib
+import pkgutil
 import re
 from pathlib import Path
 
@@ -29,23 +30,23 @@ def _sources() -> dict[Path, str]:
 
 
 @functools.cache
-def _anchored_patterns() -> dict[str, tuple[Path, str]]:
-    """Module-level ``NAME = re.compile(r"...$")`` in the package."""
-    found: dict[str, tuple[Path, str]] = {}
-    for path, source in _sources().items():
-        for node in ast.parse(source).body:
-            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
-                continue
-            call = node.value
-            if not (isinstance(call.func, ast.Attribute) and call.func.attr == "compile"):
-                continue
-            if not call.args or not isinstance(call.args[0], ast.Constant):
-                continue
-            pattern = call.args[0].value
-            if isinstance(pattern, str) and pattern.endswith("$"):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        found[target.id] = (path, pattern)
+def _anchored_patterns() -> dict[str, str]:
+    """Module-level compiled patterns of the package whose pattern ends in ``$``, by name.
+
+    Found by importing every module (patterns are often built from shared pieces, e.g.
+    ``re.compile(rf"^{COMPONENT}$")``), not by reading literals.
+    """
+    import driftctl
+
+    found: dict[str, str] = {}
+    for info in pkgutil.walk_packages(driftctl.__path__, "driftctl."):
+        if info.name.endswith("__main__"):  # importing it runs the CLI
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
+                if value.pattern.endswith("$") and not value.pattern.endswith("\\$"):
+                    found[name] = value.pattern
     return found
 
 
@@ -53,7 +54,8 @@ VALIDATORS = sorted(set(_anchored_patterns()) - set(PARSERS))
 
 
 def test_the_scan_finds_the_validators_and_every_exception_exists() -> None:
-    assert {"NAME_RE", "SHA256_HEX", "SITE_RE", "RULE_ID", "NODE_NAME_RE"} <= set(VALIDATORS)
+    expected = {"NAME_RE", "SHA256_HEX", "SITE_ID_RE", "COMPONENT_RE", "RULE_ID", "NODE_NAME_RE"}
+    assert expected <= set(VALIDATORS)
     assert set(PARSERS) <= set(_anchored_patterns()), "a listed parser pattern is gone"
 
 
