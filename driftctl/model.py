@@ -6,19 +6,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SNAPSHOT_SCHEMA = "driftctl.snapshot/v1"
+from driftctl.snapshot.model import SNAPSHOT_SCHEMA, Failure
 
-
-@dataclass(frozen=True)
-class Failure:
-    """Something that could not be collected: a result, not an exception (design §5 ``failures``)."""
-
-    target: str
-    collector: str
-    error: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"target": self.target, "collector": self.collector, "error": self.error}
+__all__ = ["SNAPSHOT_SCHEMA", "Artifact", "Facts", "Failure", "RawSet", "deep_merge"]
 
 
 @dataclass(frozen=True)
