@@ -11,24 +11,26 @@ from typing import Any
 
 from driftctl import __version__
 from driftctl.config import SiteConfig
+from driftctl.errors import OperationalError
 from driftctl.pipeline import collect_site
 from driftctl.progress import Progress
 from driftctl.redact import Redactor, load_fleet_key, redact_evidence, redact_snapshot
+from driftctl.snapshot import Failure, ModelError, Snapshot
 
 
 @dataclass(frozen=True)
 class JobResult:
     """What one collection produced: the redacted snapshot and, unless a dry run, the bundle."""
 
-    snapshot: Mapping[str, Any]
+    snapshot: Snapshot
     redaction: Mapping[str, Any]
     bundle: Path | None = None
     sig: Path | None = None
     seq: int | None = None
 
     @property
-    def failures(self) -> list[Mapping[str, str]]:
-        return list(self.snapshot.get("failures", []))
+    def failures(self) -> tuple[Failure, ...]:
+        return self.snapshot.failures
 
 
 def with_context(config: SiteConfig, context: str | None) -> SiteConfig:
@@ -76,7 +78,12 @@ def run_collect(
     redactor = Redactor(load_fleet_key(key_file) if key_file else None)
     outcome = collect_site(config, from_dump=from_dump, progress=progress)
     rules = {c.name: c.attributes for c in config.components}
-    snapshot = redact_snapshot(redactor, outcome.snapshot, rules)
+    # Redaction works on the JSON form; what it returns must still be a snapshot.
+    redacted = redact_snapshot(redactor, outcome.snapshot.to_dict(), rules)
+    try:
+        snapshot = Snapshot.from_dict(redacted, f"{config.site}: redacted snapshot")
+    except ModelError as exc:  # redaction changed the shape: our bug, never the input's
+        raise OperationalError(f"internal error: {exc}") from None
     evidence = redact_evidence(redactor, outcome.raw)  # paths relative to evidence/
     report = redactor.report()
     if dry_run or signing_key is None:
@@ -84,6 +91,6 @@ def run_collect(
     from driftctl.bundle.writer import write_bundle
 
     written = write_bundle(
-        out_dir, snapshot, evidence, report, signing_key, __version__, state_dir=state_dir
+        out_dir, snapshot.to_dict(), evidence, report, signing_key, __version__, state_dir=state_dir
     )
     return JobResult(snapshot, report, written.path, written.sig_path, written.seq)

@@ -243,6 +243,8 @@ def _components(raw: Any, where: str) -> tuple[ComponentRule, ...]:
         for attr, rule in sorted(spec.items()):
             if attr == "workload":
                 continue
+            if attr == "sources":  # the snapshot records each attribute's rule under this name
+                raise InputError(f"{cwhere}.sources: reserved name, not an attribute")
             if not isinstance(rule, str) or not RULE_RE.fullmatch(rule):
                 raise InputError(
                     f"{cwhere}.{attr}: rule {rule!r} is not one of image_tag, image_digest, "

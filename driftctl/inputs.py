@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from driftctl.errors import InputError
+from driftctl.errors import InputError, OperationalError
+from driftctl.snapshot import ModelError, Snapshot
 
 if TYPE_CHECKING:
     from driftctl.bundle.signers import TrustStore
@@ -22,7 +23,7 @@ class SiteSnapshot:
     seq: int
     collected_at: str
     sha256: str
-    snapshot: Mapping[str, Any]
+    snapshot: Snapshot
 
 
 def default_store() -> Path:
@@ -75,26 +76,37 @@ def latest_snapshots(
                 collected = str(vb.manifest["collected_at"])
                 found[vb.site] = SiteSnapshot(vb.site, vb.seq, collected, vb.sha256, vb.snapshot)
         return _filter(found, sites, "the given bundles")
-    from driftctl.store.layout import read_snapshot
     from driftctl.store.store import Store
 
     root = existing_store(store)
     for state in Store(root).sites():
         latest = state.latest
-        snap = read_snapshot(root, state.site, latest.seq)
+        snap = stored_snapshot(root, state.site, latest.seq)
         found[state.site] = SiteSnapshot(
             state.site, latest.seq, latest.collected_at, latest.sha256, snap
         )
     return _filter(found, sites, str(root))
 
 
+def stored_snapshot(root: Path, site: str, seq: int) -> Snapshot:
+    """A snapshot the store holds; it was verified on import, so a bad one is a damaged store."""
+    from driftctl.store.layout import read_snapshot
+
+    try:
+        return Snapshot.from_dict(read_snapshot(root, site, seq), f"{site} seq {seq} snapshot.json")
+    except ModelError as exc:
+        raise OperationalError(f"store damaged: {exc}") from None
+
+
 def site_history(store: Path | None, site: str, seq: int) -> SiteSnapshot:
     """One stored snapshot of ``site`` (for ``diff --from/--to``); InputError when absent."""
-    from driftctl.store.layout import read_entry, read_snapshot, seq_dir
+    from driftctl.store.layout import read_entry, seq_dir
 
     root = existing_store(store)
     path = seq_dir(root, site, seq)
     if not path.is_dir():
         raise InputError(f"{site} seq {seq}: not in the store {root}")
     entry = read_entry(path)
-    return SiteSnapshot(site, seq, entry.collected_at, entry.sha256, read_snapshot(root, site, seq))
+    return SiteSnapshot(
+        site, seq, entry.collected_at, entry.sha256, stored_snapshot(root, site, seq)
+    )

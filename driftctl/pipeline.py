@@ -1,4 +1,4 @@
-"""The collect pipeline: site config → sources → collectors → snapshot (design §1, §5)."""
+"""The collect pipeline: site config → sources → collectors → typed snapshot (docs/snapshot.md)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from driftctl.config import SiteConfig
 from driftctl.errors import OperationalError
 from driftctl.model import SNAPSHOT_SCHEMA, Failure, RawSet, deep_merge
 from driftctl.progress import NullProgress, Progress
+from driftctl.snapshot import ModelError, Snapshot
 from driftctl.sources.interface import Source
 
 log = logging.getLogger(__name__)
@@ -23,13 +24,12 @@ log = logging.getLogger(__name__)
 class CollectOutcome:
     """The snapshot of one site and the raw artifacts it was parsed from."""
 
-    snapshot: dict[str, Any]
+    snapshot: Snapshot
     raw: RawSet
 
     @property
-    def failures(self) -> list[dict[str, str]]:
-        failures: list[dict[str, str]] = self.snapshot["failures"]
-        return failures
+    def failures(self) -> tuple[Failure, ...]:
+        return self.snapshot.failures
 
 
 def rfc3339(moment: datetime) -> str:
@@ -38,7 +38,7 @@ def rfc3339(moment: datetime) -> str:
 
 
 def empty_snapshot(site: str, collected_at: str) -> dict[str, Any]:
-    """The skeleton every snapshot has, so readers never meet a missing section."""
+    """The skeleton the collectors fill in (their partial facts are merged into it)."""
     return {
         "schema": SNAPSHOT_SCHEMA,
         "site": site,
@@ -57,7 +57,7 @@ def run_collectors(
     raw: RawSet,
     collected_at: str,
     collectors: Sequence[Collector] | None = None,
-) -> dict[str, Any]:
+) -> Snapshot:
     """Parse ``raw`` with every collector in order into one snapshot."""
     if collectors is None:
         from driftctl.collectors.registry import COLLECTORS
@@ -78,7 +78,10 @@ def run_collectors(
         failures.extend(facts.failures)
     unique = {(f.target, f.collector, f.error): f for f in failures}
     snapshot["failures"] = [unique[k].to_json() for k in sorted(unique)]
-    return snapshot
+    try:
+        return Snapshot.from_dict(snapshot, f"{config.site}: collected snapshot")
+    except ModelError as exc:  # a collector wrote what the model does not know: our bug
+        raise OperationalError(f"internal error: {exc}") from None
 
 
 def collect_site(

@@ -1,4 +1,4 @@
-"""Component rules (design §7) over workload and Helm facts."""
+"""Component rules (docs/site-config.md) over workload and Helm facts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from snapshot_kit import container, helm_release, workload
 
 from driftctl.collectors.components import Collector, image_tag
 from driftctl.collectors.interface import CollectContext
@@ -15,36 +16,29 @@ from driftctl.model import Facts
 DIGEST = "sha256:" + "a" * 64
 FACTS: dict[str, Any] = {
     "workloads": {
-        "ai/Deployment/frontend": {
-            "labels": {"app": "frontend"},
-            "annotations": {"driftctl.io/api-versions": "v1,v2"},
-            "template_labels": {"app.kubernetes.io/version": "3.0.1"},
-            "template_annotations": {},
-            "containers": {
-                "proxy": {
-                    "image": "registry.local/ops/envoy:1.29",
-                    "image_id": DIGEST,
-                    "env": {"PARSER_API_VERSION": "v9"},
-                },
-                "frontend": {
-                    "image": "registry.local:5000/ai/frontend:3.0.1",
-                    "image_id": None,
-                    "image_ids": [DIGEST, "sha256:" + "b" * 64],
-                    "env": {"PARSER_API_VERSION": "v2"},
-                    "env_from": {"API_TOKEN": "secretKeyRef"},
-                },
+        "ai/Deployment/frontend": workload(
+            {
+                "proxy": container(
+                    "registry.local/ops/envoy:1.29", DIGEST, env={"PARSER_API_VERSION": "v9"}
+                ),
+                "frontend": container(
+                    "registry.local:5000/ai/frontend:3.0.1",
+                    None,
+                    image_ids=[DIGEST, "sha256:" + "b" * 64],
+                    env={"PARSER_API_VERSION": "v2"},
+                    env_from={"API_TOKEN": "secretKeyRef"},
+                ),
             },
-        },
-        "ai/StatefulSet/db": {
-            "labels": {},
-            "annotations": {},
-            "containers": {"pg": {"image": "postgres@" + DIGEST, "image_id": None, "env": {}}},
-        },
+            labels={"app": "frontend"},
+            annotations={"driftctl.io/api-versions": "v1,v2"},
+            template_labels={"app.kubernetes.io/version": "3.0.1"},
+        ),
+        "ai/StatefulSet/db": workload({"pg": container("postgres@" + DIGEST)}, kind="StatefulSet"),
     },
     "helm": {
-        "ai/docai": {"values": {"mcpHub": {"timeoutSeconds": 15, "urls": ["a", "b"]}}},
-        "other/docai": {"values": {}},
-        "ai/parser": {"values": {"image": {"tag": "2.0.0"}}},
+        "ai/docai": helm_release({"mcpHub": {"timeoutSeconds": 15, "urls": ["a", "b"]}}),
+        "other/docai": helm_release({}),
+        "ai/parser": helm_release({"image": {"tag": "2.0.0"}}),
     },
 }
 
@@ -97,7 +91,11 @@ def test_image_tag(image: str, tag: str | None) -> None:
 )
 def test_rule_values(workload: str | None, rule: str, value: Any) -> None:
     facts = run(("frontend", workload, rule))
-    assert facts.data["components"]["frontend"] == {"workload": workload, "version": value}
+    assert facts.data["components"]["frontend"] == {
+        "workload": workload,
+        "sources": {"version": rule},  # how it was read, for a release to be read alike
+        "version": value,
+    }
     assert facts.failures == ()
 
 

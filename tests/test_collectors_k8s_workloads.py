@@ -168,13 +168,14 @@ def test_secret_named_env_values_stay_out_of_workload_facts_but_rules_read_them(
         (("token", "env:API_TOKEN"), ("version", "env:MODE")),
     )
     config = SiteConfig(site="s", source=Path("s.yaml"), components=(rule,))
-    snap = run_collectors(config, raw, "2026-01-01T00:00:00Z")
+    snap = run_collectors(config, raw, "2026-01-01T00:00:00Z").to_dict()
     assert snap["workloads"]["ai-platform/Deployment/parser"]["containers"]["parser"]["env"] == {
         "MODE": "prod"
     }
     # The component attribute carries it; the pipeline's redactor tokenises secret env attributes.
     assert snap["components"]["parser"] == {
         "workload": "ai-platform/Deployment/parser",
+        "sources": {"token": "env:API_TOKEN", "version": "env:MODE"},
         "token": "tok-planted-123",
         "version": "prod",
     }

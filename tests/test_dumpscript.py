@@ -149,8 +149,8 @@ def test_dump_gives_the_same_facts_as_live(
         "workloads.json",
     ]
     cfg = config(replay_k8s.kubeconfig, namespaces)
-    dumped = collect_site(cfg, from_dump=out).snapshot
-    live = collect_site(cfg, sources=[KubeSource()]).snapshot
+    dumped = collect_site(cfg, from_dump=out).snapshot.to_dict()
+    live = collect_site(cfg, sources=[KubeSource()]).snapshot.to_dict()
     assert without_time(dumped) == without_time(live)
     assert dumped["components"]["docai"]["version"] == 15
     assert ("POST", "/") not in replay_k8s.server.requests
@@ -165,7 +165,7 @@ def test_a_forbidden_list_leaves_rc_and_stderr_and_is_a_failure(
     assert res.returncode == 1 and "1 command(s) failed" in res.stderr
     assert (out / "kubernetes" / "helm-secrets.json.rc").read_text().strip() == "1"
     assert "Forbidden" in (out / "kubernetes" / "helm-secrets.json.stderr").read_text()
-    snap = collect_site(config(replay_k8s.kubeconfig), from_dump=out).snapshot
+    snap = collect_site(config(replay_k8s.kubeconfig), from_dump=out).snapshot.to_dict()
     assert snap["helm"] == {} and snap["workloads"]
     errors = [f["error"] for f in snap["failures"] if f["target"] == "kubernetes/helm-secrets"]
     assert errors and "Forbidden" in errors[0]
@@ -342,7 +342,7 @@ def test_node_part_over_real_sshd(
     node = out / "nodes" / "gpu-1"
     assert sorted(p.name for p in node.iterdir()) == ["chronyc-tracking.csv", "nvidia-smi.xml"]
     assert (node / "nvidia-smi.xml").read_bytes() == A100_XML.read_bytes()
-    snap = collect_site(config(replay_k8s.kubeconfig), from_dump=out).snapshot
+    snap = collect_site(config(replay_k8s.kubeconfig), from_dump=out).snapshot.to_dict()
     assert snap["nodes"]["gpu-1"]["gpu"]["driver_version"] == "535.54.03"
     assert snap["nodes"]["gpu-1"]["time"]["synchronized"] is True
 
@@ -357,7 +357,7 @@ def test_node_part_over_real_sshd(
         use_agent=False,
     )
     live_cfg = replace(config(replay_k8s.kubeconfig), ssh=ssh)
-    live = collect_site(live_cfg, sources=[KubeSource(), SshSource()]).snapshot
+    live = collect_site(live_cfg, sources=[KubeSource(), SshSource()]).snapshot.to_dict()
     assert live["failures"] == snap["failures"]
     assert live["nodes"]["gpu-1"]["gpu"] == snap["nodes"]["gpu-1"]["gpu"]
     assert live["nodes"]["gpu-1"]["time"] == snap["nodes"]["gpu-1"]["time"]

@@ -295,7 +295,7 @@ def snapshots() -> dict[str, dict[str, Any]]:
     for site in SITES:
         config = load_site_config(SITES_DIR / site / "site.yaml")
         outcome: CollectOutcome = collect_site(config, from_dump=SITES_DIR / site / "dump")
-        out[site] = outcome.snapshot
+        out[site] = outcome.snapshot.to_dict()
     return out
 
 

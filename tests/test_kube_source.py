@@ -28,7 +28,7 @@ def site(kubeconfig: Path, **kube: Any) -> SiteConfig:
 
 
 def collect(kubeconfig: Path, **kube: Any) -> dict[str, Any]:
-    return collect_site(site(kubeconfig, **kube), sources=[KubeSource()]).snapshot
+    return collect_site(site(kubeconfig, **kube), sources=[KubeSource()]).snapshot.to_dict()
 
 
 def failures_of(snapshot: dict[str, Any], target: str) -> list[str]:
@@ -72,7 +72,7 @@ def test_kubeconfig_from_site_yaml_and_context_override(replay_k8s: Replay, tmp_
     cfg.write_text(
         f"site: bank\nkubernetes: {{context: {CONTEXT}, kubeconfig: {kc}, namespaces: [ai-platform]}}\n"
     )
-    snap = collect_site(load_site_config(cfg), sources=[KubeSource()]).snapshot
+    snap = collect_site(load_site_config(cfg), sources=[KubeSource()]).snapshot.to_dict()
     assert sorted(snap["workloads"]) == [
         "ai-platform/Deployment/frontend",
         "ai-platform/Deployment/parser",
@@ -87,7 +87,7 @@ def test_kubeconfig_from_site_yaml_and_context_override(replay_k8s: Replay, tmp_
 def test_kubeconfig_env_is_used(replay_k8s: Replay, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KUBECONFIG", str(replay_k8s.kubeconfig))
     config = SiteConfig(site="s", source=Path("s.yaml"), kubernetes=KubeSettings())
-    snap = collect_site(config, sources=[KubeSource()]).snapshot
+    snap = collect_site(config, sources=[KubeSource()]).snapshot.to_dict()
     assert snap["kubernetes"]["cluster_uid"] == KUBE_SYSTEM_UID
 
 
@@ -197,7 +197,7 @@ def test_configured_missing_workload_is_a_failure(replay_k8s: Replay) -> None:
         kubernetes=KubeSettings(kubeconfig=str(replay_k8s.kubeconfig)),
         components=(rule,),
     )
-    snap = collect_site(config, sources=[KubeSource()]).snapshot
+    snap = collect_site(config, sources=[KubeSource()]).snapshot.to_dict()
     assert snap["components"]["ghost"]["version"] is None
     assert failures_of(snap, "components/ghost") == [
         "workload ai-platform/Deployment/ghost not found"
@@ -233,7 +233,7 @@ def test_in_cluster_service_account_is_used_without_a_kubeconfig(
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config
     cfg = SiteConfig(site="replay-site", source=Path("site.yaml"), kubernetes=KubeSettings())
-    snap = collect_site(cfg, sources=[KubeSource()]).snapshot
+    snap = collect_site(cfg, sources=[KubeSource()]).snapshot.to_dict()
     assert snap["kubernetes"]["cluster_uid"] == KUBE_SYSTEM_UID
     assert snap["failures"] == collect(replay_k8s.kubeconfig)["failures"]
     # the service-account CA is verified like any other: a wrong one is refused

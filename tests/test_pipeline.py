@@ -45,7 +45,7 @@ def site(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_dump_gives_server_version_and_cluster_uid(site: tuple[Path, Path]) -> None:
     cfg, dump = site
-    snap = collect_site(load_site_config(cfg), from_dump=dump).snapshot
+    snap = collect_site(load_site_config(cfg), from_dump=dump).snapshot.to_dict()
     assert snap["schema"] == "driftctl.snapshot/v1" and snap["site"] == "lab"
     assert snap["kubernetes"]["server_version"] == "v1.29.3"
     assert snap["kubernetes"]["cluster_uid"] == "6f1c1a2e-0000-4000-8000-000000000001"
@@ -56,7 +56,7 @@ def test_missing_and_unreadable_files_are_failures_not_guesses(site: tuple[Path,
     cfg, dump = site
     (dump / "kubernetes" / "namespace-kube-system.json").unlink()
     os.symlink("/etc/passwd", dump / "kubernetes" / "nodes.json")
-    snap = collect_site(load_site_config(cfg), from_dump=dump).snapshot
+    snap = collect_site(load_site_config(cfg), from_dump=dump).snapshot.to_dict()
     assert "cluster_uid" not in snap["kubernetes"]
     errors = {(f["target"], f["error"]) for f in snap["failures"]}
     assert ("kubernetes/cluster-uid", "no kube-system namespace") in errors
@@ -99,7 +99,7 @@ def test_symlinked_node_directory_is_not_followed_out_of_the_dump(
     os.symlink(outside, dump / "nodes" / "evil")
     outcome = collect_site(load_site_config(cfg), from_dump=dump)
     assert not [p for p in outcome.raw.artifacts if p.startswith("nodes/evil")]
-    errors = {(f["target"], f["error"]) for f in outcome.snapshot["failures"]}
+    errors = {(f["target"], f["error"]) for f in outcome.snapshot.to_dict()["failures"]}
     assert ("nodes/evil", "not a directory (symlinks are not followed)") in errors
 
 
@@ -116,12 +116,12 @@ def test_a_crashing_collector_costs_only_itself(site: tuple[Path, Path]) -> None
         name = "fine"
 
         def collect(self, ctx: CollectContext) -> Facts:
-            return Facts({"components": {"a": {"version": "1"}}})
+            return Facts({"components": {"a": {"workload": None, "version": "1"}}})
 
     config = load_site_config(cfg)
     raw = collect_site(config, from_dump=dump).raw
-    snap = run_collectors(config, raw, "2026-01-01T00:00:00Z", [Boom(), Fine()])
-    assert snap["components"] == {"a": {"version": "1"}}
+    snap = run_collectors(config, raw, "2026-01-01T00:00:00Z", [Boom(), Fine()]).to_dict()
+    assert snap["components"] == {"a": {"workload": None, "version": "1"}}
     assert snap["failures"] == [
         {"target": "lab", "collector": "boom", "error": "collector crashed: KeyError('x')"}
     ]
@@ -176,7 +176,7 @@ def test_a_node_name_the_bundle_would_refuse_is_one_failure(site: tuple[Path, Pa
     outcome = collect_site(load_site_config(cfg), from_dump=dump)
     assert "nodes/ok/ntpq.txt" in outcome.raw.artifacts
     assert not [p for p in outcome.raw.artifacts if long_name in p]
-    errors = {(f["target"], f["error"]) for f in outcome.snapshot["failures"]}
+    errors = {(f["target"], f["error"]) for f in outcome.snapshot.to_dict()["failures"]}
     assert (f"nodes/{long_name}/ntpq.txt", "file name not allowed") in errors
 
 

@@ -121,7 +121,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         start = time.monotonic()
         outcome = collect_site(config, sources=[SshSource()])
         elapsed = time.monotonic() - start
-        yield Run(farm, outcome.snapshot, outcome.raw, elapsed, before)
+        yield Run(farm, outcome.snapshot.to_dict(), outcome.raw, elapsed, before)
     finally:
         farm.close()
         chrony.close()

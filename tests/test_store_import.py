@@ -34,7 +34,8 @@ def bundles(base: Path, key: SigningKey, n: int, tag: str = "") -> list[Path]:
     """``n`` consecutive bundles of SITE from one collector (own out dir and seq state)."""
     out = []
     for i in range(n):
-        snap = snapshot(SITE, collected_at=f"2026-11-{10 + i:02d}T00:00:00Z", tag=tag)
+        when = f"2026-11-{10 + i:02d}T00:00:00Z"
+        snap = snapshot(SITE, when, components={"parser": {"workload": None, "version": tag}})
         out.append(write_bundle(base / f"out{tag}", snap, [], {"total": 0}, key, "1").path)
     return out
 
@@ -271,7 +272,7 @@ def test_inputs_from_store_and_from_bundles(tmp_path: Path, key: SigningKey) -> 
         import_bundle(store, b, load_trust(trust_path))
     (latest,) = latest_snapshots(store.root)
     assert (latest.site, latest.seq, latest.collected_at) == (SITE, 2, "2026-11-11T00:00:00Z")
-    assert latest.snapshot["site"] == SITE
+    assert latest.snapshot.site == SITE
     (direct,) = latest_snapshots(None, bundles=[b2, b1], trust=trust_path)
     assert (direct.seq, direct.sha256) == (2, latest.sha256)
     assert site_history(store.root, SITE, 1).collected_at == "2026-11-10T00:00:00Z"

@@ -33,10 +33,6 @@ def _claimed_signer(bundle: Path, limits: Limits) -> str:
     return f"{fingerprint(parsed.public_key.plain_blob)} namespace {parsed.namespace} (not checked)"
 
 
-def _count(value: Any) -> int:
-    return len(value) if isinstance(value, Mapping | list) else 0
-
-
 def _mapping(value: Any) -> Mapping[str, Any]:
     """An unverified bundle may put any JSON anywhere: render what has the expected shape."""
     return value if isinstance(value, Mapping) else {}
@@ -75,11 +71,14 @@ def inspect_bundle(bundle: Path, limits: Limits) -> dict[str, Any]:
         "signature": _claimed_signer(bundle, limits),
         "manifest": dict(manifest),
         "summary": {
-            key: _count(snapshot.get(key))
-            for key in ("workloads", "helm", "nodes", "components", "failures")
+            "workloads": len(snapshot.workloads),
+            "helm": len(snapshot.helm),
+            "nodes": len(snapshot.nodes),
+            "components": len(snapshot.components),
+            "failures": len(snapshot.failures),
         },
-        "kubernetes": snapshot.get("kubernetes"),
-        "failures": snapshot.get("failures", []),
+        "kubernetes": snapshot.kubernetes.to_dict(),
+        "failures": [f.to_dict() for f in snapshot.failures],
         "redaction": {
             k: redaction.get(k) for k in ("mode", "key_id", "total", "by_rule", "dropped")
         },

@@ -15,6 +15,7 @@ from driftctl.bundle import BUNDLE_SCHEMA, SHA256_HEX, SITE_PATTERN
 from driftctl.bundle.reader import ArchiveContents, Limits
 from driftctl.bundle.writer import MAX_NAME, NAME_RE
 from driftctl.errors import InputError
+from driftctl.snapshot import ModelError, Snapshot
 from driftctl.strictjson import check_json, loads_json, may_hold_surrogates, parse_json
 
 FIELDS = {
@@ -187,14 +188,18 @@ def _load_snapshot(
 
 def load_contents(
     contents: ArchiveContents, now: datetime | None = None, limits: Limits | None = None
-) -> tuple[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]]:
+) -> tuple[Mapping[str, Any], Snapshot, Mapping[str, Any]]:
     """Manifest, snapshot and redaction report of an archive whose members were just read."""
     limits = limits or Limits()
     when = now or datetime.now(UTC)
     manifest = check_manifest(parse_json_member(contents, "manifest.json"), when, limits)
     match_members(manifest, contents)
-    snapshot = _load_snapshot(contents, manifest, limits)
+    raw_snapshot = _load_snapshot(contents, manifest, limits)
     redaction = parse_json_member(contents, "redaction.json")
     if not isinstance(redaction, dict):
         raise ManifestError("redaction.json must be an object")
+    try:  # the whole snapshot, strictly: one bad value must not poison every later diff
+        snapshot = Snapshot.from_dict(raw_snapshot, "snapshot.json")
+    except ModelError as exc:
+        raise ManifestError(str(exc)) from None
     return manifest, snapshot, redaction

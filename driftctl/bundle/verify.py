@@ -18,6 +18,7 @@ from driftctl.bundle.signers import TrustStore, allows_principal, load_trust
 from driftctl.bundle.sshsig import SignatureError, parse_armored, verify_digest
 from driftctl.errors import BundleRejected, InputError
 from driftctl.safeio import NotRegularFile, open_regular
+from driftctl.snapshot import Snapshot
 
 CHUNK = 4 << 20
 
@@ -28,7 +29,7 @@ class VerifiedBundle:
 
     path: Path
     manifest: Mapping[str, Any]
-    snapshot: Mapping[str, Any]
+    snapshot: Snapshot
     redaction: Mapping[str, Any]
     sha256: str
     signer_fingerprint: str

@@ -73,22 +73,20 @@ def collect(
         dry_run=dry_run,
     )
     if dry_run:
-        typer.echo(json.dumps(result.snapshot, indent=2, sort_keys=True))
+        typer.echo(json.dumps(result.snapshot.to_dict(), indent=2, sort_keys=True))
     else:
         typer.echo(str(result.bundle))
         typer.echo(str(result.sig))
     snap = result.snapshot
     failures = result.failures
     typer.echo(
-        f"collected {site_config.site}: {len(snap.get('workloads', {}))} workloads, "
-        f"{len(snap.get('helm', {}))} helm releases, {len(snap.get('nodes', {}))} nodes, "
+        f"collected {site_config.site}: {len(snap.workloads)} workloads, "
+        f"{len(snap.helm)} helm releases, {len(snap.nodes)} nodes, "
         f"{len(failures)} failures, {result.redaction.get('total', 0)} values redacted",
         err=True,
     )
     for failure in failures:
-        typer.echo(
-            f"  failed: {failure['target']} ({failure['collector']}): {failure['error']}", err=True
-        )
+        typer.echo(f"  failed: {failure.target} ({failure.collector}): {failure.error}", err=True)
     if strict and failures:
         raise typer.Exit(int(ExitCode.OPERATIONAL))
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -15,6 +15,7 @@ from driftctl.formats import Format
 
 if TYPE_CHECKING:
     from driftctl.bundle.signers import TrustStore
+    from driftctl.snapshot import Snapshot
 
 MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
 
@@ -28,19 +29,16 @@ class FailOn(StrEnum):
     NEVER = "never"
 
 
-def _snapshot_files(paths: Sequence[Path]) -> list[tuple[str, Mapping[str, Any]]]:
+def _snapshot_files(paths: Sequence[Path]) -> list[tuple[str, Snapshot]]:
     """Plain ``snapshot.json`` files (unverified: for review at a site and for tests)."""
-    from driftctl.safeio import expect_mapping, loads_json, read_capped
+    from driftctl.safeio import loads_json, read_capped
+    from driftctl.snapshot import Snapshot
 
-    out: list[tuple[str, Mapping[str, Any]]] = []
+    out: list[tuple[str, Snapshot]] = []
     for path in paths:
-        snap = expect_mapping(
-            loads_json(read_capped(path, MAX_SNAPSHOT_BYTES), str(path)), str(path)
-        )
-        site = snap.get("site")
-        if not isinstance(site, str) or not site:
-            raise InputError(f"{path}: site: missing or not a string")
-        out.append((site, snap))
+        data = loads_json(read_capped(path, MAX_SNAPSHOT_BYTES), str(path))
+        snap = Snapshot.from_dict(data, str(path))  # a hand-given file: a bad one is exit 2
+        out.append((snap.site, snap))
     return out
 
 
@@ -51,7 +49,7 @@ def _load(
     sites: Sequence[str],
     snapshots: Sequence[Path],
     seqs: tuple[int | None, int | None],
-) -> list[tuple[str, Mapping[str, Any]]]:
+) -> list[tuple[str, Snapshot]]:
     if seqs != (None, None):
         if None in seqs or len(sites) != 1 or bundles or snapshots:
             raise InputError("--from/--to: give both, with exactly one --site and no bundles")
@@ -123,6 +121,7 @@ def diff(
     from driftctl.diff.severity import threshold
     from driftctl.formats.diff import render
     from driftctl.safeio import write_output
+    from driftctl.snapshot import FindingKind
 
     rules = load_ignore(ignore) if ignore is not None else IgnoreFile()
     trust_store = bundle_trust(bool(bundles), trust, revoked, allow_wildcard)
@@ -134,7 +133,7 @@ def diff(
     text = render(report, fmt, rank)
     if write_ignore is not None:
         # First: a refused ignore file (it exists, it is a directory) leaves --output untouched.
-        new = [(f.key, f.sites) for f in report.findings if f.kind != "unknown"]
+        new = [(f.key, f.sites) for f in report.findings if f.kind is not FindingKind.UNKNOWN]
         written = write_ignore_file(write_ignore, rules, new, overwrite_ignore)
         typer.echo(f"wrote {written} ignore entries to {write_ignore}", err=True)
     if output is not None:

@@ -1,9 +1,8 @@
-"""Component facts (design §7): version and attributes read by each configured rule."""
+"""Component facts (docs/site-config.md): version and attributes read by each configured rule."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from driftctl.collectors.interface import CollectContext
 from driftctl.collectors.workloads import container_env
@@ -16,6 +15,8 @@ from driftctl.parsers.kube_objects import (
     seq,
     workload_key,
 )
+from driftctl.snapshot import Absent, Container, HelmRelease, JsonValue, Workload
+from driftctl.snapshot.jsonvalue import json_copy
 
 
 class RuleMiss(Exception):
@@ -29,54 +30,54 @@ def image_tag(image: str) -> str | None:
     return last.rsplit(":", 1)[1] if ":" in last else None
 
 
-def _containers(workload: Mapping[str, Any], component: str) -> list[tuple[str, Any]]:
+def _containers(workload: Workload, component: str) -> list[tuple[str, Container]]:
     """Containers in lookup order: the one named like the component first, then spec order."""
-    items = list(workload.get("containers", {}).items())
+    items = list(workload.containers.items())
     named = [c for c in items if c[0] == component]
     return named + [c for c in items if c[0] != component]
 
 
-def _main(workload: Mapping[str, Any], component: str) -> tuple[str, Any]:
+def _main(workload: Workload, component: str) -> tuple[str, Container]:
     containers = _containers(workload, component)
     if not containers:
         raise RuleMiss("workload has no containers")
     return containers[0]
 
 
-def _image_tag(workload: Mapping[str, Any], component: str) -> Any:
+def _image_tag(workload: Workload, component: str) -> str:
     cname, container = _main(workload, component)
-    image = container.get("image") or ""
+    image = container.image or ""
     tag = image_tag(image)
     if tag is None:
         raise RuleMiss(f"image {image!r} of container {cname} has no tag")
     return tag
 
 
-def _image_digest(workload: Mapping[str, Any], component: str) -> Any:
+def _image_digest(workload: Workload, component: str) -> str:
     cname, container = _main(workload, component)
-    image = container.get("image") or ""
+    image = container.image or ""
     if "@" in image:
         return image.rsplit("@", 1)[1]
-    digest = container.get("image_id")
-    if not digest:
+    if not container.image_id:
         raise RuleMiss(f"no single running digest for container {cname}")
-    return digest
+    return container.image_id
 
 
-def _meta(workload: Mapping[str, Any], which: str, key: str) -> Any:
-    for field in (which, f"template_{which}"):
-        values = workload.get(field) or {}
+def _meta(workload: Workload, which: str, key: str) -> str:
+    own = workload.labels if which == "labels" else workload.annotations
+    template = workload.template_labels if which == "labels" else workload.template_annotations
+    for values in (own, template):
         if key in values:
             return values[key]
     raise RuleMiss(f"no {which[:-1]} {key!r} on the workload or its pod template")
 
 
-def _env(workload: Mapping[str, Any], component: str, name: str, raw_env: RawEnv) -> Any:
+def _env(workload: Workload, component: str, name: str, raw_env: RawEnv) -> str:
     for cname, container in _containers(workload, component):
-        source = (container.get("env_from") or {}).get(name)
-        if source is not None:
-            raise RuleMiss(f"env {name} of container {cname} comes from a {source}")
-        env = raw_env.get(cname) if raw_env else container.get("env") or {}
+        env_from = {} if isinstance(container.env_from, Absent) else container.env_from
+        if name in env_from:
+            raise RuleMiss(f"env {name} of container {cname} comes from a {env_from[name]}")
+        env = raw_env.get(cname) if raw_env else container.env
         if env and name in env:
             return env[name]
     raise RuleMiss(f"no container sets env {name}")
@@ -105,7 +106,7 @@ def raw_env_index(raw: RawSet | None) -> dict[str, RawEnv]:
     return index
 
 
-def _helm(helm: Mapping[str, Any], spec: str) -> Any:
+def _helm(helm: Mapping[str, HelmRelease], spec: str) -> JsonValue:
     release, _, path = spec.partition(":")
     if "/" in release:
         matches = [release] if release in helm else []
@@ -114,25 +115,25 @@ def _helm(helm: Mapping[str, Any], spec: str) -> Any:
     if len(matches) != 1:
         found = "not found" if not matches else f"ambiguous ({', '.join(matches)})"
         raise RuleMiss(f"helm release {release} {found}")
-    value: Any = helm[matches[0]].get("values", {})
+    value: JsonValue = dict(helm[matches[0]].values)
     for part in path.split("."):
         if not isinstance(value, dict) or part not in value:
             raise RuleMiss(f"helm release {matches[0]} has no value {path}")
         value = value[part]
-    return value
+    return json_copy(value)
 
 
 def evaluate(
     rule: str,
     component: str,
-    workload: Mapping[str, Any] | None,
-    facts: Mapping[str, Any],
+    workload: Workload | None,
+    helm: Mapping[str, HelmRelease],
     raw_env: RawEnv | None = None,
-) -> Any:
+) -> JsonValue:
     """The value one rule reads, or raise RuleMiss."""
     kind, _, arg = rule.partition(":")
     if kind == "helm":
-        return _helm(facts.get("helm") or {}, arg)
+        return _helm(helm, arg)
     if workload is None:
         raise RuleMiss("workload unknown")
     if kind == "image_tag":
@@ -147,16 +148,21 @@ def evaluate(
 
 
 def component_facts(
-    spec: ComponentRule, facts: Mapping[str, Any], raw_env: dict[str, RawEnv] | None = None
-) -> tuple[dict[str, Any], list[Failure]]:
-    """Facts and failures of one component."""
+    spec: ComponentRule,
+    workloads: Mapping[str, Workload],
+    helm: Mapping[str, HelmRelease],
+    raw_env: dict[str, RawEnv] | None = None,
+) -> tuple[dict[str, JsonValue], list[Failure]]:
+    """Facts (the component's JSON form) and failures of one component."""
     target = f"components/{spec.name}"
-    out: dict[str, Any] = {"workload": spec.workload}
+    # ``sources`` says how each attribute was derived, so a release can be derived alike.
+    sources: dict[str, JsonValue] = {attr: rule for attr, rule in spec.attributes}
+    out: dict[str, JsonValue] = {"workload": spec.workload, "sources": sources}
     failures: list[Failure] = []
     workload = None
     if spec.workload is not None:
-        workload = (facts.get("workloads") or {}).get(spec.workload)
-        if workload is None and "workloads" in facts and facts["workloads"]:
+        workload = workloads.get(spec.workload)
+        if workload is None and workloads:
             failures.append(Failure(target, "components", f"workload {spec.workload} not found"))
         elif workload is None:
             failures.append(
@@ -167,7 +173,7 @@ def component_facts(
     for attr, rule in spec.attributes:
         try:
             env = (raw_env or {}).get(spec.workload or "")
-            out[attr] = evaluate(rule, spec.name, workload, facts, env)
+            out[attr] = evaluate(rule, spec.name, workload, helm, env)
         except RuleMiss as exc:
             out[attr] = None
             if workload is not None or rule.startswith("helm:"):
@@ -181,13 +187,22 @@ class Collector:
     name = "components"
 
     def collect(self, ctx: CollectContext) -> Facts:
-        components: dict[str, Any] = {}
+        components: dict[str, JsonValue] = {}
         failures: list[Failure] = []
         needs_env = any(
             r.startswith("env:") for c in ctx.config.components for _, r in c.attributes
         )
         raw_env = raw_env_index(ctx.raw) if needs_env else {}
+        # The workloads and helm collectors ran before: their sections are complete here.
+        workloads = {
+            k: Workload.from_dict(v, "workload facts")
+            for k, v in (ctx.facts.get("workloads") or {}).items()
+        }
+        helm = {
+            k: HelmRelease.from_dict(v, "helm facts")
+            for k, v in (ctx.facts.get("helm") or {}).items()
+        }
         for spec in ctx.config.components:
-            components[spec.name], failed = component_facts(spec, ctx.facts, raw_env)
+            components[spec.name], failed = component_facts(spec, workloads, helm, raw_env)
             failures.extend(failed)
         return Facts({"components": components} if components else {}, tuple(failures))
