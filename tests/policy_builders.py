@@ -1,4 +1,4 @@
-"""Snapshots of the field cases built in code (design §5 shape), for the preflight tests."""
+"""Snapshots of the field cases built in code (through snapshot_kit), for the preflight tests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from snapshot_kit import (
+    clock,
+    component,
+    container,
+    gpu,
+    helm_release,
+    node,
+    snapshot_dict,
+    typed,
+    workload,
+)
 
 NOW = datetime(2026, 11, 22, 8, 0, 0, tzinfo=UTC)
 SYNCED = {"synchronized": True, "offset_seconds": 0.000012, "stratum": 3, "source": "chrony"}
@@ -18,8 +30,12 @@ class Snap:
     site: str
     seq: int
     collected_at: str
-    snapshot: Mapping[str, Any]
+    snapshot: Any  # a JSON form is typed on the way in, as driftctl.inputs hands it over
     sha256: str = field(default="0" * 64)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.snapshot, dict):
+            object.__setattr__(self, "snapshot", typed(self.snapshot))
 
 
 def stamp(age: timedelta = timedelta(hours=2), now: datetime = NOW) -> str:
@@ -37,76 +53,64 @@ def platform(
     control_plane: Mapping[str, Any] | None = None,
     mcp: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One site of the AI platform: frontend + parser on GPU nodes, docai Helm release."""
-    gpus = (
-        {
-            "gpu-1": {
-                "driver_version": "535.54.03",
-                "cuda_version": "12.2",
-                "source": "nvidia-smi",
-            },
-            "gpu-2": {
-                "driver_version": "535.54.03",
-                "cuda_version": "12.2",
-                "source": "nvidia-smi",
-            },
-        }
-        if gpus is None
-        else gpus
-    )
+    """One site of the AI platform: frontend + parser on GPU nodes, docai Helm release.
+
+    ``gpus`` and ``control_plane`` map node names to partial GPU / time facts (the keys a case
+    is about); the rest of each is filled in as the collectors write it (``gpu: None`` = no GPU).
+    """
+    if gpus is None:
+        gpus = {"gpu-1": {"driver_version": "535.54.03"}, "gpu-2": {"driver_version": "535.54.03"}}
     control_plane = {"cp-1": SYNCED} if control_plane is None else control_plane
     nodes: dict[str, Any] = {}
     for name, time in control_plane.items():
-        nodes[name] = {"roles": ["control-plane"], "gpu": None, "time": time}
-    for name, gpu in gpus.items():
-        nodes[name] = {"roles": ["worker"], "gpu": gpu, "time": SYNCED}
-    return {
-        "schema": "driftctl.snapshot/v1",
-        "site": site,
-        "collected_at": stamp(),
-        "kubernetes": {"server_version": "v1.29.3+k3s1", "cluster_uid": f"uid-{site}"},
-        "components": {
-            "frontend": {
-                "workload": "ai-platform/Deployment/frontend",
-                "version": frontend,
-                "parser_api": parser_api,
-            },
-            "parser": {
-                "workload": "ai-platform/Deployment/parser",
-                "version": parser,
-                "api_versions": api_versions,
-            },
+        nodes[name] = node(["control-plane"], gpu=None, time=_time(time))
+    for name, facts in gpus.items():
+        nodes[name] = node(["worker"], gpu=None if facts is None else _gpu(facts), time=clock())
+    return snapshot_dict(
+        site,
+        stamp(),
+        kubernetes={"server_version": "v1.29.3+k3s1", "cluster_uid": f"uid-{site}"},
+        components={
+            "frontend": component(
+                "ai-platform/Deployment/frontend", version=frontend, parser_api=parser_api
+            ),
+            "parser": component(
+                "ai-platform/Deployment/parser", version=parser, api_versions=api_versions
+            ),
         },
-        "workloads": {
-            "ai-platform/Deployment/frontend": {
-                "containers": {
-                    "frontend": {"image": f"reg/ai/frontend:{frontend}", "image_id": None}
-                },
-                "nodes": sorted(control_plane)[:1],
-            },
-            "ai-platform/Deployment/parser": {
-                "containers": {
-                    "parser": {"image": f"reg/ai/parser:{parser}", "image_id": "sha256:aa"}
-                },
-                "nodes": sorted(gpus),
-            },
+        workloads={
+            "ai-platform/Deployment/frontend": workload(
+                {"frontend": container(f"reg/ai/frontend:{frontend}")}, sorted(control_plane)[:1]
+            ),
+            "ai-platform/Deployment/parser": workload(
+                {"parser": container(f"reg/ai/parser:{parser}", "sha256:aa")}, sorted(gpus)
+            ),
         },
-        "helm": {
-            "ai-platform/docai": {
-                "chart": "docai",
-                "chart_version": "1.8.0",
-                "values": {
+        helm={
+            "ai-platform/docai": helm_release(
+                {
                     "mcpHub": dict(
                         mcp
                         if mcp is not None
                         else {"timeoutSeconds": 3, "backoffSeconds": 1, "initOnStart": True}
                     )
                 },
-            }
+                chart="docai",
+                chart_version="1.8.0",
+            )
         },
-        "nodes": nodes,
-        "failures": [],
-    }
+        nodes=nodes,
+    )
+
+
+def _gpu(facts: Mapping[str, Any]) -> dict[str, Any]:
+    return gpu(facts.get("driver_version"), facts.get("cuda_version", "12.2")) | dict(facts)
+
+
+def _time(facts: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if facts is None:
+        return None
+    return clock(facts["synchronized"], facts.get("offset_seconds")) | dict(facts)
 
 
 def financial_group() -> list[Snap]:

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from snapshot_kit import diff_dicts
 
-from driftctl.diff import DiffReport, diff_snapshots
+from driftctl.diff import DiffReport
 from driftctl.errors import InputError
 
 SITES = Path(__file__).parent / "golden" / "diff" / "sites"
@@ -21,7 +22,7 @@ def load(name: str) -> dict[str, Any]:
 
 
 def field_report(**kw: Any) -> DiffReport:
-    return diff_snapshots([(n, load(n)) for n in NAMES], **kw)
+    return diff_dicts([(n, load(n)) for n in NAMES], **kw)
 
 
 def by_key(report: DiffReport) -> dict[str, Any]:
@@ -84,11 +85,11 @@ def test_unknown_is_not_changed() -> None:
 def test_absent_without_a_failure_is_drift_and_with_one_is_unknown() -> None:
     a, b = load("capital"), load("savings-bank")
     del b["helm"]["ai/docai"]["values"]["mcpHub"]["initOnStart"]
-    keys = by_key(diff_snapshots([("a", a), ("b", b)]))
+    keys = by_key(diff_dicts([("a", a), ("b", b)]))
     assert keys["helm.ai/docai.values.mcpHub.initOnStart"].kind == "drift"
     assert "absent at b" in keys["helm.ai/docai.values.mcpHub.initOnStart"].message
     b["failures"] = [{"target": "helm/ai/docai", "collector": "helm", "error": "bad secret"}]
-    keys = by_key(diff_snapshots([("a", a), ("b", b)]))
+    keys = by_key(diff_dicts([("a", a), ("b", b)]))
     assert keys["helm.ai/docai.values.mcpHub.initOnStart"].severity == "info"
     assert keys["helm.ai/docai.values.mcpHub.initOnStart"].kind == "unknown"
 
@@ -98,7 +99,7 @@ def test_two_digests_in_one_workload_is_intra_site_drift() -> None:
     c = b["workloads"]["ai-platform/Deployment/parser"]["containers"]["parser"]
     c["image_ids"] = ["sha256:" + "ab" * 32, "sha256:" + "cd" * 32]
     c["image_id"] = None
-    keys = by_key(diff_snapshots([("a", a), ("b", b), ("c", copy.deepcopy(a))]))
+    keys = by_key(diff_dicts([("a", a), ("b", b), ("c", copy.deepcopy(a))]))
     f = keys["workloads.ai-platform/Deployment/parser.containers.parser.image_id"]
     assert (f.severity, f.sites) == ("error", ("b",))
     assert "pods disagree within site b" in f.message
@@ -107,7 +108,7 @@ def test_two_digests_in_one_workload_is_intra_site_drift() -> None:
 def test_same_tokens_equal_different_tokens_drift() -> None:
     a, b = load("capital"), load("savings-bank")
     b["helm"]["ai/docai"]["values"]["db"]["password"] = "$dctok$v1$0a1b2c3d$" + "Z" * 22
-    keys = by_key(diff_snapshots([("a", a), ("b", b)]))
+    keys = by_key(diff_dicts([("a", a), ("b", b)]))
     assert keys["helm.ai/docai.values.db.password"].kind == "drift"
     assert "helm.ai/docai.values.apiKey" not in keys  # same token at both
 
@@ -128,7 +129,7 @@ def test_per_role_clock_keys_and_site_without_disagreement() -> None:
         node["time"]["synchronized"] = True
         node["time"]["offset_seconds"] = 0.001
         node["time"]["leap_status"] = "Normal"
-    keys = by_key(diff_snapshots([("capital", load("capital")), ("utility", b)]))
+    keys = by_key(diff_dicts([("capital", load("capital")), ("utility", b)]))
     assert not any(".time." in k for k in keys), sorted(keys)
 
 
@@ -144,7 +145,7 @@ def test_bad_arguments_are_input_errors(kw: dict[str, Any], message: str) -> Non
 
 def test_same_site_twice_is_an_input_error() -> None:
     with pytest.raises(InputError, match="given twice"):
-        diff_snapshots([("a", load("capital")), ("a", load("capital"))])
+        diff_dicts([("a", load("capital")), ("a", load("capital"))])
 
 
 def test_k3s_master_role_and_clock_measurements_are_not_drift() -> None:
@@ -157,13 +158,13 @@ def test_k3s_master_role_and_clock_measurements_are_not_drift() -> None:
         node["time"].update(root_delay=0.001, root_dispersion=0.002, error_bound_seconds=0.003)
     b["helm"]["ai/docai"]["values"]["image"] = {"repository": "mirror.b.local/ai/docai"}
     a["helm"]["ai/docai"]["values"]["image"] = {"repository": "registry.a.local/ai/docai"}
-    assert diff_snapshots([("a", a), ("b", b)]).findings == ()
+    assert diff_dicts([("a", a), ("b", b)]).findings == ()
 
 
 def test_a_site_without_control_plane_labels_is_unknown_not_drift() -> None:
     a, b = load("capital"), copy.deepcopy(load("capital"))
     for node in b["nodes"].values():
         node["roles"] = []
-    keys = by_key(diff_snapshots([("a", a), ("b", b)]))
+    keys = by_key(diff_dicts([("a", a), ("b", b)]))
     assert {f.kind for f in keys.values()} == {"unknown"}
     assert keys["nodes[control-plane].time.synchronized"].severity == "info"

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from snapshot_kit import diff_dicts
 
-from driftctl.diff import DiffReport, diff_snapshots, load_ignore
-from driftctl.diff.ignore import TODO_REASON, escape_key, write_ignore
+from driftctl.diff import DiffReport, load_ignore
+from driftctl.diff.ignore import TODO_REASON, write_ignore
 from driftctl.errors import InputError
 
 SITES = Path(__file__).parent / "golden" / "diff" / "sites"
@@ -20,7 +21,7 @@ def report_with(tmp_path: Path, text: str) -> DiffReport:
     path = tmp_path / "ignore.yaml"
     path.write_text(text)
     snaps = [(n, json.loads((SITES / f"{n}.json").read_text())) for n in NAMES]
-    return diff_snapshots(snaps, load_ignore(path))
+    return diff_dicts(snaps, load_ignore(path))
 
 
 def keys(report: DiffReport) -> dict[str, Any]:
@@ -107,7 +108,7 @@ def test_written_ignore_file_loads_and_silences_everything(
     assert "helm: error" in text  # overrides survive the rewrite
     with pytest.raises(InputError, match="exists; pass --overwrite-ignore"):
         write_ignore(out, existing, new, overwrite=False)
-    second = diff_snapshots(
+    second = diff_dicts(
         [(n, json.loads((SITES / f"{n}.json").read_text())) for n in NAMES], load_ignore(out)
     )
     assert all(f.kind == "unknown" for f in second.findings)
@@ -117,9 +118,35 @@ def test_written_ignore_file_loads_and_silences_everything(
     assert f"{out}: {len(new)} of {len(new)} ignore rules still have the TODO reason" in warnings
 
 
-def test_escape_key_matches_exactly() -> None:
+@pytest.mark.parametrize(
+    ("key", "other"),
+    [
+        ("nodes[control-plane].time.synchronized", "nodes.control-plane.time.synchronized"),
+        ('helm.ai/docai.values["a.b*"]', 'helm.ai/docai.values["a.bc"]'),
+        ('helm.ai/docai.values["?"]', "helm.ai/docai.values.x"),
+    ],
+    ids=["role-selector", "quoted-star", "quoted-question-mark"],
+)
+def test_a_reported_key_is_a_pattern_matching_exactly_itself(key: str, other: str) -> None:
     from driftctl.diff.ignore import IgnoreRule
 
-    rule = IgnoreRule(escape_key("nodes[control-plane].time.synchronized"), "r")
-    assert rule.matches("nodes[control-plane].time.synchronized")
-    assert not rule.matches("nodesc.time.synchronized")
+    rule = IgnoreRule(key, "r")
+    assert rule.matches(key)
+    assert not rule.matches(other)
+
+
+def test_globs_span_segments_and_quoted_keys_alike() -> None:
+    from driftctl.diff.ignore import IgnoreRule
+
+    rule = IgnoreRule("helm.*.values.ingress.hostname", "r")
+    assert rule.matches("helm.ai/docai.values.ingress.hostname")
+    assert rule.matches('helm["a.b/c"].values.ingress.hostname')
+    assert not rule.matches("helm.ai/docai.values.ingress.hostnames")
+
+
+@pytest.mark.parametrize(
+    "path", ["nodes[[]control-plane].x", "helm..values", 'helm["unterminated'], ids=str
+)
+def test_a_path_that_is_no_fact_path_is_refused(tmp_path: Path, path: str) -> None:
+    with pytest.raises(InputError, match=r"ignore\[0\]: path: .*"):
+        report_with(tmp_path, f"ignore:\n  - path: '{path}'\n    reason: r\n")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from snapshot_kit import diff_dicts, helm_release, snapshot_dict
 
-from driftctl.diff import diff_snapshots
 from driftctl.diff.normalize import comparable, image_identity, key_kind, parse_quantity
 
 EQUAL = [
@@ -89,15 +89,12 @@ def test_image_identity_drops_registry_host_and_keeps_digest() -> None:
 
 
 def _site(name: str, **over: Any) -> dict[str, Any]:
-    snap: dict[str, Any] = {
-        "site": name,
-        "collected_at": f"2026-11-2{len(name) % 9}T00:00:00Z",
-        "kubernetes": {"server_version": "v1.29.3", "cluster_uid": name},
-        "helm": {"ns/r": {"chart": "c", "chart_version": "1.0.0", "revision": 1, "values": {}}},
-        "failures": [],
-    }
-    snap.update(over)
-    return snap
+    helm = {"ns/r": helm_release({}, chart="c")}
+    return snapshot_dict(name, f"2026-11-2{len(name) % 9}T00:00:00Z", **({"helm": helm} | over))
+
+
+def _release(**fields: Any) -> dict[str, Any]:
+    return helm_release(fields.pop("values"), **fields)
 
 
 def test_noise_only_snapshots_show_no_drift() -> None:
@@ -105,30 +102,30 @@ def test_noise_only_snapshots_show_no_drift() -> None:
         "a",
         kubernetes={"server_version": "v1.29.3+k3s1", "cluster_uid": "u1"},
         helm={
-            "ns/r": {
-                "chart": "c",
-                "chart_version": "v1.0.0",
-                "revision": 7,
-                "values": {"resources": {"limits": {"cpu": "1000m"}}, "x": {"p": 1, "q": 2}},
-            }
+            "ns/r": _release(
+                chart="c",
+                chart_version="v1.0.0",
+                revision=7,
+                values={"resources": {"limits": {"cpu": "1000m"}}, "x": {"p": 1, "q": 2}},
+            )
         },
     )
     b = _site(
         "b",
         kubernetes={"server_version": "1.29.3", "cluster_uid": "u2"},
         helm={
-            "ns/r": {
-                "chart": "c",
-                "chart_version": "1.0.0",
-                "revision": 3,
-                "values": {
+            "ns/r": _release(
+                chart="c",
+                chart_version="1.0.0",
+                revision=3,
+                values={
                     "x": {"q": 2, "p": 1, "resourceVersion": "991", "status": {"ok": True}},
                     "resources": {"limits": {"cpu": 1}},
                 },
-            }
+            )
         },
     )
-    report = diff_snapshots([("a", a), ("b", b)])
+    report = diff_dicts([("a", a), ("b", b)])
     assert report.findings == (), [f.key for f in report.findings]
     assert report.facts > 0
 
@@ -136,5 +133,5 @@ def test_noise_only_snapshots_show_no_drift() -> None:
 def test_displayed_value_stays_the_original() -> None:
     a = _site("a", kubernetes={"server_version": "v1.29.3+k3s1", "cluster_uid": "u"})
     b = _site("b", kubernetes={"server_version": "v1.30.0", "cluster_uid": "u"})
-    (finding,) = diff_snapshots([("a", a), ("b", b)]).findings
+    (finding,) = diff_dicts([("a", a), ("b", b)]).findings
     assert finding.values == {"a": "v1.29.3+k3s1", "b": "v1.30.0"}

@@ -8,8 +8,9 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from snapshot_kit import diff_dicts
 
-from driftctl.diff import DiffReport, diff_snapshots, load_ignore
+from driftctl.diff import DiffReport, load_ignore
 from driftctl.formats import Format
 from driftctl.formats.diff import render
 
@@ -20,7 +21,7 @@ ERROR_RANK = 3
 
 def field_report(baseline: str | None = None) -> DiffReport:
     snaps = [(n, json.loads((GOLDEN / "sites" / f"{n}.json").read_text())) for n in NAMES]
-    return diff_snapshots(snaps, load_ignore(GOLDEN / "ignore.yaml"), baseline)
+    return diff_dicts(snaps, load_ignore(GOLDEN / "ignore.yaml"), baseline)
 
 
 def check_golden(name: str, text: str) -> None:

@@ -11,8 +11,9 @@ from policy_builders import NOW, Snap, financial_group, platform, public_institu
 from driftctl.errors import InputError
 from driftctl.policy.evaluate import evaluate, parse_duration
 from driftctl.policy.load import load_policy
-from driftctl.policy.model import PreflightReport, Severity, SiteResult, Verdict
+from driftctl.policy.model import GateSeverity, PreflightReport, SiteResult, Verdict
 from driftctl.policy.release import load_release
+from driftctl.snapshot import ModelError
 
 ROOT = Path(__file__).parent.parent
 RELEASE = load_release(ROOT / "manifests" / "release.example.yaml")
@@ -33,7 +34,7 @@ def test_field_case_1_blocks_savings_bank_and_holding_and_passes_capital() -> No
         result = site(report, name)
         assert result.verdict is Verdict.BLOCK
         api = [f for f in result.findings if f.rule == "frontend-parser-api"]
-        assert api and api[0].severity is Severity.BLOCK
+        assert api and api[0].severity is GateSeverity.BLOCK
         assert api[0].message.startswith(
             f"frontend-parser-api: frontend {frontend} calls parser API v1, parser 2.0.0 serves v2"
         )
@@ -57,7 +58,7 @@ def test_field_case_2_blocks_naming_the_unsynchronised_control_plane_nodes() -> 
     (result,) = report.sites
     assert result.verdict is Verdict.BLOCK
     clock = [f for f in result.findings if f.rule == "control-plane-clock"]
-    assert clock[0].severity is Severity.BLOCK and clock[0].nodes == ("cp-2", "cp-3")
+    assert clock[0].severity is GateSeverity.BLOCK and clock[0].nodes == ("cp-2", "cp-3")
     assert "cp-2 not synchronized (offset +7.8 s)" in clock[0].message
     assert "cp-3 not synchronized (offset unknown)" in clock[0].message
 
@@ -81,11 +82,11 @@ def test_field_case_3_warns_about_the_fifteen_second_timeout() -> None:
 
 @pytest.mark.parametrize(
     ("allow_stale", "verdict", "severity"),
-    [(False, Verdict.BLOCK, Severity.BLOCK), (True, Verdict.WARN, Severity.WARN)],
+    [(False, Verdict.BLOCK, GateSeverity.BLOCK), (True, Verdict.WARN, GateSeverity.WARN)],
     ids=["stale-blocks", "allow-stale-warns"],
 )
 def test_stale_and_missing_snapshots(
-    allow_stale: bool, verdict: Verdict, severity: Severity
+    allow_stale: bool, verdict: Verdict, severity: GateSeverity
 ) -> None:
     capital = next(s for s in financial_group() if s.site == "capital")
     old = Snap("capital", capital.seq, stamp(timedelta(days=20)), capital.snapshot)
@@ -119,13 +120,12 @@ def test_site_filter_and_empty_input() -> None:
         evaluate(POLICY, RELEASE, [], now=NOW)
 
 
-def test_malformed_snapshot_warns_instead_of_crashing() -> None:
+def test_malformed_snapshot_never_reaches_the_gate() -> None:
+    # The typed model refuses it where it is read (exit 2 for a file, 4 for a bundle).
     snap = platform("odd")
     snap["nodes"]["cp-1"]["roles"] = 5
-    report = evaluate(POLICY, RELEASE, [Snap("odd", 1, stamp(), snap)], now=NOW)
-    (result,) = report.sites
-    bad = [f for f in result.findings if f.rule == "control-plane-clock"]
-    assert bad and bad[0].unknown and "rule cannot be checked" in bad[0].message
+    with pytest.raises(ModelError, match=r"nodes\.cp-1\.roles: expected an array, got an integer"):
+        Snap("odd", 1, stamp(), snap)
 
 
 @pytest.mark.parametrize(

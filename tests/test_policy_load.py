@@ -100,6 +100,10 @@ BAD = [
         "p.yaml: rule 'x': needs one of",
     ),
     ({"rules": [rule("value", max="five")]}, "p.yaml: rule 'r1': key 'max' must be a number"),
+    (
+        {"rules": [rule("value", path="helm.*.values.x", max=1)]},
+        "p.yaml: rule 'r1': key 'path': 'helm.*.values.x': bad segment at 5",
+    ),
     ({"rules": [rule("time", synchronized="yes")]}, "key 'synchronized' must be true or false"),
     (
         {"rules": [rule("api-contract", consumer={"component": "f"})]},
@@ -127,6 +131,7 @@ BAD = [
         "gpu-without-range",
         "value-without-check",
         "value-max-not-number",
+        "value-path-with-glob",
         "time-bool",
         "nested-missing-key",
         "rules-not-list",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
 import pytest
 from policy_builders import platform
+from snapshot_kit import typed
 
 from driftctl.errors import InputError
 from driftctl.policy.release import load_release, overlay, parse_release
@@ -76,24 +76,25 @@ def test_release_errors_name_file_and_key(doc: Any, message: str) -> None:
 
 
 def test_overlay_sets_version_attributes_and_image_keeping_nodes() -> None:
-    snap = platform("s")
-    before = copy.deepcopy(snap)
+    snap = typed(platform("s"))
+    before = snap.to_dict()
     release = load_release(ROOT / "manifests" / "release.example.yaml")
     out = overlay(snap, release)
-    assert snap == before, "the overlay must not modify its input"
-    parser = out["components"]["parser"]
-    assert parser["version"] == "2.0.0" and parser["api_versions"] == ["v2"]
-    assert parser["workload"] == "ai-platform/Deployment/parser"
-    wl = out["workloads"]["ai-platform/Deployment/parser"]
-    assert wl["containers"]["parser"] == {
+    assert snap.to_dict() == before, "the overlay must not modify its input"
+    parser = out.components["parser"]
+    assert parser.version == "2.0.0" and parser.get("api_versions") == ["v2"]
+    assert parser.workload == "ai-platform/Deployment/parser"
+    wl = out.workloads["ai-platform/Deployment/parser"]
+    assert wl.containers["parser"].to_dict() == {
         "image": "registry.local/ai/parser:2.0.0",
         "image_id": None,
+        "env": {},
     }
-    assert wl["nodes"] == ["gpu-1", "gpu-2"]
-    assert out["components"]["frontend"] == snap["components"]["frontend"]
+    assert wl.nodes == ("gpu-1", "gpu-2")
+    assert out.components["frontend"] == snap.components["frontend"]
 
 
 def test_overlay_of_a_new_component_has_no_nodes() -> None:
     release = parse_release({"release": "r", "components": {"ocr": {"version": "1.0.0"}}}, "r.yaml")
-    out = overlay(platform("s"), release)
-    assert out["components"]["ocr"] == {"version": "1.0.0"}
+    out = overlay(typed(platform("s")), release)
+    assert out.components["ocr"].to_dict() == {"workload": None, "version": "1.0.0"}

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 from policy_builders import SYNCED, platform
+from snapshot_kit import clock, helm_release, typed
 
 from driftctl.policy.facts import SiteContext, as_list, resolve_path
 from driftctl.policy.load import parse_policy
-from driftctl.policy.model import Finding, Severity
+from driftctl.policy.model import Finding, GateSeverity
 from driftctl.policy.rules import REGISTRY
 
 
@@ -19,7 +20,8 @@ def run(
     policy = parse_policy({"rules": [{"id": "r", "severity": "block", **rule}]}, "p.yaml")
     (parsed,) = policy.rules
     site = snap["site"]
-    ctx = SiteContext(site, snap, fleet or {site: snap})
+    fleet = {s: typed(x) for s, x in (fleet or {site: snap}).items()}
+    ctx = SiteContext(site, typed(snap), fleet)
     return list(REGISTRY[parsed.kind].check(parsed, ctx))
 
 
@@ -41,7 +43,7 @@ def test_api_contract_passes_when_served(api: str, served: Any) -> None:
 
 def test_api_contract_blocks_naming_both_components_and_the_api() -> None:
     (f,) = run(API, platform("s", frontend="2.4.1", parser="2.0.0", api_versions=["v2"]))
-    assert f.severity is Severity.BLOCK and not f.unknown
+    assert f.severity is GateSeverity.BLOCK and not f.unknown
     assert f.message == "r: frontend 2.4.1 calls parser API v1, parser 2.0.0 serves v2"
     assert f.components == ("frontend", "parser")
 
@@ -62,7 +64,7 @@ def test_api_contract_unknown_facts_warn(mutate: Any, text: str) -> None:
     snap = platform("s")
     mutate(snap)
     (f,) = run(API, snap)
-    assert f.severity is Severity.WARN and f.unknown and text in f.message
+    assert f.severity is GateSeverity.WARN and f.unknown and text in f.message
 
 
 PAIR = {
@@ -106,12 +108,12 @@ def test_version_pair(frontend: str, parser: str, outcome: str) -> None:
         return
     (f,) = found
     if outcome == "block":
-        assert f.severity is Severity.BLOCK
+        assert f.severity is GateSeverity.BLOCK
         assert (
             f.message == f"r: frontend {frontend} requires parser >=2.0,<4, found parser {parser}"
         )
     else:
-        assert f.severity is Severity.WARN and f.unknown
+        assert f.severity is GateSeverity.WARN and f.unknown
         bad = frontend if frontend == "latest" else parser
         assert f"version {bad!r} is not a version; rule cannot be checked" in f.message
 
@@ -147,7 +149,7 @@ def test_gpu_cuda_passes(gpus: dict[str, Any]) -> None:
 def test_gpu_blocks_old_driver_naming_node_and_minimum() -> None:
     gpus = {"g1": gpu("535.54.03", "12.2"), "g2": gpu("470.82.01", "11.4")}
     (f,) = run(GPU, platform("s", parser="2.0.0", gpus=gpus))
-    assert f.severity is Severity.BLOCK and f.nodes == ("g2",)
+    assert f.severity is GateSeverity.BLOCK and f.nodes == ("g2",)
     assert "parser 2.0.0 needs CUDA >=12.0 (driver >= 525.60.13, CUDA 12.0 GA)" in f.message
     assert "g2 has driver 470.82.01 (CUDA 11.4)" in f.message
 
@@ -156,7 +158,7 @@ def test_gpu_reported_cuda_must_satisfy_the_range() -> None:
     (f,) = run(
         {**GPU, "cuda": ">=12.0,<12.4"}, platform("s", gpus={"g1": gpu("550.54.15", "12.4")})
     )
-    assert f.severity is Severity.BLOCK and "g1 has driver 550.54.15 (CUDA 12.4)" in f.message
+    assert f.severity is GateSeverity.BLOCK and "g1 has driver 550.54.15 (CUDA 12.4)" in f.message
 
 
 @pytest.mark.parametrize(
@@ -175,7 +177,7 @@ def test_gpu_driver_range(driver: str, blocked: bool) -> None:
 def test_gpu_unknown_facts_warn_naming_the_node() -> None:
     gpus = {"gpu-1": gpu("535.54.03"), "gpu-2": None, "gpu-3": gpu(None, error="driver-not-loaded")}
     (f,) = run(GPU, platform("s", gpus=gpus))
-    assert f.severity is Severity.WARN and f.unknown and f.nodes == ("gpu-2", "gpu-3")
+    assert f.severity is GateSeverity.WARN and f.unknown and f.nodes == ("gpu-2", "gpu-3")
     assert f.message.startswith(
         "r: no GPU facts for nodes gpu-2, gpu-3 (driver-not-loaded) where parser runs"
     )
@@ -213,7 +215,7 @@ def test_time_blocks_naming_unsynced_and_drifted_nodes() -> None:
         "cp-3": {"synchronized": True, "offset_seconds": -0.9},
     }
     (f,) = run(TIME, platform("s", control_plane=cps))
-    assert f.severity is Severity.BLOCK and f.nodes == ("cp-2", "cp-3")
+    assert f.severity is GateSeverity.BLOCK and f.nodes == ("cp-2", "cp-3")
     assert "2 of 3 control-plane nodes off" in f.message
     assert "cp-2 not synchronized (offset +7.8 s)" in f.message
     assert "cp-3 offset -0.9 s beyond ±0.5 s" in f.message
@@ -222,7 +224,7 @@ def test_time_blocks_naming_unsynced_and_drifted_nodes() -> None:
 def test_time_unknown_facts_warn() -> None:
     cps = {"cp-1": SYNCED, "cp-2": None, "cp-3": {"synchronized": True, "offset_seconds": None}}
     (f,) = run(TIME, platform("s", control_plane=cps))
-    assert f.severity is Severity.WARN and f.nodes == ("cp-2", "cp-3")
+    assert f.severity is GateSeverity.WARN and f.nodes == ("cp-2", "cp-3")
     assert "cp-2 (no time facts)" in f.message and "cp-3 (offset unknown)" in f.message
 
 
@@ -230,7 +232,7 @@ def test_time_role_absent_warns_and_all_covers_workers() -> None:
     (f,) = run({**TIME, "nodes": "etcd"}, platform("s"))
     assert f.unknown and "no nodes with role etcd" in f.message
     snap = platform("s")
-    snap["nodes"]["gpu-2"]["time"] = {"synchronized": False, "offset_seconds": 2.5}
+    snap["nodes"]["gpu-2"]["time"] = clock(False, 2.5)
     assert run(TIME, snap) == []
     (f,) = run({**TIME, "nodes": "all"}, snap)
     assert f.nodes == ("gpu-2",)
@@ -270,7 +272,7 @@ def test_value_checks(check: dict[str, Any], value: Any, problem: str | None) ->
         assert found == []
     else:
         (f,) = found
-        assert f.severity is Severity.BLOCK and problem in f.message and PATH in f.message
+        assert f.severity is GateSeverity.BLOCK and problem in f.message and PATH in f.message
 
 
 def test_value_unknown_path_and_non_number_warn() -> None:
@@ -298,19 +300,38 @@ def test_value_same_across_sites_names_the_other_values() -> None:
     ("path", "expected"),
     [
         ("helm.ai-platform/docai.values.mcpHub.timeoutSeconds", (True, 3)),
-        ("helm.ai.v2/x.values.a", (True, 1)),
-        ("helm.ai.v2/x.values.a.b", (False, None)),
+        ('helm["ai.v2/x"].values.a', (True, 1)),
+        ('helm["ai.v2/x"].values.a.b', (False, None)),
+        ("helm.ai.v2/x.values.a", (False, None)),
+        ('helm["ai-platform/docai"].values["mcpHub"].timeoutSeconds', (True, 3)),
         ("kubernetes.server_version", (True, "v1.29.3+k3s1")),
         ("nodes.gpu-1.roles.0", (True, "worker")),
+        ("nodes.gpu-1.time.synchronized", (True, True)),
+        ("nodes.cp-1.gpu", (True, None)),
+        ("nodes.cp-1.gpu.driver_version", (False, None)),
+        ("components.parser.sources", (False, None)),
         ("nodes.nope", (False, None)),
     ],
-    ids=["helm-release-with-slash", "key-with-dots", "too-deep", "plain", "list-index", "missing"],
+    ids=[
+        "helm-release-with-slash",
+        "quoted-key-with-dots",
+        "too-deep",
+        "dots-are-separators",
+        "quoted-plain-keys",
+        "plain",
+        "list-index",
+        "typed-field",
+        "null-gpu",
+        "below-null",
+        "absent-field",
+        "missing",
+    ],
 )
-def test_resolve_path_matches_longest_keys(path: str, expected: tuple[bool, Any]) -> None:
+def test_resolve_path_reads_exact_segments(path: str, expected: tuple[bool, Any]) -> None:
     snap = platform("s")
-    snap["helm"]["ai.v2/x"] = {"values": {"a": 1}}
-    snap["helm"]["ai"] = {"v2/x": {"values": {"z": 0}}}
-    assert resolve_path(snap, path) == expected
+    snap["helm"]["ai.v2/x"] = helm_release({"a": 1})
+    snap["helm"]["ai"] = helm_release({"v2/x": {"values": {"a": 0}}})
+    assert resolve_path(typed(snap), path) == expected
 
 
 def test_as_list_reads_field_spellings() -> None:

@@ -1,8 +1,9 @@
 """Cross-site drift: flatten snapshots, normalise values, compare N sites, apply ignore rules.
 
-Semantics (design §9), decided here:
+Semantics (docs/diff.md), decided here:
 
-- Facts are flattened keys (``helm.ai/docai.values.mcpHub.timeoutSeconds``); lists are leaves.
+- Facts are fact paths (``helm.ai/docai.values.mcpHub.timeoutSeconds``; a key segment holding
+  ``.``, brackets, quotes, globs or spaces is quoted: ``values["a.b"]``); lists are leaves.
   Not compared: ``site``, ``collected_at``, ``failures``, ``kubernetes.cluster_uid``, Helm
   ``revision``, workload ``nodes``, node names and ``internal_ip``, controller-written labels
   (``pod-template-hash`` …) and server-filled fields below values/labels (``managedFields``,
@@ -20,29 +21,31 @@ Semantics (design §9), decided here:
   there is no majority); with ``--baseline`` those that differ from the baseline's value.
 - Ignore rules: a rule without ``sites`` accepts the fact; with ``sites`` those sites leave the
   comparison for matching keys, and the fact is accepted when the rest agree. Severity
-  overrides: a category name, or a glob on the key (a matching glob beats a category).
+  overrides: a category name, or a path pattern (a matching pattern beats a category).
+  Patterns are fact paths whose unquoted segments may hold ``*`` (any text, also across
+  segments) and ``?``; a key as a report spells it matches exactly itself.
 - ``--write-ignore`` never replaces an existing file unless ``--overwrite-ignore`` is given;
   it keeps the rules and overrides of ``--ignore`` and adds one TODO entry per difference.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from driftctl.diff.engine import compare
 from driftctl.diff.flatten import SiteFacts, flatten
 from driftctl.diff.gpu_names import resolve_snapshots
 from driftctl.diff.ignore import IgnoreFile, load_ignore
 from driftctl.diff.report import DiffReport, Finding, Ignored
-from driftctl.diff.severity import Severity
+from driftctl.snapshot import DriftSeverity, FindingKind, Snapshot
 
 __all__ = [
     "DiffReport",
+    "DriftSeverity",
     "Finding",
+    "FindingKind",
     "IgnoreFile",
     "Ignored",
-    "Severity",
     "SiteFacts",
     "compare",
     "diff_snapshots",
@@ -52,7 +55,7 @@ __all__ = [
 
 
 def diff_snapshots(
-    snapshots: Sequence[tuple[str, Mapping[str, Any]]],
+    snapshots: Sequence[tuple[str, Snapshot]],
     ignore: IgnoreFile | None = None,
     baseline: str | None = None,
 ) -> DiffReport:

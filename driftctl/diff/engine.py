@@ -7,15 +7,16 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from driftctl.diff.flatten import SiteFacts
+from driftctl.diff.flatten import MAX_OFFSET, SYNCHRONIZED, Key, SiteFacts, section_of
 from driftctl.diff.ignore import IgnoreFile, IgnoreRule
-from driftctl.diff.normalize import REDACTED
+from driftctl.diff.normalize import ABSENT_FORM, REDACTED, is_true
 from driftctl.diff.report import DiffReport, Finding, Ignored
-from driftctl.diff.severity import CATEGORIES, Severity
+from driftctl.diff.severity import CATEGORIES
 from driftctl.errors import InputError
 from driftctl.formats.common import show_value
+from driftctl.snapshot import DriftSeverity, FindingKind
+from driftctl.snapshot.path import path_of
 
-ABSENT = "\x00absent"  # a fact the site does not have although its section was collected
 _MISSING = object()
 _SCALARS = (str, int, float)
 MAX_NAMES = 6
@@ -34,8 +35,8 @@ class _Judge:
     baseline: str | None
 
     def run(
-        self, key: str, forms: list[Any], values: list[Any], exempt: frozenset[str]
-    ) -> tuple[str, tuple[str, ...], str] | None:
+        self, key: Key, forms: list[Any], values: list[Any], exempt: frozenset[str]
+    ) -> tuple[FindingKind, tuple[str, ...], str] | None:
         sites = [sf.site for sf in self.facts]
         live = [i for i, s in enumerate(sites) if s not in exempt]
         groups: dict[Hashable, list[int]] = {}
@@ -48,9 +49,9 @@ class _Judge:
         intra = [i for i in live if key in self.facts[i].intra]
         parts: list[str] = []
         odd: list[str] = []
-        kind = ""
+        kind: FindingKind | None = None
         if len(groups) > 1:
-            kind = "drift"
+            kind = FindingKind.DRIFT
             expected = self._expected(groups, sites)
             odd = [sites[i] for g, idx in groups.items() if g != expected for i in idx]
             parts.append(self._differs(key, groups, sites, values, expected))
@@ -58,8 +59,8 @@ class _Judge:
         for i in live:
             line = node_lines.get(i)
             if i in intra:
-                kind = kind or "intra-site"
-                who = "pods" if ".containers." in key else "nodes"
+                kind = kind or FindingKind.INTRA_SITE
+                who = "pods" if "containers" in path_of(key)[1:-1] else "nodes"
                 detail = line or self.facts[i].intra[key]
                 parts.append(f"{who} disagree within site {sites[i]}: {detail}")
                 if sites[i] not in odd:
@@ -67,9 +68,9 @@ class _Judge:
             elif line and kind:
                 parts.append(f"site {sites[i]}: {line}")
         if not kind and unknown and groups:
-            kind = "unknown"
+            kind = FindingKind.UNKNOWN
             for i in unknown:
-                why = self.facts[i].failures.get(_section(key))
+                why = self.facts[i].failures.get(section_of(key))
                 parts.append(f"unknown at {sites[i]}" + (f" ({why})" if why else ""))
             odd = [sites[i] for i in unknown]
         if not kind:
@@ -89,16 +90,16 @@ class _Judge:
 
     def _differs(
         self,
-        key: str,
+        key: Key,
         groups: dict[Hashable, list[int]],
         sites: list[str],
         values: list[Any],
         expected: Hashable | None,
     ) -> str:
         def show(form: Hashable, idx: list[int]) -> str:
-            if form == ABSENT:
+            if form == ABSENT_FORM:
                 value = "absent"
-            elif key.endswith("max_abs_offset_seconds"):
+            elif key.endswith("." + MAX_OFFSET):
                 value = f"offset {form}"  # the bucket is what was compared
             else:
                 value = show_value(values[idx[0]], 40)
@@ -110,7 +111,7 @@ class _Judge:
             return f"differs from baseline {show(order[0], groups[order[0]])}: {rest}"
         return "differs: " + "; ".join(show(g, groups[g]) for g in order)
 
-    def _odd_nodes(self, key: str, live: list[int]) -> dict[int, str]:
+    def _odd_nodes(self, key: Key, live: list[int]) -> dict[int, str]:
         """Name the nodes that hold the odd values ("cp-2, cp-3 not synchronized") per site."""
         if not any(key in self.facts[i].node_forms for i in live):
             return {}
@@ -128,9 +129,9 @@ class _Judge:
             if not bad:
                 continue
             names = _names([n for n, _ in bad])
-            if key.endswith("time.synchronized") and usual == "\x01true":
+            if key.endswith("." + SYNCHRONIZED) and is_true(usual):
                 out[i] = f"{names} not synchronized"
-            elif key.endswith("max_abs_offset_seconds"):
+            elif key.endswith("." + MAX_OFFSET):
                 out[i] = f"offset {', '.join(f'{n} {v:+g}s' for n, v in bad[:MAX_NAMES])}"
             else:
                 by_value: dict[str, list[str]] = {}
@@ -138,12 +139,6 @@ class _Judge:
                     by_value.setdefault(show_value(v, 30), []).append(n)
                 out[i] = "; ".join(f"{v} on {_names(ns)}" for v, ns in sorted(by_value.items()))
         return out
-
-
-def _section(key: str) -> str:
-    from driftctl.diff.flatten import section_of
-
-    return section_of(key)
 
 
 def compare(
@@ -158,12 +153,12 @@ def compare(
         raise InputError(f"--baseline: unknown site {baseline!r} (compared: {', '.join(sites)})")
     ignore = ignore or IgnoreFile()
     judge = _Judge(facts, baseline)
-    keys: set[str] = set()
+    keys: set[Key] = set()
     for sf in facts:
         keys.update(sf.values)
     getters = [sf.values.get for sf in facts]
-    intra_keys: set[str] = set()
-    special: set[str] = set()  # keys whose raw values cannot decide equality
+    intra_keys: set[Key] = set()
+    special: set[Key] = set()  # keys whose raw values cannot decide equality
     for sf in facts:
         intra_keys.update(sf.intra)
         special.update(sf.intra, sf.forms)
@@ -194,7 +189,7 @@ def compare(
             continue
         for i, f in enumerate(forms):
             if f is _MISSING:
-                forms[i] = None if facts[i].absent_is_unknown(key) else ABSENT
+                forms[i] = None if facts[i].absent_is_unknown(key) else ABSENT_FORM
         values = [None if v is _MISSING else v for v in values]
         verdict = judge.run(key, forms, values, none)
         category, severity = ignore.severity.of(key)
@@ -210,9 +205,9 @@ def compare(
         kind, odd, message = verdict
         findings.append(
             Finding(
-                key=key,
+                path=path_of(key),
                 category=category,
-                severity=Severity.INFO if kind == "unknown" else severity,
+                severity=DriftSeverity.INFO if kind is FindingKind.UNKNOWN else severity,
                 values=dict(zip(sites, values, strict=True)),
                 message=message,
                 kind=kind,
@@ -237,15 +232,15 @@ def compare(
 
 def _apply_rules(
     judge: _Judge,
-    key: str,
+    key: Key,
     forms: list[Any],
     values: list[Any],
-    verdict: tuple[str, tuple[str, ...], str],
+    verdict: tuple[FindingKind, tuple[str, ...], str],
     rules: list[IgnoreRule],
-) -> tuple[tuple[str, tuple[str, ...], str] | None, Ignored]:
+) -> tuple[tuple[FindingKind, tuple[str, ...], str] | None, Ignored]:
     """A rule without sites accepts the fact; with sites, those sites leave the comparison."""
     reason = "; ".join(dict.fromkeys(r.reason for r in rules))
-    accepted = Ignored(key, verdict[1], reason)
+    accepted = Ignored(path_of(key), verdict[1], reason)
     if any(not r.sites for r in rules):
         return None, accepted
     exempt = frozenset(s for r in rules for s in r.sites)

@@ -1,12 +1,11 @@
-"""A snapshot (design §5) as flat facts ``key → value``; node facts become per-site distributions."""
+"""A snapshot as flat facts ``path → value`` (docs/diff.md); node facts become distributions."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from driftctl.diff.normalize import (
     SERVER_FIELDS,
@@ -15,20 +14,32 @@ from driftctl.diff.normalize import (
     key_kind,
     offset_bucket,
 )
+from driftctl.snapshot import (
+    Absent,
+    Gpu,
+    GpuDevice,
+    HelmRelease,
+    Node,
+    Snapshot,
+    TimeFacts,
+    Workload,
+)
+from driftctl.snapshot.path import Segment, Selector, path_of, suffix
 
-# Top-level snapshot keys that are not facts to compare: identity, time of collection, failures.
-NOT_FACTS = frozenset({"schema", "site", "seq", "collected_at", "failures"})
-# Volatile per-site facts: every cluster has its own uid, every node its own address.
-VOLATILE_KEYS = frozenset({"kubernetes.cluster_uid"})
-NODE_VOLATILE = frozenset({"internal_ip", "name", "hostname"})
-OFFSET = "time.offset_seconds"
+# A fact's key: its FactPath as rendered (docs/snapshot.md). Rendering is injective, so the
+# string stands for exactly one path, and strings keep their hash for the N-way lookups.
+Key = str
+
+NODE_INFO = ("kubelet_version", "container_runtime", "kernel_version", "os_image")  # not the IP
+OFFSET = "time.offset_seconds"  # node facts are keyed below ``nodes``
 MAX_OFFSET = "time.max_abs_offset_seconds"
-ROLE_KEYS = frozenset({"time.synchronized", MAX_OFFSET})
+SYNCHRONIZED = "time.synchronized"
+ROLE_KEYS = frozenset({SYNCHRONIZED, MAX_OFFSET})
 # Time facts are split out for the role whose clocks a quorum depends on (dqlite, etcd);
 # k3s and older kubeadm call it "master".
 ROLE_ALIASES = {"control-plane": "control-plane", "master": "control-plane"}
 # Per-measurement noise of the clock daemon: differs on every poll, never configuration.
-TIME_MEASUREMENTS = ("time.root_dispersion", "time.root_delay", "time.error_bound_seconds")
+TIME_NOISE = frozenset({"root_dispersion", "root_delay", "error_bound_seconds", "error"})
 # Which collector's failure makes an absent fact *unknown* rather than *changed*.
 SECTION_COLLECTORS = {
     "kubernetes": {"kubernetes"},
@@ -41,16 +52,29 @@ SECTION_COLLECTORS = {
 }
 
 
-def section_of(key: str) -> str:
-    """The collection section a flattened key belongs to (``gpu``, ``clock``, ``helm``, …)."""
-    top, _, rest = key.partition(".")
-    if top.startswith("nodes"):
-        if rest.startswith("gpu."):
+def node_part(key: Key) -> tuple[Segment, ...]:
+    """A node fact's segments below ``nodes``, without a role selector (``time``, ``offset…``)."""
+    rest = path_of(key)[1:]
+    return rest[1:] if rest and isinstance(rest[0], Selector) else rest
+
+
+def is_per_role(key: Key) -> bool:
+    """``nodes[control-plane].…``: a fact of the nodes of one role."""
+    path = path_of(key)
+    return len(path) > 1 and isinstance(path[1], Selector)
+
+
+def section_of(key: Key) -> str:
+    """The collection section a fact belongs to (``gpu``, ``clock``, ``helm``, …)."""
+    top = path_of(key)[0]
+    if top == "nodes":
+        part = node_part(key)
+        if len(part) > 1 and part[0] == "gpu":
             return "gpu"
-        if rest.startswith("time."):
+        if len(part) > 1 and part[0] == "time":
             return "clock"
         return "nodes"
-    return top
+    return str(top)
 
 
 @dataclass(frozen=True)
@@ -58,33 +82,34 @@ class SiteFacts:
     """One site's flat facts: display values, comparison forms and what is known to be unknown."""
 
     site: str
-    values: dict[str, Any]
-    forms: dict[str, Hashable | None]  # precomputed only for node distributions
+    values: dict[Key, object]
+    forms: dict[Key, Hashable | None]  # precomputed only for node distributions
     unknown_sections: frozenset[str] = frozenset()
-    node_forms: dict[str, list[tuple[str, Hashable | None, Any]]] = field(default_factory=dict)
-    intra: dict[str, str] = field(default_factory=dict)
+    node_forms: dict[Key, list[tuple[str, Hashable | None, object]]] = field(default_factory=dict)
+    intra: dict[Key, str] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
 
-    def form(self, key: str, missing: Any) -> Hashable | None:
+    def form(self, key: Key, missing: object) -> object:
         """The comparison form of ``key`` here (``missing`` when the site has no such fact)."""
         if key in self.forms:
             return self.forms[key]
         if key in self.values:
             return comparable(key_kind(key), self.values[key])
-        return missing  # type: ignore[no-any-return]
+        return missing
 
-    def absent_is_unknown(self, key: str) -> bool:
+    def absent_is_unknown(self, key: Key) -> bool:
         """An absent fact is unknown (not changed) when its section failed or was not collected.
 
         A per-role node fact is unknown where no node carries the role's label.
         """
-        return key.startswith("nodes[") or section_of(key) in self.unknown_sections
+        return is_per_role(key) or section_of(key) in self.unknown_sections
 
 
 DROPPED = SERVER_FIELDS | VOLATILE_LABELS
 
 
-def _walk(prefix: str, value: Any, out: dict[str, Any], drop: bool) -> None:
+def _walk(prefix: Key, value: object, out: dict[Key, object], drop: bool) -> None:
+    """JSON values below ``prefix`` as leaves; lists and empty objects are leaves themselves."""
     if type(value) is not dict or not value:
         out[prefix] = value
         return
@@ -92,68 +117,63 @@ def _walk(prefix: str, value: Any, out: dict[str, Any], drop: bool) -> None:
         if drop and k in DROPPED:
             continue
         if type(v) is dict and v:
-            _walk(f"{prefix}.{k}", v, out, drop)
+            _walk(prefix + suffix(k), v, out, drop)
         else:
-            out[f"{prefix}.{k}"] = v
+            out[prefix + suffix(k)] = v
 
 
-def _workloads(workloads: Mapping[str, Any], out: dict[str, Any], intra: dict[str, str]) -> None:
-    for wkey, facts in workloads.items():
-        if not isinstance(facts, dict):
-            out[f"workloads.{wkey}"] = facts
-            continue
-        for k, v in facts.items():
-            if k == "nodes":
-                continue  # where pods run is scheduling, not configuration
-            if k != "containers" or not isinstance(v, dict):
-                _walk(f"workloads.{wkey}.{k}", v, out, True)
-                continue
-            for cname, cfacts in v.items():
-                base = f"workloads.{wkey}.containers.{cname}"
-                if not isinstance(cfacts, dict):
-                    out[base] = cfacts
-                    continue
-                ids = cfacts.get("image_ids")
-                for ck, cv in cfacts.items():
-                    if ck != "image_ids":
-                        _walk(f"{base}.{ck}", cv, out, True)
-                if isinstance(ids, list) and ids:
-                    out[f"{base}.image_id"] = list(ids)
-                    intra[f"{base}.image_id"] = f"pods run {len(ids)} digests"
+def _workloads(
+    workloads: Mapping[str, Workload], out: dict[Key, object], intra: dict[Key, str]
+) -> None:
+    for wkey, w in workloads.items():
+        base = "workloads" + suffix(wkey)
+        out[base + ".kind"] = w.kind
+        out[base + ".replicas"] = w.replicas
+        # where pods run (``nodes``) is scheduling, not configuration: not a fact to compare
+        for name in ("labels", "annotations", "template_labels", "template_annotations"):
+            _walk(f"{base}.{name}", getattr(w, name), out, True)
+        for cname, c in w.containers.items():
+            cbase = f"{base}.containers{suffix(cname)}"
+            out[cbase + ".image"] = c.image
+            out[cbase + ".image_id"] = c.image_id
+            _walk(cbase + ".env", c.env, out, True)
+            if not isinstance(c.env_from, Absent):
+                _walk(cbase + ".env_from", c.env_from, out, True)
+            if not isinstance(c.image_ids, Absent) and c.image_ids:
+                out[cbase + ".image_id"] = list(c.image_ids)
+                intra[cbase + ".image_id"] = f"pods run {len(c.image_ids)} digests"
 
 
-def _helm(releases: Mapping[str, Any], out: dict[str, Any]) -> None:
-    for rel, facts in releases.items():
-        if not isinstance(facts, dict):
-            out[f"helm.{rel}"] = facts
-            continue
-        for k, v in facts.items():
-            if k != "revision":  # every upgrade bumps it; chart and values say what changed
-                _walk(f"helm.{rel}.{k}", v, out, k == "values")
+def _helm(releases: Mapping[str, HelmRelease], out: dict[Key, object]) -> None:
+    # ``revision`` is not compared: every upgrade bumps it; chart and values say what changed.
+    # ``computed_values`` neither: chart defaults follow chart_version, values are compared.
+    for rel, h in releases.items():
+        base = "helm" + suffix(rel)
+        out[base + ".chart"] = h.chart
+        out[base + ".chart_version"] = h.chart_version
+        out[base + ".app_version"] = h.app_version
+        out[base + ".status"] = h.status
+        _walk(base + ".values", h.values, out, True)
 
 
-def _devices(devices: Any) -> Any:
-    if not isinstance(devices, list):
-        return devices
-    names: Counter[str] = Counter()
-    for d in devices:
-        if isinstance(d, dict):
-            names[str(d.get("name")) + (" (MIG)" if d.get("mig") else "")] += 1
-        else:
-            names[str(d)] += 1
+def _devices(devices: tuple[GpuDevice, ...] | None) -> str | None:
+    """``2x NVIDIA H100 80GB HBM3, 1x … (MIG)``: what the node has, not the order it lists it."""
+    if devices is None:
+        return None
+    names: Counter[str] = Counter(d.name + (" (MIG)" if d.mig else "") for d in devices)
     return ", ".join(f"{n}x {name}" for name, n in sorted(names.items()))
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 def _distribution(
-    key: str, readings: list[tuple[str, Any]], unknown: int
-) -> tuple[Any, Hashable | None, list[tuple[str, Hashable | None, Any]], str | None]:
+    key: Key, readings: list[tuple[str, object]], unknown: int
+) -> tuple[object, Hashable | None, list[tuple[str, Hashable | None, object]], str | None]:
     """``{value: node count}`` for display, the set of known values to compare, per-node forms."""
     kind = key_kind(key)
-    per_node: list[tuple[str, Hashable | None, Any]] = []
+    per_node: list[tuple[str, Hashable | None, object]] = []
     shown: dict[Hashable, str] = {}
     counts: Counter[str] = Counter()
     on: dict[str, list[str]] = defaultdict(list)
@@ -179,48 +199,58 @@ def _distribution(
     return (display or None), (known or None), per_node, intra
 
 
+def _node_facts(node: Node) -> dict[str, object]:
+    """One node's comparable facts keyed below ``nodes`` (``gpu.driver_version``); roles and
+    the IP are not among them."""
+    flat: dict[str, object] = {}
+    for name in NODE_INFO:
+        value = getattr(node, name)
+        if not isinstance(value, Absent):
+            flat[name] = value
+    if isinstance(node.gpu, Gpu):  # ``gpu: null`` is no GPU: nothing to compare
+        devices = node.gpu.devices
+        for name, value in node.gpu.to_dict().items():
+            if name == "devices" and not isinstance(devices, Absent):
+                flat["gpu.devices"] = _devices(devices)
+            elif name != "error":  # a failure message is not a fact
+                flat["gpu." + name] = value
+    if isinstance(node.time, TimeFacts):
+        for name, value in node.time.to_dict().items():
+            if name not in TIME_NOISE:
+                flat["time." + name] = value
+    offset = flat.pop(OFFSET, None)
+    if SYNCHRONIZED in flat or offset is not None:
+        flat[MAX_OFFSET] = offset if isinstance(offset, int | float) else None
+    return flat
+
+
 def _nodes(
-    nodes: Mapping[str, Any], failed: set[str], out: dict[str, Any], facts: SiteFacts
+    nodes: Mapping[str, Node], failed: set[str], out: dict[Key, object], facts: SiteFacts
 ) -> None:
-    readings: dict[str, list[tuple[str, Any]]] = defaultdict(list)
-    unknown: Counter[str] = Counter()
-    for node in sorted(nodes):
-        flat: dict[str, Any] = {}
-        raw = nodes[node]
-        if not isinstance(raw, dict):
-            continue
-        for k, v in raw.items():
-            if k in NODE_VOLATILE:
-                continue
-            if k == "gpu" and isinstance(v, dict) and "devices" in v:
-                v = {**v, "devices": _devices(v["devices"])}
-            if k == "time" and v is None:
-                unknown["time.synchronized"] += 1
-                continue
-            _walk(k, v, flat, True)
-        for noise in ("gpu.error", "time.error", "gpu", *TIME_MEASUREMENTS):
-            flat.pop(noise, None)  # a failure message is not a fact; ``gpu: null`` is no GPU
-        offset = flat.pop(OFFSET, None)
-        if "time.synchronized" in flat or offset is not None:
-            flat[MAX_OFFSET] = offset if isinstance(offset, int | float) else None
-        if node in failed and "gpu" not in raw:
-            unknown["gpu.driver_version"] += 1
-        roles = raw.get("roles")
-        roles = sorted({ROLE_ALIASES[r] for r in roles if r in ROLE_ALIASES}) if roles else []
-        flat.pop("roles", None)  # roles differ by design; they split the time facts instead
-        for k, v in flat.items():
-            readings[k].append((node, v))
+    # (role selector or "", key below nodes) -> (node, value) per node
+    readings: dict[tuple[str, str], list[tuple[str, object]]] = defaultdict(list)
+    unknown: Counter[tuple[str, str]] = Counter()
+    for name in sorted(nodes):
+        node = nodes[name]
+        if node.time is None:
+            unknown[("", SYNCHRONIZED)] += 1
+        if name in failed and isinstance(node.gpu, Absent):
+            unknown[("", "gpu.driver_version")] += 1
+        roles = sorted({ROLE_ALIASES[r] for r in node.role_names() if r in ROLE_ALIASES})
+        for k, v in _node_facts(node).items():
+            readings[("", k)].append((name, v))
             if k in ROLE_KEYS:
                 for role in roles:
-                    readings[f"[{role}].{k}"].append((node, v))
-    for k in sorted(set(readings) | set(unknown)):
-        key = f"nodes{k}" if k.startswith("[") else f"nodes.{k}"
+                    readings[(str(Selector(role)), k)].append((name, v))
+    for where in sorted(set(readings) | set(unknown)):
+        selector, part = where
+        key = f"nodes{selector}.{part}" if selector else f"nodes.{part}"
         display, form, per_node, intra = _distribution(
-            k.split("].", 1)[-1], readings.get(k, []), unknown.get(k, 0)
+            part, readings.get(where, []), unknown.get(where, 0)
         )
-        if key.endswith(MAX_OFFSET):
+        if part == MAX_OFFSET:
             # One figure per site: the worst clock; it compares by bucket, never by noise.
-            known = [abs(v) for _, v in readings.get(k, []) if isinstance(v, int | float)]
+            known = [abs(v) for _, v in readings.get(where, []) if isinstance(v, int | float)]
             display = round(max(known), 6) if known else None
             form = offset_bucket(max(known)) if known else None
             intra = None
@@ -231,45 +261,38 @@ def _nodes(
             facts.intra[key] = intra
 
 
-def flatten(site: str, snapshot: Mapping[str, Any]) -> SiteFacts:
-    """Flatten one snapshot; what a failed or absent section would have said is marked unknown."""
-    failures = [f for f in snapshot.get("failures") or () if isinstance(f, dict)]
+def flatten(site: str, snapshot: Snapshot) -> SiteFacts:
+    """Flatten one snapshot; what a failed section would have said is marked unknown.
+
+    Not facts: ``schema``, ``site``, ``collected_at``, ``failures``, the cluster uid, component
+    ``sources`` (how a fact was read, not what it is).
+    """
+    failures = snapshot.failures
     unknown = {
         section
         for section, collectors in SECTION_COLLECTORS.items()
-        if any(f.get("collector") in collectors for f in failures)
+        if any(f.collector in collectors for f in failures)
     }
-    for section in ("kubernetes", "workloads", "components", "helm", "nodes"):
-        if not isinstance(snapshot.get(section), dict):
-            unknown |= {"gpu", "clock", "nodes"} if section == "nodes" else {section}
     reasons: dict[str, str] = {}
     for f in failures:
         for section, collectors in SECTION_COLLECTORS.items():
-            if f.get("collector") in collectors:
-                reasons.setdefault(section, f"{f.get('target')}: {f.get('error')}")
+            if f.collector in collectors:
+                reasons.setdefault(section, f"{f.target}: {f.error}")
     facts = SiteFacts(site, {}, {}, frozenset(unknown), failures=reasons)
-    out: dict[str, Any] = {}
-    for top, value in snapshot.items():
-        if top in NOT_FACTS:
-            continue
-        if top == "workloads" and isinstance(value, dict):
-            _workloads(value, out, facts.intra)
-        elif top == "helm" and isinstance(value, dict):
-            _helm(value, out)
-        elif top != "nodes":
-            _walk(top, value, out, False)
-    for key in VOLATILE_KEYS:
-        out.pop(key, None)
+    out: dict[Key, object] = {}
+    kubernetes = snapshot.kubernetes.to_dict()
+    kubernetes.pop("cluster_uid", None)  # every cluster has its own
+    if kubernetes or isinstance(snapshot.kubernetes.cluster_uid, Absent):
+        _walk("kubernetes", kubernetes, out, False)
+    _workloads(snapshot.workloads, out, facts.intra)
+    components = {}
+    for name, comp in snapshot.components.items():
+        components[name] = comp.to_dict()
+        components[name].pop("sources", None)
+    _walk("components", components, out, False)
+    _helm(snapshot.helm, out)
     # Comparison forms of plain facts are computed by the engine, only where raw values differ.
-    nodes = snapshot.get("nodes")
-    if isinstance(nodes, dict):
-        targets = [str(f.get("target")) for f in failures if f.get("collector") in ("gpu", "nodes")]
-        failed = {t.removeprefix("nodes/") for t in targets}
-        _nodes(nodes, failed, out, facts)
+    targets = [f.target for f in failures if f.collector in ("gpu", "nodes")]
+    _nodes(snapshot.nodes, {t.removeprefix("nodes/") for t in targets}, out, facts)
     facts.values.update(out)
     return facts
-
-
-def flatten_all(snapshots: Iterable[tuple[str, Mapping[str, Any]]]) -> list[SiteFacts]:
-    """Flatten each ``(site, snapshot)`` pair, keeping their order."""
-    return [flatten(site, snap) for site, snap in snapshots]

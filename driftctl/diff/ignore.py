@@ -1,8 +1,7 @@
-"""Ignore files: accepted differences (globs on flattened keys, per site) and severity overrides."""
+"""Ignore files: accepted differences (path patterns, per site) and severity overrides."""
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -10,18 +9,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from driftctl.diff.severity import CATEGORIES, Severity, SeverityPolicy
+from driftctl.diff.severity import CATEGORIES, SeverityPolicy
 from driftctl.errors import InputError
 from driftctl.safeio import check_keys, expect_mapping, load_yaml_file, write_output
+from driftctl.snapshot import DriftSeverity
+from driftctl.snapshot.path import PathError, compile_pattern
 
 TODO_REASON = "TODO: why is this difference acceptable?"
 log = logging.getLogger(__name__)
-_GLOB_CHARS = re.compile(r"([*?\[])")
 
 
 @dataclass(frozen=True)
 class IgnoreRule:
-    """Differences at ``path`` (an fnmatch glob) are accepted; only at ``sites`` when given."""
+    """Differences at ``path`` (a fact path whose unquoted segments may hold ``*``/``?`` globs,
+    docs/diff.md) are accepted; only at ``sites`` when given."""
 
     path: str
     reason: str
@@ -29,7 +30,7 @@ class IgnoreRule:
     _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_regex", re.compile(fnmatch.translate(self.path)))
+        object.__setattr__(self, "_regex", compile_pattern(self.path))
 
     def matches(self, key: str) -> bool:
         return self._regex.match(key) is not None
@@ -52,17 +53,18 @@ class IgnoreFile:
 
 def _severity(raw: Any, where: str) -> SeverityPolicy:
     mapping = expect_mapping(raw, f"{where}: severity")
-    categories: dict[str, Severity] = {}
-    globs: list[tuple[str, Severity]] = []
+    categories: dict[str, DriftSeverity] = {}
+    globs: list[tuple[str, DriftSeverity]] = []
     for name, level in mapping.items():
         if level not in ("error", "warn", "info"):
             raise InputError(
                 f"{where}: severity.{name}: must be error, warn or info, not {level!r}"
             )
         if name in CATEGORIES:
-            categories[name] = Severity(level)
-        elif "." in name or _GLOB_CHARS.search(name):
-            globs.append((name, Severity(level)))
+            categories[name] = DriftSeverity(level)
+        elif isinstance(name, str) and re.search(r'[.*?\["]', name):
+            _pattern(name, f"{where}: severity: {name!r}")
+            globs.append((name, DriftSeverity(level)))
         else:
             known = ", ".join(CATEGORIES)
             raise InputError(f"{where}: severity: unknown category {name!r} (one of {known})")
@@ -79,7 +81,15 @@ def _rule(raw: Any, where: str) -> IgnoreRule:
         raise InputError(f"{where}: reason: must be a non-empty string")
     if not isinstance(sites, list) or not all(isinstance(s, str) and s for s in sites):
         raise InputError(f"{where}: sites: must be a list of site names")
+    _pattern(path, f"{where}: path")
     return IgnoreRule(path, reason.strip(), frozenset(sites))
+
+
+def _pattern(text: str, where: str) -> None:
+    try:
+        compile_pattern(text)
+    except PathError as exc:
+        raise InputError(f"{where}: {exc}") from None
 
 
 def load_ignore(path: Path) -> IgnoreFile:
@@ -102,11 +112,6 @@ def load_ignore(path: Path) -> IgnoreFile:
     return IgnoreFile(rules, severity, str(path))
 
 
-def escape_key(key: str) -> str:
-    """A glob that matches exactly ``key`` (``nodes[control-plane]…`` holds brackets)."""
-    return _GLOB_CHARS.sub(r"[\1]", key)
-
-
 def ignore_document(
     existing: IgnoreFile, new: Iterable[tuple[str, Sequence[str]]]
 ) -> dict[str, Any]:
@@ -119,7 +124,9 @@ def ignore_document(
         entry["reason"] = rule.reason
         entries.append(entry)
     for key, _sites in new:
-        entries.append({"path": escape_key(key), "reason": TODO_REASON})
+        # A rendered key is a pattern matching exactly itself: ``*`` and ``?`` only ever
+        # appear inside quoted segments, where they are literal.
+        entries.append({"path": key, "reason": TODO_REASON})
     doc: dict[str, Any] = {"ignore": entries}
     policy = existing.severity
     overrides = {c: s.value for c, s in policy.categories.items()}
@@ -139,7 +146,7 @@ def write_ignore(
         raise InputError(f"{path}: exists; pass --overwrite-ignore to replace it")
     doc = ignore_document(existing, new)
     header = (
-        "# driftctl ignore file: accepted differences between sites (design §9).\n"
+        "# driftctl ignore file: accepted differences between sites (docs/diff.md).\n"
         "# Replace every TODO reason with why the difference is acceptable, or delete the entry.\n"
     )
     body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)

@@ -1,7 +1,8 @@
 """Comparison forms of fact values, so equal things never show as drift (design §9).
 
 A fact keeps its original value for display; the engine compares ``comparable(kind, value)``.
-``None`` as a comparison form means *unknown*: it is never equal and never drift.
+``None`` as a comparison form means *unknown*: it is never equal and never drift. The forms are
+private to this module: others ask ``is_true`` and use ``ABSENT_FORM`` by name.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from driftctl.snapshot.path import path_of
 from driftctl.versions import normalize_version
+
+# The comparison form of a fact a site does not have although its section was collected.
+ABSENT_FORM = "\x00absent"
+_TRUE, _FALSE, _MAP = "\x01true", "\x01false", "\x01map"  # never equal to 1/0 or "true"
 
 # Keys whose last segment names a version: compared with driftctl.versions.normalize_version.
 VERSION_KEYS = frozenset(
@@ -119,19 +125,25 @@ def image_digest(image_id: str) -> str:
 
 @lru_cache(maxsize=65536)
 def key_kind(key: str) -> str:
-    """How a flattened key's values compare: version, image, image_id, quantity or plain."""
-    segments = key.split(".")
-    last = segments[-1]
+    """How a fact's values compare (``key``: its rendered path): version, image, image_id,
+    quantity or plain."""
+    segments = path_of(key)
+    last = segments.last
     if last in VERSION_KEYS:
         return "version"
     if last in ("image_id", "image_ids"):
         return "image_id"
-    if last in ("image", "repository") or key.endswith(".image.reference"):
+    if last in ("image", "repository") or segments[-2:] == ("image", "reference"):
         # Helm charts spell images as image.repository: the mirror host is no drift there either
         return "image"
     if not QUANTITY_SEGMENTS.isdisjoint(segments):
         return "quantity"
     return "plain"
+
+
+def is_true(form: Hashable | None) -> bool:
+    """Whether a comparison form is that of ``true``."""
+    return form == _TRUE
 
 
 @lru_cache(maxsize=262144)
@@ -160,7 +172,7 @@ def comparable(kind: str, value: Any) -> Hashable | None:
     if type(value) is int and kind == "plain":
         return value
     if value is True or value is False:
-        return "\x01true" if value else "\x01false"  # never equal to 1/0 or "true"
+        return _TRUE if value else _FALSE
     if isinstance(value, int | float):
         if kind == "quantity":
             return Decimal(str(value))
@@ -179,7 +191,7 @@ def comparable(kind: str, value: Any) -> Hashable | None:
             if form is None and value[k] is not None:
                 return None
             pairs.append((k, form))
-        return ("\x01map", tuple(pairs))
+        return (_MAP, tuple(pairs))
     return repr(value)
 
 

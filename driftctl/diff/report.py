@@ -5,29 +5,34 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
 
-from driftctl.diff.severity import Severity
+from driftctl.snapshot import DriftSeverity, FactPath, FindingKind
 
 
 @dataclass(frozen=True)
 class Finding:
     """One fact: its value at every site (None = absent/unknown), how bad, and what is odd."""
 
-    key: str
+    path: FactPath
     category: str
-    severity: Severity
-    values: Mapping[str, Any]
+    severity: DriftSeverity
+    values: Mapping[str, object]
     message: str
-    kind: str  # "drift" | "intra-site" | "unknown"
+    kind: FindingKind
     sites: tuple[str, ...] = ()  # the sites that differ (from the majority or the baseline)
 
-    def to_json(self) -> dict[str, Any]:
+    @cached_property
+    def key(self) -> str:
+        """The fact path as reports, ignore files and policies spell it."""
+        return str(self.path)
+
+    def to_json(self) -> dict[str, object]:
         return {
             "key": self.key,
             "category": self.category,
             "severity": self.severity.value,
-            "kind": self.kind,
+            "kind": self.kind.value,
             "values": dict(self.values),
             "sites": list(self.sites),
             "message": self.message,
@@ -38,11 +43,15 @@ class Finding:
 class Ignored:
     """A difference an ignore rule accepted: counted, never reported as a finding."""
 
-    key: str
+    path: FactPath
     sites: tuple[str, ...]
     reason: str
 
-    def to_json(self) -> dict[str, Any]:
+    @cached_property
+    def key(self) -> str:
+        return str(self.path)
+
+    def to_json(self) -> dict[str, object]:
         return {"key": self.key, "sites": list(self.sites), "reason": self.reason}
 
 
@@ -71,7 +80,7 @@ class DiffReport:
             f"{c['warn']} warn, {c['info']} info, {len(self.ignored)} ignored"
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "sites": list(self.sites),
             "baseline": self.baseline,

@@ -8,7 +8,7 @@ from typing import Any, assert_never
 
 from driftctl.formats import Format
 from driftctl.formats.common import JunitCase, junit_xml, markdown_table
-from driftctl.policy.model import PreflightReport, Severity, SiteResult
+from driftctl.policy.model import GateSeverity, PreflightReport, SiteResult
 
 WIDTH = 100
 
@@ -53,7 +53,7 @@ def _snapshot(site: SiteResult) -> str:
 
 
 def _tally(site: SiteResult) -> str:
-    blocks = sum(1 for f in site.findings if f.severity is Severity.BLOCK)
+    blocks = sum(1 for f in site.findings if f.severity is GateSeverity.BLOCK)
     warns = len(site.findings) - blocks
     parts = [f"{blocks} block"] if blocks else []
     parts += [f"{warns} warn"] if warns else []
@@ -107,8 +107,8 @@ def render_junit(report: PreflightReport) -> str:
     for site in report.sites:
         for rule in site.rules_checked:
             found = [f for f in site.findings if f.rule == rule]
-            blocks = [f.message for f in found if f.severity is Severity.BLOCK]
-            warns = [f"warn: {f.message}" for f in found if f.severity is Severity.WARN]
+            blocks = [f.message for f in found if f.severity is GateSeverity.BLOCK]
+            warns = [f"warn: {f.message}" for f in found if f.severity is GateSeverity.WARN]
             cases.append(
                 JunitCase(
                     classname=f"preflight.{site.site}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -12,16 +12,17 @@ from driftctl.errors import InputError
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import (
     Finding,
+    GateSeverity,
     Policy,
     PreflightReport,
     Release,
-    Severity,
     SiteResult,
     Verdict,
     verdict_of,
 )
 from driftctl.policy.release import overlay
 from driftctl.policy.rules import REGISTRY
+from driftctl.snapshot import Snapshot as SnapshotModel
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class Snapshot(Protocol):
     @property
     def collected_at(self) -> str: ...
     @property
-    def snapshot(self) -> Mapping[str, Any]: ...
+    def snapshot(self) -> SnapshotModel: ...
 
 
 def parse_duration(text: str, where: str = "--max-age") -> timedelta:
@@ -71,7 +72,7 @@ def _age(delta: timedelta) -> str:
 def _freshness(
     site: str, snap: Snapshot, max_age: timedelta, allow_stale: bool, now: datetime
 ) -> Finding | None:
-    severity = Severity.WARN if allow_stale else Severity.BLOCK
+    severity = GateSeverity.WARN if allow_stale else GateSeverity.BLOCK
     collected = _parse_time(snap.collected_at)
     if collected is None:
         text = f"snapshot seq {snap.seq} has no usable collected_at ({snap.collected_at!r})"
@@ -121,7 +122,7 @@ def evaluate(
     for site in wanted:
         snap = latest.get(site)
         if snap is None:
-            severity = Severity.WARN if allow_stale else Severity.BLOCK
+            severity = GateSeverity.WARN if allow_stale else GateSeverity.BLOCK
             text = f"{FRESHNESS}: no verified snapshot of site {site}; cannot vouch for it"
             finding = Finding(FRESHNESS, site, severity, text, unknown=True)
             results.append(

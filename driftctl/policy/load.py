@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from driftctl.errors import InputError
-from driftctl.policy.model import Policy, Rule, Severity
+from driftctl.policy.model import GateSeverity, Policy, Rule
 from driftctl.policy.rules import REGISTRY
 from driftctl.safeio import check_keys, expect_mapping, load_yaml_file, loads_yaml
 
@@ -69,7 +69,7 @@ def _parse_rule(raw: Any, source: str, index: int) -> Rule:
     return Rule(
         id=rule_id,
         kind=kind.kind,
-        severity=Severity(severity),
+        severity=GateSeverity(severity),
         config=kind.parse(specific, where),
         message=message,
     )

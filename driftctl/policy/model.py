@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any
 
+from driftctl.snapshot.enums import GateSeverity, Verdict
+from driftctl.snapshot.jsonvalue import JsonValue
 
-class Severity(StrEnum):
-    """How much a finding matters: ``block`` stops the push, ``warn`` lets it through."""
-
-    BLOCK = "block"
-    WARN = "warn"
-
-
-class Verdict(StrEnum):
-    """A site's verdict (``pass|warn|block``); the overall verdict is ``pass`` or ``block`` (§10)."""
-
-    PASS = "pass"  # noqa: S105 - a verdict, not a password
-    WARN = "warn"
-    BLOCK = "block"
+__all__ = [
+    "Finding",
+    "GateSeverity",
+    "Policy",
+    "PreflightReport",
+    "Release",
+    "ReleaseComponent",
+    "Rule",
+    "SiteResult",
+    "Verdict",
+    "verdict_of",
+]
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class Rule:
 
     id: str
     kind: str
-    severity: Severity
+    severity: GateSeverity
     config: object
     message: str | None = None
 
@@ -49,7 +48,7 @@ class ReleaseComponent:
     name: str
     version: str | None
     image: str | None
-    attributes: Mapping[str, Any] = field(default_factory=dict)
+    attributes: Mapping[str, JsonValue] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -67,18 +66,18 @@ class Finding:
 
     rule: str
     site: str
-    severity: Severity
+    severity: GateSeverity
     message: str
     unknown: bool = False
     components: tuple[str, ...] = ()
     nodes: tuple[str, ...] = ()
-    values: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, object] = field(default_factory=dict)
 
     def sort_key(self) -> tuple[int, str, str]:
-        return (0 if self.severity is Severity.BLOCK else 1, self.rule, self.message)
+        return (0 if self.severity is GateSeverity.BLOCK else 1, self.rule, self.message)
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
             "rule": self.rule,
             "severity": str(self.severity),
             "message": self.message,
@@ -125,8 +124,8 @@ class PreflightReport:
 def verdict_of(findings: tuple[Finding, ...]) -> Verdict:
     """A site blocks on any block finding, warns on any warning, else passes."""
     severities = {f.severity for f in findings}
-    if Severity.BLOCK in severities:
+    if GateSeverity.BLOCK in severities:
         return Verdict.BLOCK
-    if Severity.WARN in severities:
+    if GateSeverity.WARN in severities:
         return Verdict.WARN
     return Verdict.PASS

@@ -1,9 +1,11 @@
-"""The release file (strictly validated) and its overlay onto a site's latest snapshot (§8)."""
+"""The release file (strictly validated) and its overlay onto a site's latest snapshot (docs/policy.md)."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from driftctl.errors import InputError
 from driftctl.policy import validate as v
 from driftctl.policy.model import Release, ReleaseComponent
 from driftctl.safeio import check_keys, expect_mapping, load_yaml_file
+from driftctl.snapshot import Component, Container, JsonValue, Snapshot
 
 ATTRIBUTE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
 COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -35,7 +38,9 @@ def parse_release(doc: Any, source: str) -> Release:
 
 
 def _scalar(value: Any) -> bool:
-    return isinstance(value, str | int | float | bool)
+    if isinstance(value, float):
+        return math.isfinite(value)  # YAML ``.inf``: no JSON, no fact
+    return isinstance(value, str | int | bool)
 
 
 def _component(name: str, raw: Any, source: str) -> ReleaseComponent:
@@ -65,42 +70,28 @@ def _component(name: str, raw: Any, source: str) -> ReleaseComponent:
     )
 
 
-def _container_for(containers: Mapping[str, Any], component: str) -> str | None:
+def _container_for(containers: Mapping[str, Container], component: str) -> str | None:
     if component in containers:
         return component
     return next(iter(containers)) if len(containers) == 1 else None
 
 
-def overlay(snapshot: Mapping[str, Any], release: Release) -> dict[str, Any]:
+def overlay(snapshot: Snapshot, release: Release) -> Snapshot:
     """The snapshot as it would be after the push; the input is never modified."""
-    out = dict(snapshot)
-    comps = dict(_mapping(snapshot.get("components")))
-    workloads = dict(_mapping(snapshot.get("workloads")))
+    comps = dict(snapshot.components)
+    workloads = dict(snapshot.workloads)
     for rc in release.components:
-        comp = dict(_mapping(comps.get(rc.name)))
-        comp.update(rc.attributes)
+        current = comps.get(rc.name) or Component(workload=None)
+        attributes: dict[str, JsonValue] = {**current.attributes, **rc.attributes}
         if rc.version is not None:
-            comp["version"] = rc.version
+            attributes["version"] = rc.version
         if rc.image is not None:
-            comp["image"] = rc.image
-            workload = comp.get("workload")
-            if isinstance(workload, str) and workload in workloads:
-                wl = dict(_mapping(workloads[workload]))
-                containers = dict(_mapping(wl.get("containers")))
-                target = _container_for(containers, rc.name)
-                if target is not None:
-                    containers[target] = {
-                        **_mapping(containers[target]),
-                        "image": rc.image,
-                        "image_id": None,
-                    }
-                    wl["containers"] = containers
-                    workloads[workload] = wl
-        comps[rc.name] = comp
-    out["components"] = comps
-    out["workloads"] = workloads
-    return out
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+            attributes["image"] = rc.image
+            wl = workloads.get(current.workload) if current.workload is not None else None
+            target = _container_for(wl.containers, rc.name) if wl is not None else None
+            if wl is not None and target is not None and current.workload is not None:
+                containers = dict(wl.containers)
+                containers[target] = replace(containers[target], image=rc.image, image_id=None)
+                workloads[current.workload] = replace(wl, containers=containers)
+        comps[rc.name] = replace(current, attributes=attributes)
+    return replace(snapshot, components=comps, workloads=workloads)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +10,7 @@ from driftctl.errors import InputError
 from driftctl.policy import validate as v
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import Finding, Rule
+from driftctl.snapshot import TimeFacts
 
 KIND = "time"
 KEYS = {"nodes", "synchronized", "max_offset_seconds"}
@@ -36,24 +37,14 @@ def parse(raw: dict[str, Any], where: str) -> TimeRule:
     )
 
 
-def _offset(time: Mapping[str, Any]) -> float | None:
-    value = time.get("offset_seconds")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _judge(cfg: TimeRule, time: Mapping[str, Any]) -> tuple[str | None, str | None]:
+def _judge(cfg: TimeRule, time: TimeFacts) -> tuple[str | None, str | None]:
     """(violation, unknown) description for one node's time facts."""
-    synced = time.get("synchronized")
-    offset = _offset(time)
+    synced = time.synchronized
+    offset = None if time.offset_seconds is None else float(time.offset_seconds)
     shown = f"offset {offset:+g} s" if offset is not None else "offset unknown"
-    if cfg.synchronized is not None:
-        if not isinstance(synced, bool):
-            return None, "synchronisation unknown"
-        if synced != cfg.synchronized:
-            state = "synchronized" if synced else "not synchronized"
-            return f"{state} ({shown})", None
+    if cfg.synchronized is not None and synced != cfg.synchronized:
+        state = "synchronized" if synced else "not synchronized"
+        return f"{state} ({shown})", None
     if cfg.max_offset_seconds is not None:
         if offset is None:
             return None, "offset unknown"
@@ -67,15 +58,15 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
     assert isinstance(cfg, TimeRule)
     names = ctx.node_names()
     if cfg.nodes != "all":
-        names = [n for n in names if cfg.nodes in (ctx.node(n).get("roles") or [])]
+        names = [n for n in names if cfg.nodes in ctx.node(n).role_names()]
     if not names:
         yield ctx.finding(rule, f"no nodes with role {cfg.nodes} at this site", unknown=True)
         return
     bad: dict[str, str] = {}
     unknown: dict[str, str] = {}
     for node in names:
-        time = ctx.node(node).get("time")
-        if not isinstance(time, Mapping):
+        time = ctx.node(node).time
+        if not isinstance(time, TimeFacts):
             unknown[node] = "no time facts"
             continue
         violation, missing = _judge(cfg, time)

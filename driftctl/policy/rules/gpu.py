@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ from driftctl.policy import validate as v
 from driftctl.policy.cuda import ToolkitEntry, load_table
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import Finding, Rule
+from driftctl.snapshot import Absent, Gpu
 from driftctl.versions import parse_version, satisfies
 
 KIND = "gpu"
@@ -72,9 +73,9 @@ def _need(cfg: GpuRule) -> str:
     return " and ".join(parts)
 
 
-def _node_problem(cfg: GpuRule, gpu: Mapping[str, Any], driver_text: str) -> str | None:
+def _node_problem(cfg: GpuRule, gpu: Gpu, driver_text: str) -> str | None:
     driver = parse_version(driver_text)
-    cuda_reported = gpu.get("cuda_version")
+    cuda_reported = gpu.cuda_version
     has = f"driver {driver_text}" + (f" (CUDA {cuda_reported})" if cuda_reported else "")
     if driver is None:
         return None
@@ -104,14 +105,16 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
             rule, f"{name} has {what}; no GPU nodes to check", unknown=True, components=(name,)
         )
         return
-    label = f"{name} {comp['version']}" if comp.get("version") is not None else name
+    label = f"{name} {comp.version}" if comp.version is not None else name
     bad: dict[str, str] = {}
     unknown: dict[str, str] = {}
     for node in nodes:
-        gpu = ctx.node(node).get("gpu")
-        driver = gpu.get("driver_version") if isinstance(gpu, Mapping) else None
-        if not isinstance(gpu, Mapping) or driver is None:
-            error = gpu.get("error") if isinstance(gpu, Mapping) else None
+        gpu = ctx.node(node).gpu
+        driver = gpu.driver_version if isinstance(gpu, Gpu) else None
+        if not isinstance(gpu, Gpu) or driver is None:
+            error = (
+                gpu.error if isinstance(gpu, Gpu) and not isinstance(gpu.error, Absent) else None
+            )
             unknown[node] = f" ({error})" if error else ""
             continue
         if parse_version(str(driver)) is None:

@@ -11,6 +11,7 @@ from driftctl.errors import InputError
 from driftctl.policy import validate as v
 from driftctl.policy.facts import SiteContext, resolve_path, show
 from driftctl.policy.model import Finding, Rule
+from driftctl.snapshot import FactPath, PathError
 
 KIND = "value"
 KEYS = {"path", "max", "min", "equals", "one_of", "same_across_sites"}
@@ -21,6 +22,7 @@ _CHECKS = KEYS - {"path"}
 @dataclass(frozen=True)
 class ValueRule:
     path: str
+    fact: FactPath  # ``path`` parsed (docs/snapshot.md, fact paths)
     max: float | None
     min: float | None
     equals: Any
@@ -38,8 +40,14 @@ def parse(raw: dict[str, Any], where: str) -> ValueRule:
     for key in ("equals", "one_of"):
         if key in raw and any(isinstance(x, dict | list) for x in _items(raw[key], key)):
             raise InputError(f"{where}: key {key!r} takes scalars only")
+    path = v.string(raw, "path", where)
+    try:
+        fact = FactPath.parse(path)
+    except PathError as exc:
+        raise InputError(f"{where}: key 'path': {exc}") from None
     return ValueRule(
-        path=v.string(raw, "path", where),
+        path=path,
+        fact=fact,
         max=v.number(raw, "max", where) if "max" in raw else None,
         min=v.number(raw, "min", where) if "min" in raw else None,
         equals=raw.get("equals"),
@@ -80,7 +88,7 @@ def _fleet_values(rule: ValueRule, ctx: SiteContext) -> dict[str, Any]:
     if key not in ctx.memo:
         values = {}
         for site, snap in ctx.fleet.items():
-            found, value = resolve_path(snap, rule.path)
+            found, value = resolve_path(snap, rule.fact)
             if found and value is not None:
                 values[site] = value
         ctx.memo[key] = values
@@ -95,7 +103,7 @@ def _canon(value: Any) -> str:
 def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
     cfg = rule.config
     assert isinstance(cfg, ValueRule)
-    found, value = resolve_path(ctx.snapshot, cfg.path)
+    found, value = resolve_path(ctx.snapshot, cfg.fact)
     if not found or value is None:
         yield ctx.finding(rule, f"{cfg.path} is unknown at this site", unknown=True)
         return
