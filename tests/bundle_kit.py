@@ -8,12 +8,14 @@ import io
 import json
 import shutil
 import subprocess
-import sys
 import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import cli_kit
+from snapshot_kit import component, snapshot_dict
 
 from driftctl.bundle import NAMESPACE
 from driftctl.bundle.keys import SigningKey, generate_key, load_private_key
@@ -25,17 +27,8 @@ ROOT = Path(__file__).parent.parent
 
 
 def driftctl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI; a traceback is always a failure."""
-    res = subprocess.run(
-        [sys.executable, "-m", "driftctl", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env=env,
-    )
-    assert "Traceback" not in res.stderr, res.stderr
-    return res
+    """Run the real CLI (cli_kit.run)."""
+    return cli_kit.run(*args, env=env)
 
 
 def make_key(base: Path, site: str, passphrase: str | None = None) -> tuple[SigningKey, Path]:
@@ -53,17 +46,12 @@ def signer_line(site: str, key: SigningKey, options: str = f'namespaces="{NAMESP
     return f"{site} {options} {key.public_line()}".replace("  ", " ")
 
 
-def snapshot(site: str, collected_at: str = "2026-11-20T10:00:00Z", **extra: Any) -> dict[str, Any]:
-    snap: dict[str, Any] = {
-        "schema": "driftctl.snapshot/v1",
-        "site": site,
-        "collected_at": collected_at,
-        "kubernetes": {"server_version": "v1.29.3", "cluster_uid": f"uid-{site}"},
-        "components": {"parser": {"version": "2.0.0"}},
-        "failures": [],
-    }
-    snap.update(extra)
-    return snap
+def snapshot(
+    site: str, collected_at: str = "2026-11-20T10:00:00Z", **sections: Any
+) -> dict[str, Any]:
+    """A small, complete snapshot (JSON form) with one component; sections may be replaced."""
+    sections.setdefault("components", {"parser": component(version="2.0.0")})
+    return snapshot_dict(site, collected_at, **sections)
 
 
 def members(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+import cli_kit
 import pytest
 
 from driftctl.bundle.keys import load_private_key
@@ -20,16 +20,7 @@ NAMES = ("capital", "savings-bank", "utility")
 
 
 def driftctl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    res = subprocess.run(
-        [sys.executable, "-m", "driftctl", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env=env,
-    )
-    assert "Traceback" not in res.stderr, res.stderr
-    return res
+    return cli_kit.run(*args, env=env, timeout=60)
 
 
 def load(name: str) -> dict[str, Any]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import subprocess
-import sys
 from pathlib import Path
 
+import cli_kit
 import pytest
 import yaml
 from bundle_kit import private_key_copy
@@ -18,15 +18,7 @@ SITES = ROOT / "fixtures" / "sites"
 
 
 def driftctl(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    res = subprocess.run(
-        [sys.executable, "-m", "driftctl", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
-    assert "Traceback" not in res.stderr, res.stderr
-    return res
+    return cli_kit.run(*args, cwd=cwd)
 
 
 def write(path: Path, doc: object) -> Path:

@@ -6,10 +6,10 @@ import gzip
 import io
 import json
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
+import cli_kit
 import pytest
 from bundle_kit import private_key_copy
 
@@ -19,14 +19,7 @@ FIELD_SITES = sorted(p.name for p in SITES.iterdir() if (p / "site.yaml").exists
 
 
 def driftctl(*args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
-    res = subprocess.run(
-        [sys.executable, "-m", "driftctl", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    assert "Traceback" not in res.stderr, res.stderr
+    res = cli_kit.run(*args)
     if check is not None:
         assert res.returncode == check, (args, res.stdout, res.stderr)
     return res
