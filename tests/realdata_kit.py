@@ -71,7 +71,7 @@ def collect_dump(root: Path, site: str = "lab") -> dict[str, Any]:
     config = SiteConfig(site=site, source=Path(f"{site}.yaml"))
     raw = RawSet()
     DumpSource(root).acquire(config, raw, NullProgress())
-    return run_collectors(config, raw, "2026-11-30T00:00:00Z")
+    return run_collectors(config, raw, "2026-11-30T00:00:00Z").to_dict()
 
 
 def fleet_output(site: str, node: str, file: str) -> Path:

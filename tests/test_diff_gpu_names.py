@@ -4,32 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from driftctl.diff import diff_snapshots
+from snapshot_kit import diff_dicts, gpu, node, snapshot_dict
+
 from driftctl.diff.gpu_names import resolve
 
 
 def _site(site: str, name: str) -> dict[str, Any]:
-    gpu = {
-        "source": "nvidia-smi",
-        "driver_version": "595.71.05",
-        "cuda_version": "13.2",
-        "devices": [{"name": name, "mig": False}],
-        "count": 1,
-        "product": name,
-        "mig_strategy": None,
-        "error": None,
-    }
-    return {
-        "schema": "driftctl.snapshot/v1",
-        "site": site,
-        "collected_at": "2026-11-30T00:00:00Z",
-        "kubernetes": {},
-        "workloads": {},
-        "components": {},
-        "helm": {},
-        "nodes": {"n1": {"gpu": gpu}},
-        "failures": [],
-    }
+    card = gpu("595.71.05", "13.2", devices=[{"name": name, "mig": False}])
+    return snapshot_dict(site, "2026-11-30T00:00:00Z", nodes={"n1": node(gpu=card)})
 
 
 def test_cut_name_takes_the_one_full_name_it_starts() -> None:
@@ -45,7 +27,7 @@ def test_cut_name_with_several_or_no_candidates_stays_as_printed() -> None:
 
 
 def test_table_and_xml_forms_of_one_card_are_no_drift() -> None:
-    report = diff_snapshots(
+    report = diff_dicts(
         [
             ("a", _site("a", "NVIDIA GeForce RTX 4080 ...")),
             ("b", _site("b", "NVIDIA GeForce RTX 4080 SUPER")),
@@ -55,7 +37,7 @@ def test_table_and_xml_forms_of_one_card_are_no_drift() -> None:
 
 
 def test_a_cut_name_of_another_card_is_still_drift() -> None:
-    report = diff_snapshots(
+    report = diff_dicts(
         [
             ("a", _site("a", "NVIDIA GeForce RTX 4090 ...")),
             ("b", _site("b", "NVIDIA GeForce RTX 4080 SUPER")),

@@ -47,7 +47,7 @@ def collect(replay: Replay, **kube: Any) -> tuple[dict[str, Any], float]:
         kubernetes=KubeSettings(kubeconfig=str(replay.kubeconfig), **kube),
     )
     started = time.monotonic()
-    snap = collect_site(config, sources=[KubeSource()]).snapshot
+    snap = collect_site(config, sources=[KubeSource()]).snapshot.to_dict()
     return snap, time.monotonic() - started
 
 

@@ -9,9 +9,10 @@ it stays as printed, and shows as a difference, because it cannot be vouched for
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from driftctl.snapshot import Absent, Gpu, Snapshot
 
 TRUNCATION_MARK = "..."
 PRODUCT_JOIN = " + "  # how the gpu collector joins the device names of a node into ``product``
@@ -30,43 +31,44 @@ def resolve(name: str, full_names: Iterable[str]) -> str:
     return matches.pop() if len(matches) == 1 else name
 
 
-def _gpus(snapshot: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
-    nodes = snapshot.get("nodes")
-    for facts in nodes.values() if isinstance(nodes, dict) else ():
-        gpu = facts.get("gpu") if isinstance(facts, dict) else None
-        if isinstance(gpu, dict):
-            yield gpu
+def _gpus(snapshot: Snapshot) -> Iterable[Gpu]:
+    for node in snapshot.nodes.values():
+        if isinstance(node.gpu, Gpu):
+            yield node.gpu
 
 
-def _names(gpu: Mapping[str, Any]) -> list[str]:
-    devices = gpu.get("devices")
-    found = [
-        d["name"] for d in devices or () if isinstance(d, dict) and isinstance(d.get("name"), str)
-    ]
-    product = gpu.get("product")
-    if isinstance(product, str):
-        found += product.split(PRODUCT_JOIN)
+def _names(gpu: Gpu) -> list[str]:
+    devices = () if isinstance(gpu.devices, Absent) else gpu.devices or ()
+    found = [d.name for d in devices]
+    if isinstance(gpu.product, str):
+        found += gpu.product.split(PRODUCT_JOIN)
     return found
 
 
-def resolve_snapshots(
-    snapshots: Sequence[tuple[str, Mapping[str, Any]]],
-) -> list[tuple[str, Mapping[str, Any]]]:
+def _resolved(gpu: Gpu, full: set[str]) -> Gpu:
+    devices = gpu.devices
+    if isinstance(devices, tuple):
+        devices = tuple(replace(d, name=resolve(d.name, full)) for d in devices)
+    product = gpu.product
+    if isinstance(product, str):
+        product = PRODUCT_JOIN.join(sorted({resolve(n, full) for n in product.split(PRODUCT_JOIN)}))
+    return replace(gpu, devices=devices, product=product)
+
+
+def resolve_snapshots(snapshots: Sequence[tuple[str, Snapshot]]) -> list[tuple[str, Snapshot]]:
     """The snapshots with every cut GPU name resolved against the full names of all of them."""
     full = {n for _, snap in snapshots for gpu in _gpus(snap) for n in _names(gpu)}
     full = {n for n in full if not is_truncated(n)}
-    out: list[tuple[str, Mapping[str, Any]]] = []
+    out: list[tuple[str, Snapshot]] = []
     for site, snap in snapshots:
         if not any(is_truncated(n) for gpu in _gpus(snap) for n in _names(gpu)):
             out.append((site, snap))
             continue
-        snap = copy.deepcopy(dict(snap))
-        for gpu in _gpus(snap):
-            for device in gpu.get("devices") or ():
-                if isinstance(device, dict) and isinstance(device.get("name"), str):
-                    device["name"] = resolve(device["name"], full)
-            if isinstance(gpu.get("product"), str):
-                names = {resolve(n, full) for n in gpu["product"].split(PRODUCT_JOIN)}
-                gpu["product"] = PRODUCT_JOIN.join(sorted(names))
-        out.append((site, snap))
+        nodes = {
+            name: replace(node, gpu=_resolved(node.gpu, full))
+            if isinstance(node.gpu, Gpu)
+            else node
+            for name, node in snap.nodes.items()
+        }
+        out.append((site, replace(snap, nodes=nodes)))
     return out
