@@ -47,10 +47,14 @@ def signer_line(site: str, key: SigningKey, options: str = f'namespaces="{NAMESP
 
 
 def snapshot(
-    site: str, collected_at: str = "2026-11-20T10:00:00Z", **sections: Any
+    site: str, collected_at: str = "2026-11-20T10:00:00Z", probe: str | None = None, **sections: Any
 ) -> dict[str, Any]:
-    """A small, complete snapshot (JSON form) with one component; sections may be replaced."""
-    sections.setdefault("components", {"parser": component(version="2.0.0")})
+    """A small, complete snapshot (JSON form) with one component; sections may be replaced.
+
+    ``probe`` becomes the parser's ``probe`` attribute (any JSON value is a valid attribute):
+    a string for tests to replace in the bytes with a hostile value."""
+    extra = {} if probe is None else {"probe": probe}
+    sections.setdefault("components", {"parser": component(version="2.0.0", **extra)})
     return snapshot_dict(site, collected_at, **sections)
 
 

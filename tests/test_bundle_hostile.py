@@ -31,6 +31,7 @@ from bundle_kit import (
     with_prefix,
     write_signed,
 )
+from snapshot_kit import helm_release, workload
 
 from driftctl.bundle.keys import SigningKey
 from driftctl.bundle.manifest import ManifestError, load_contents
@@ -546,25 +547,27 @@ def test_the_probe_itself_is_harmless(
     tmp_path: Path, keys: dict[str, SigningKey], trust: Path
 ) -> None:
     bundle = write_signed(tmp_path / "b.tar.gz", _snapshot_probe(b'"\\ud83d\\ude00"'), keys[SITE])
-    assert verify_bundle(bundle, trust).snapshot["probe"] == "\U0001f600"  # a valid pair
+    snapshot = verify_bundle(bundle, trust).snapshot
+    assert snapshot.components["parser"].get("probe") == "\U0001f600"  # a valid pair
 
 
 # --- caps on facts per snapshot --------------------------------------------------------------
 
 
 def _workloads(count: int) -> dict[str, Any]:
+    """Empty workload objects: cheap, and the cap refuses them before the model would."""
     return {f"ns/Deployment/w{i}": {} for i in range(count)}
 
 
 CAP_CASES = {
     "values": (
         Limits(snapshot_values=500),
-        {"helm": {"ns/r": {"values": {f"k{i}": i for i in range(600)}}}},
+        {"helm": {"ns/r": helm_release({f"k{i}": i for i in range(600)})}},
         "snapshot.json: more than 500 JSON values",
     ),
     "workloads": (
         Limits(snapshot_workloads=10),
-        {"workloads": _workloads(11)},
+        {"workloads": {f"ns/Deployment/w{i}": workload() for i in range(11)}},
         "snapshot.json holds 11 workloads, over the cap of 10",
     ),
 }

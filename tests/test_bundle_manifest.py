@@ -30,6 +30,7 @@ from driftctl.errors import BundleRejected
 from driftctl.store.store import Store, import_bundle
 
 SITE = "savings-bank"
+pytestmark = pytest.mark.hostile_outputs  # planted defects: the schema sweep leaves them out
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 

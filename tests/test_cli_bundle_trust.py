@@ -24,10 +24,12 @@ from bundle_kit import (
     with_prefix,
     write_signed,
 )
+from snapshot_kit import workload
 
 from driftctl.bundle.keys import SigningKey
 
 SITE = "savings-bank"
+pytestmark = pytest.mark.hostile_outputs  # planted defects: the schema sweep leaves them out
 OTHER = "holding"
 RELEASE = ROOT / "manifests" / "release.example.yaml"
 
@@ -239,12 +241,12 @@ def _inspect(bundle: Path, fmt: str) -> subprocess.CompletedProcess[bytes]:
 
 @pytest.mark.parametrize("fmt", ["table", "json"])
 def test_inspect_of_odd_shapes_never_tracebacks(tmp_path: Path, fmt: str) -> None:
-    """Any JSON where a summary expects a list or an object, control characters in values."""
+    """Control characters in keys and values, odd shapes in the redaction report."""
     items = members(
         SITE,
-        kubernetes="\x1b]0;owned\x07",
-        failures=7,
-        workloads={"ns/Deployment/\x1b[31mred": {"annotations": {"a": "\x1b]52;c;ZXZpbA==\x07"}}},
+        workloads={
+            "ns/Deployment/\x1b[31mred": workload(annotations={"a": "\x1b]52;c;ZXZpbA==\x07"})
+        },
     )
     items = replace_member(
         items, "redaction.json", b'"total": 0', b'"by_rule": [1], "dropped": 5, "total": "x"'
@@ -255,6 +257,20 @@ def test_inspect_of_odd_shapes_never_tracebacks(tmp_path: Path, fmt: str) -> Non
     assert res.returncode == 0, res.stderr
     assert b"Traceback" not in res.stderr
     res.stdout.decode("utf-8")  # strictly valid UTF-8
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_inspect_of_a_snapshot_that_is_no_snapshot_is_one_line_exit_4(
+    tmp_path: Path, fmt: str
+) -> None:
+    """Any JSON where the model expects an object or a list: refused by path, never rendered."""
+    items = replace_member(members(SITE), "snapshot.json", b'"failures": []', b'"failures": 7')
+    bundle = tmp_path / f"{SITE}-000001.tar.gz"
+    bundle.write_bytes(bundle_from(items))
+    res = _inspect(bundle, fmt)
+    assert (res.returncode, res.stdout) == (4, b"")
+    assert res.stderr.count(b"\n") == 1 and b"Traceback" not in res.stderr
+    assert b"snapshot.json: failures: expected an array, got an integer" in res.stderr
 
 
 def test_inspect_refuses_a_lone_surrogate_in_one_line(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -195,7 +196,8 @@ def test_to_dict_is_a_copy() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (b'"offset_seconds": 1e400', "not finite"),
+        # the strict JSON reader of bundles refuses it first; the model refuses it in a file
+        (b'"offset_seconds": 1e400', "1e400 is out of range|not finite"),
         (b'"leap_status": "\\ud800"', "lone surrogate"),
         (b'"leap_status": "Normal", "extra": 1', "unknown key 'extra'"),
     ],
@@ -220,10 +222,11 @@ def test_a_signed_bundle_with_a_bad_snapshot_is_rejected(
         verify_bundle(bundle, trust)
     assert info.value.exit_code == ExitCode.REJECTED and info.value.step == "manifest"
     res = driftctl("verify", str(bundle), "--trust", str(trust))
-    assert res.returncode == 4 and message in res.stderr
+    assert res.returncode == 4 and re.search(message, res.stderr)
     # the same snapshot handed over as a file is bad input
     (tmp_path / "snap.json").write_bytes(planted)
     res = driftctl("diff", "--snapshot", str(tmp_path / "snap.json"))
-    assert res.returncode == 2 and message in res.stderr and res.stderr.count("\n") == 1
+    assert res.returncode == 2 and re.search(message, res.stderr)
+    assert res.stderr.count("\n") == 1
     with pytest.raises(InputError):
         Snapshot.from_dict(loads_json(planted, "snap.json"))
