@@ -47,7 +47,7 @@ def collect(kubeconfig: str) -> None:
     raw = RawSet()
     KubeSource().acquire(config, raw, NullProgress())
     t1 = time.perf_counter()
-    snap = run_collectors(config, raw, "2026-01-01T00:00:00Z")
+    snap = run_collectors(config, raw, "2026-01-01T00:00:00Z").to_dict()
     t2 = time.perf_counter()
     counts = {k: len(snap[k]) for k in ("workloads", "helm", "nodes")}
     print(
@@ -70,7 +70,7 @@ def from_dump(directory: str) -> None:
 
     config = SiteConfig(site="bench", source=Path("bench.yaml"), kubernetes=KubeSettings())
     t0 = time.perf_counter()
-    snap = collect_site(config, from_dump=Path(directory)).snapshot
+    snap = collect_site(config, from_dump=Path(directory)).snapshot.to_dict()
     counts = {k: len(snap[k]) for k in ("workloads", "helm", "nodes")}
     print(json.dumps({"parse": time.perf_counter() - t0, "counts": counts}))
 
