@@ -33,7 +33,7 @@ def rule(kind: str, rule_id: str = "r1", **extra: object) -> dict[str, object]:
 
 def test_packaged_default_policy_loads_and_uses_every_kind() -> None:
     policy = load_policy(None)
-    assert policy.source == "driftctl/data/compat.yaml"
+    assert policy.source == "packaged default (manifests/compat.yaml)"
     assert {r.kind for r in policy.rules} == set(REGISTRY)
     ids = [r.id for r in policy.rules]
     assert "frontend-parser-api" in ids and "control-plane-clock" in ids

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -10,21 +11,30 @@ from typing import Any
 from driftctl.diff.flatten import MAX_OFFSET, SYNCHRONIZED, Key, SiteFacts, section_of
 from driftctl.diff.ignore import IgnoreFile, IgnoreRule
 from driftctl.diff.normalize import ABSENT_FORM, REDACTED, is_true
-from driftctl.diff.report import DiffReport, Finding, Ignored
+from driftctl.diff.report import DiffReport, Failure, Finding, Ignored
 from driftctl.diff.severity import CATEGORIES
 from driftctl.errors import InputError
 from driftctl.formats.common import show_value
+from driftctl.formats.escape import finite
 from driftctl.snapshot import DriftSeverity, FindingKind
 from driftctl.snapshot.path import path_of
 
 _MISSING = object()
 _SCALARS = (str, int, float)
-MAX_NAMES = 6
 
 
 def _names(names: Sequence[str]) -> str:
-    shown = ", ".join(names[:MAX_NAMES])
-    return shown + (f" +{len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else "")
+    return ", ".join(names)  # every one: a report that hides who holds a value misleads
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """What the judge found for one key: kind, the odd sites, the message, why unknown where."""
+
+    kind: FindingKind
+    odd: tuple[str, ...]
+    message: str
+    reasons: dict[str, str]
 
 
 @dataclass
@@ -36,7 +46,7 @@ class _Judge:
 
     def run(
         self, key: Key, forms: list[Any], values: list[Any], exempt: frozenset[str]
-    ) -> tuple[FindingKind, tuple[str, ...], str] | None:
+    ) -> _Verdict | None:
         sites = [sf.site for sf in self.facts]
         live = [i for i, s in enumerate(sites) if s not in exempt]
         groups: dict[Hashable, list[int]] = {}
@@ -69,13 +79,17 @@ class _Judge:
                 parts.append(f"site {sites[i]}: {line}")
         if not kind and unknown and groups:
             kind = FindingKind.UNKNOWN
-            for i in unknown:
-                why = self.facts[i].failures.get(section_of(key))
-                parts.append(f"unknown at {sites[i]}" + (f" ({why})" if why else ""))
+            order = sorted(groups, key=lambda g: min(groups[g]))
+            known = "; ".join(self._show(key, g, groups[g], sites, values) for g in order)
+            parts.append(f"unknown at {_names([sites[i] for i in unknown])}; {known}")
             odd = [sites[i] for i in unknown]
+        elif kind and unknown:
+            parts.insert(1, f"unknown at {_names([sites[i] for i in unknown])}")
         if not kind:
             return None
-        return kind, tuple(odd), "; ".join(parts)
+        section = section_of(key)
+        reasons = {sites[i]: self.facts[i].failures.get(section, "") for i in unknown}
+        return _Verdict(kind, tuple(odd), "; ".join(parts), reasons)
 
     def _expected(self, groups: dict[Hashable, list[int]], sites: list[str]) -> Hashable | None:
         if self.baseline is not None:
@@ -96,20 +110,22 @@ class _Judge:
         values: list[Any],
         expected: Hashable | None,
     ) -> str:
-        def show(form: Hashable, idx: list[int]) -> str:
-            if form == ABSENT_FORM:
-                value = "absent"
-            elif key.endswith("." + MAX_OFFSET):
-                value = f"offset {form}"  # the bucket is what was compared
-            else:
-                value = show_value(values[idx[0]], 40)
-            return f"{value} at {_names([sites[i] for i in idx])}"
-
         order = sorted(groups, key=lambda g: (g != expected, min(groups[g])))
+        shown = [self._show(key, g, groups[g], sites, values) for g in order]
         if self.baseline is not None and expected is not None:
-            rest = "; ".join(show(g, groups[g]) for g in order[1:])
-            return f"differs from baseline {show(order[0], groups[order[0]])}: {rest}"
-        return "differs: " + "; ".join(show(g, groups[g]) for g in order)
+            return f"differs from baseline {shown[0]}: {'; '.join(shown[1:])}"
+        return "differs: " + "; ".join(shown)
+
+    @staticmethod
+    def _show(key: Key, form: Hashable, idx: list[int], sites: list[str], values: list[Any]) -> str:
+        """One group of equal values, whole: ``<value> at <every site that holds it>``."""
+        if form == ABSENT_FORM:
+            value = "absent"
+        elif key.endswith("." + MAX_OFFSET):
+            value = f"offset {form}"  # the bucket is what was compared
+        else:
+            value = show_value(values[idx[0]], key)
+        return f"{value} at {_names([sites[i] for i in idx])}"
 
     def _odd_nodes(self, key: Key, live: list[int]) -> dict[int, str]:
         """Name the nodes that hold the odd values ("cp-2, cp-3 not synchronized") per site."""
@@ -132,13 +148,20 @@ class _Judge:
             if key.endswith("." + SYNCHRONIZED) and is_true(usual):
                 out[i] = f"{names} not synchronized"
             elif key.endswith("." + MAX_OFFSET):
-                out[i] = f"offset {', '.join(f'{n} {v:+g}s' for n, v in bad[:MAX_NAMES])}"
+                out[i] = f"offset {', '.join(f'{n} {_seconds(v)}' for n, v in bad)}"
             else:
                 by_value: dict[str, list[str]] = {}
                 for n, v in bad:
-                    by_value.setdefault(show_value(v, 30), []).append(n)
+                    by_value.setdefault(show_value(v, key), []).append(n)
                 out[i] = "; ".join(f"{v} on {_names(ns)}" for v, ns in sorted(by_value.items()))
         return out
+
+
+def _seconds(value: Any) -> str:
+    """A signed offset in seconds; a non-finite or non-numeric reading says what it is."""
+    if isinstance(value, int | float) and math.isfinite(value):
+        return f"{value:+g}s"
+    return f"unreadable ({show_value(finite(value))})"
 
 
 def compare(
@@ -167,6 +190,7 @@ def compare(
     ignored: list[Ignored] = []
     equal: defaultdict[str, list[str]] = defaultdict(list)
     none: frozenset[str] = frozenset()
+    failed: Counter[tuple[str, str]] = Counter()  # (site, why unknown) -> facts it hides
     for key in sorted(keys):
         values = [get(key, _MISSING) for get in getters]
         first = values[0]
@@ -202,16 +226,19 @@ def compare(
             if verdict is None:
                 ignored.append(accepted)
                 continue
-        kind, odd, message = verdict
+        for site, why in verdict.reasons.items():
+            if why:
+                failed[(site, why)] += 1
         findings.append(
             Finding(
                 path=path_of(key),
                 category=category,
-                severity=DriftSeverity.INFO if kind is FindingKind.UNKNOWN else severity,
+                severity=DriftSeverity.INFO if verdict.kind is FindingKind.UNKNOWN else severity,
                 values=dict(zip(sites, values, strict=True)),
-                message=message,
-                kind=kind,
-                sites=odd,
+                message=verdict.message,
+                kind=verdict.kind,
+                sites=verdict.odd,
+                unknown=verdict.reasons,
             )
         )
     order = {c: n for n, c in enumerate(CATEGORIES)}
@@ -227,6 +254,7 @@ def compare(
         tuple(ignored),
         {c: tuple(k) for c, k in equal.items()},
         baseline,
+        tuple(Failure(site, why, n) for (site, why), n in sorted(failed.items())),
     )
 
 
@@ -235,12 +263,12 @@ def _apply_rules(
     key: Key,
     forms: list[Any],
     values: list[Any],
-    verdict: tuple[FindingKind, tuple[str, ...], str],
+    verdict: _Verdict,
     rules: list[IgnoreRule],
-) -> tuple[tuple[FindingKind, tuple[str, ...], str] | None, Ignored]:
+) -> tuple[_Verdict | None, Ignored]:
     """A rule without sites accepts the fact; with sites, those sites leave the comparison."""
     reason = "; ".join(dict.fromkeys(r.reason for r in rules))
-    accepted = Ignored(path_of(key), verdict[1], reason)
+    accepted = Ignored(path_of(key), verdict.odd, reason)
     if any(not r.sites for r in rules):
         return None, accepted
     exempt = frozenset(s for r in rules for s in r.sites)

@@ -21,6 +21,8 @@ class Finding:
     message: str
     kind: FindingKind
     sites: tuple[str, ...] = ()  # the sites that differ (from the majority or the baseline)
+    # The sites where the value is unknown -> why ("" when no failure explains it).
+    unknown: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def key(self) -> str:
@@ -28,7 +30,7 @@ class Finding:
         return str(self.path)
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "key": self.key,
             "category": self.category,
             "severity": self.severity.value,
@@ -37,6 +39,21 @@ class Finding:
             "sites": list(self.sites),
             "message": self.message,
         }
+        if self.unknown:
+            out["unknown"] = dict(self.unknown)
+        return out
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failed collection at a site and how many reported facts it left unknown."""
+
+    site: str
+    reason: str
+    facts: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"site": self.site, "reason": self.reason, "facts": self.facts}
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,7 @@ class DiffReport:
     ignored: tuple[Ignored, ...] = ()
     equal: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # category -> keys
     baseline: str | None = None
+    failures: tuple[Failure, ...] = ()
 
     def counts(self) -> dict[str, int]:
         c = Counter(f.severity.value for f in self.findings)
@@ -75,8 +93,10 @@ class DiffReport:
 
     def summary_line(self) -> str:
         c = self.counts()
+        sites = f"{len(self.sites)} site" if len(self.sites) == 1 else f"{len(self.sites)} sites"
+        facts = "1 fact" if self.facts == 1 else f"{self.facts} facts"
         return (
-            f"compared {len(self.sites)} sites, {self.facts} facts: {c['error']} error, "
+            f"compared {sites}, {facts}: {c['error']} error, "
             f"{c['warn']} warn, {c['info']} info, {len(self.ignored)} ignored"
         )
 
@@ -88,4 +108,5 @@ class DiffReport:
             | {"ignored": len(self.ignored)},
             "findings": [f.to_json() for f in self.findings],
             "ignored": [i.to_json() for i in self.ignored],
+            "failures": [f.to_json() for f in self.failures],
         }

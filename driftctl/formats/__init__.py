@@ -6,9 +6,10 @@ from enum import StrEnum
 
 
 class Format(StrEnum):
-    """Output formats of ``diff`` and ``preflight`` (design §2)."""
+    """Output formats of ``diff`` and ``preflight`` (docs/reports.md)."""
 
     TABLE = "table"
     JSON = "json"
     MARKDOWN = "markdown"
     JUNIT = "junit"
+    HTML = "html"

@@ -1,12 +1,14 @@
-"""Helpers shared by the report renderers: JUnit XML, Markdown tables, value display."""
+"""Helpers shared by the report renderers: JUnit XML, Markdown tables, value display, plurals."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree as ET
+
+from driftctl.formats.escape import finite, visible, xml_text
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ def junit_xml(suite: str, cases: Sequence[JunitCase]) -> str:
     """A JUnit XML document with one testsuite, as CI test-report readers accept it."""
     failures = sum(1 for c in cases if c.failure is not None)
     skipped = sum(1 for c in cases if c.skipped is not None and c.failure is None)
+    # Every name and text goes through xml_text: XML 1.0 cannot hold most C0 controls even as
+    # character references, and a report must parse whatever a bundle held.
     root = ET.Element(
         "testsuites",
         name="driftctl",
@@ -36,42 +40,90 @@ def junit_xml(suite: str, cases: Sequence[JunitCase]) -> str:
     ts = ET.SubElement(
         root,
         "testsuite",
-        name=suite,
+        name=xml_text(suite),
         tests=str(len(cases)),
         failures=str(failures),
         errors="0",
         skipped=str(skipped),
     )
     for case in cases:
-        el = ET.SubElement(ts, "testcase", classname=case.classname, name=case.name)
+        el = ET.SubElement(
+            ts, "testcase", classname=xml_text(case.classname), name=xml_text(case.name)
+        )
         if case.failure is not None:
-            fail = ET.SubElement(el, "failure", message=case.failure, type=case.failure_type)
-            fail.text = case.details or case.failure
+            fail = ET.SubElement(
+                el, "failure", message=xml_text(case.failure), type=xml_text(case.failure_type)
+            )
+            fail.text = xml_text(case.details or case.failure)
         elif case.skipped is not None:
-            ET.SubElement(el, "skipped", message=case.skipped)
+            ET.SubElement(el, "skipped", message=xml_text(case.skipped))
         elif case.details:
             out = ET.SubElement(el, "system-out")
-            out.text = case.details
+            out.text = xml_text(case.details)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def md_escape(text: str) -> str:
-    """Escape a value for a Markdown table cell."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """A value for a Markdown table cell or list item: visible, with ``|`` and ``\\`` escaped,
+    and the characters that would start markup (``*_`<>[]``) taken literally."""
+    out = visible(text).replace("\\", "\\\\")
+    for ch in "|*_`<>[]":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def md_code(text: str) -> str:
+    """``text`` as inline code: a fence longer than any backtick run inside, content visible."""
+    shown = visible(text).replace("|", "\\|")
+    longest = max((len(m) for m in _backtick_runs(shown)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if shown.startswith("`") or shown.endswith("`") else ""
+    return f"{fence}{pad}{shown}{pad}{fence}"
+
+
+def _backtick_runs(text: str) -> list[str]:
+    runs, run = [], ""
+    for ch in text:
+        if ch == "`":
+            run += ch
+        elif run:
+            runs.append(run)
+            run = ""
+    return runs + ([run] if run else [])
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A GitHub-flavoured Markdown table."""
-    lines = ["| " + " | ".join(md_escape(h) for h in headers) + " |"]
+    """A GitHub-flavoured Markdown table; cells are given already escaped (``md_escape``)."""
+    lines = ["| " + " | ".join(headers) + " |"]
     lines.append("|" + "|".join("---" for _ in headers) + "|")
-    lines.extend("| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows)
+    lines.extend("| " + " | ".join(row) + " |" for row in rows)
     return "\n".join(lines) + "\n"
 
 
-def show_value(value: Any, width: int = 40) -> str:
-    """A short human rendering of a fact value (``—`` for unknown)."""
+def is_distribution(key: str, value: Any) -> bool:
+    """A node fact's per-site distribution ``{value: node count}``."""
+    return (
+        key.startswith("nodes")
+        and isinstance(value, Mapping)
+        and bool(value)
+        and all(type(v) is int for v in value.values())
+    )
+
+
+def show_value(value: Any, key: str = "") -> str:
+    """The whole value as a person reads it (never cut): ``—`` for unknown, node distributions
+    as ``550.54.15×3, 535.54.03×1``, strings as they are, anything else as JSON. Not escaped:
+    the renderer escapes for its medium."""
     if value is None:
         return "—"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if is_distribution(key, value):
+        return ", ".join(f"{k}×{n}" for k, n in value.items())
+    if isinstance(value, str):
+        return value
+    return json.dumps(finite(value), sort_keys=True, ensure_ascii=False)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 site``, ``2 sites`` (``many`` for irregular plurals)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"

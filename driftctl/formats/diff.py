@@ -5,17 +5,27 @@ from __future__ import annotations
 import json
 import textwrap
 from collections.abc import Sequence
-from typing import Any, assert_never
+from typing import assert_never
 
 from driftctl.diff.normalize import key_kind
 from driftctl.diff.report import DiffReport, Finding
 from driftctl.formats import Format
-from driftctl.formats.common import JunitCase, junit_xml, markdown_table, show_value
+from driftctl.formats.common import (
+    JunitCase,
+    junit_xml,
+    markdown_table,
+    md_code,
+    md_escape,
+    plural,
+    show_value,
+)
+from driftctl.formats.escape import dumps_json, visible
 
 WIDTH = 100
 KEY_WIDTH = 48
 MIN_SITE_WIDTH = 12
 MARKDOWN_WIDE_SITES = 6
+ODD, UNKNOWN = "*", "?"
 
 
 def render(report: DiffReport, fmt: Format, fail_rank: int) -> str:
@@ -28,142 +38,213 @@ def render(report: DiffReport, fmt: Format, fail_rank: int) -> str:
         return render_markdown(report)
     if fmt is Format.JUNIT:
         return render_junit(report, fail_rank)
+    if fmt is Format.HTML:
+        from driftctl.formats.html import render_diff
+
+        return render_diff(report)
     assert_never(fmt)
 
 
 def render_json(report: DiffReport) -> str:
-    """Stable JSON (design §10): keys in a fixed order, findings worst first."""
-    return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+    """Stable JSON: keys in a fixed order, findings worst first, non-finite numbers as strings."""
+    return dumps_json(report.to_json())
 
 
-def _groups(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
+def groups(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
     """Findings grouped by category, the category with the worst finding first."""
-    groups: dict[str, list[Finding]] = {}
+    out: dict[str, list[Finding]] = {}
     for f in findings:
-        groups.setdefault(f.category, []).append(f)
-    return list(groups.items())
+        out.setdefault(f.category, []).append(f)
+    return list(out.items())
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else "…" + text[-(width - 1) :]
+def value_text(f: Finding, site: str) -> str:
+    """A site's value as a person reads it: ``unknown`` and ``absent`` are told apart."""
+    value = f.values.get(site)
+    if value is None:
+        return "unknown" if site in f.unknown else "absent"
+    return show_value(value, f.key)
 
 
-def _cell(key: str, value: Any, width: int) -> str:
-    """A table cell: node distributions as ``550.54.15×3``, image references cut from the left."""
-    if isinstance(value, dict) and value and all(isinstance(v, int) for v in value.values()):
-        text = ", ".join(f"{k}×{n}" for k, n in value.items())
-        return text if len(text) <= width else text[: width - 1] + "…"
-    if isinstance(value, str) and key_kind(key) == "image":
-        return _cut(value, width)
-    return show_value(value, width)
+def mark(f: Finding, site: str) -> str:
+    """``?`` where the value is unknown, ``*`` where the site differs, else a space."""
+    if site in f.unknown:
+        return UNKNOWN
+    return ODD if site in f.sites else " "
 
 
-def _site_width(report: DiffReport, key_width: int) -> int:
-    n = max(len(report.sites), 1)
-    return (WIDTH - key_width - 7 - 2 * (n + 1)) // n
+def no_drift(sites: Sequence[str]) -> str:
+    """The line for a report without findings; one site has nothing to be compared with."""
+    if len(sites) == 1:
+        return f"no drift within {visible(sites[0])} (one site: nothing to compare it with)"
+    return f"no drift between {', '.join(visible(s) for s in sites)}"
 
 
-def render_table(report: DiffReport) -> str:
-    """Readable at 100 columns: one column per site when they fit, else key / site / value rows."""
-    from tabulate import tabulate
+class _Cells:
+    """Cuts cells to their column and remembers whether anything was cut (a note then says all)."""
 
-    if not report.findings:
-        return f"no drift between {', '.join(report.sites)}\n"
-    key_width = min(KEY_WIDTH, max(len(f.key) for f in report.findings))
-    site_width = _site_width(report, key_width)
-    wide = site_width >= MIN_SITE_WIDTH
-    out: list[str] = []
+    def __init__(self) -> None:
+        self.cut = False
 
-    def _row(f: Finding) -> list[str]:
-        return [_cell(f.key, f.values.get(s), site_width) for s in report.sites]
+    def left(self, text: str, width: int) -> str:
+        """Cut from the left: the end of a key or image reference says most."""
+        text = visible(text)
+        if len(text) <= width:
+            return text
+        self.cut = True
+        return "…" + text[-(width - 1) :]
 
-    for category, findings in _groups(report.findings):
-        out.append(f"== {category} ==")
-        if wide:
-            headers = ["key", "sev", *(_cut(s, site_width) for s in report.sites)]
-            rows = [
-                [
-                    _cut(f.key, key_width),
-                    f.severity.value,
-                    *(_cell(f.key, f.values.get(s), site_width) for s in report.sites),
-                ]
-                for f in findings
-            ]
-        else:
-            headers = ["key", "sev", "site", "value"]
-            site_col = min(24, 1 + max(len(s) for s in report.sites))
-            value_width = WIDTH - key_width - 7 - site_col - 6
-            rows = []
-            for f in findings:
-                for n, s in enumerate(report.sites):
-                    mark = "*" if s in f.sites else " "
-                    rows.append(
-                        [
-                            _cut(f.key, key_width) if n == 0 else "",
-                            f.severity.value if n == 0 else "",
-                            f"{mark}{_cut(s, site_col - 1)}",
-                            _cell(f.key, f.values.get(s), value_width),
-                        ]
-                    )
-        out.append(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
-        # A note where the row cannot say it all: cut values, node names, unknowns, intra-site.
-        notes = [f for f in findings if f.kind != "drift" or any("…" in str(c) for c in _row(f))]
-        out.extend(
+    def right(self, text: str, width: int) -> str:
+        text = visible(text)
+        if len(text) <= width:
+            return text
+        self.cut = True
+        return text[: width - 1] + "…"
+
+    def value(self, f: Finding, site: str, width: int) -> str:
+        text = value_text(f, site)
+        if isinstance(f.values.get(site), str) and key_kind(f.key) == "image":
+            return self.left(text, width)
+        return self.right(text, width)
+
+
+def _note(f: Finding) -> str:
+    return textwrap.fill(
+        visible(f"{f.key}: {f.message}"),
+        WIDTH,
+        initial_indent="  ",
+        subsequent_indent="      ",
+        break_long_words=True,  # wrap, never cut: a long value continues on the next line
+        break_on_hyphens=False,
+    )
+
+
+def _failures(report: DiffReport) -> list[str]:
+    if not report.failures:
+        return []
+    out = ["== unknown: failed collections =="]
+    for fail in report.failures:
+        out.append(
             textwrap.fill(
-                f"{f.key}: {f.message}",
+                visible(f"{fail.site}: {fail.reason}") + f" ({plural(fail.facts, 'fact')} unknown)",
                 WIDTH,
                 initial_indent="  ",
                 subsequent_indent="      ",
-                break_long_words=False,
+                break_long_words=True,
                 break_on_hyphens=False,
             )
-            for f in notes
         )
+    return [*out, ""]
+
+
+def render_table(report: DiffReport) -> str:
+    """Readable at 100 columns: one column per site when they fit, else key / site / value rows.
+    A cell may be cut to fit; the note under the table then gives the key and every value whole.
+    """
+    from tabulate import tabulate
+
+    if not report.findings:
+        return no_drift(report.sites) + "\n"
+    key_width = min(KEY_WIDTH, max(len(visible(f.key)) for f in report.findings))
+    n = max(len(report.sites), 1)
+    site_width = (WIDTH - key_width - 7 - 2 * (n + 1)) // n
+    wide = site_width >= MIN_SITE_WIDTH
+    out: list[str] = []
+    for category, findings in groups(report.findings):
+        out.append(f"== {category} ==")
+        notes: list[str] = []
+        rows: list[list[str]] = []
+        if wide:
+            headers = ["key", "sev", *(visible(s)[:site_width] for s in report.sites)]
+            for f in findings:
+                cells = _Cells()
+                rows.append(
+                    [
+                        cells.left(f.key, key_width),
+                        f.severity.value,
+                        *(cells.value(f, s, site_width) for s in report.sites),
+                    ]
+                )
+                if cells.cut or f.kind != "drift":
+                    notes.append(_note(f))
+        else:
+            headers = ["key", "sev", "site", "value"]
+            site_col = min(24, 1 + max(len(visible(s)) for s in report.sites))
+            value_width = WIDTH - key_width - 7 - site_col - 6
+            for f in findings:
+                cells = _Cells()
+                for i, s in enumerate(report.sites):
+                    rows.append(
+                        [
+                            cells.left(f.key, key_width) if i == 0 else "",
+                            f.severity.value if i == 0 else "",
+                            mark(f, s) + cells.right(s, site_col - 1),
+                            cells.value(f, s, value_width),
+                        ]
+                    )
+                if cells.cut or f.kind != "drift":
+                    notes.append(_note(f))
+        out.append(tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True))
+        out.extend(notes)
         out.append("")
+    out.extend(_failures(report))
     return "\n".join(out)
 
 
 def render_markdown(report: DiffReport) -> str:
-    """A ticket or PR comment: heading, summary, one table per category, then the messages."""
+    """A ticket or PR comment: heading, summary, one table per category, then the messages.
+    Values are code spans, never cut; prose is escaped so a value cannot become a link."""
     c = report.counts()
     lines = [
         "## driftctl diff",
         "",
-        f"Sites: {', '.join(f'`{s}`' for s in report.sites)}"
-        + (f" (baseline `{report.baseline}`)" if report.baseline else ""),
+        f"Sites: {', '.join(md_code(s) for s in report.sites)}"
+        + (f" (baseline {md_code(report.baseline)})" if report.baseline else ""),
         "",
-        f"**{c['error']} error, {c['warn']} warn, {c['info']} info** over {report.facts} facts"
-        f" ({len(report.ignored)} ignored).",
+        f"**{c['error']} error, {c['warn']} warn, {c['info']} info** over"
+        f" {plural(report.facts, 'fact')} ({len(report.ignored)} ignored).",
         "",
     ]
     if not report.findings:
-        lines.append("No drift.")
+        lines.append(md_escape(no_drift(report.sites)) + ".")
         return "\n".join(lines) + "\n"
     wide = len(report.sites) <= MARKDOWN_WIDE_SITES
-    for category, findings in _groups(report.findings):
-        lines.append(f"### {category}")
+    for category, findings in groups(report.findings):
+        lines.append(f"### {md_escape(category)}")
         lines.append("")
         if wide:
-            headers = ["key", "severity", *report.sites]
+            headers = ["key", "severity", *(md_escape(s) for s in report.sites)]
             rows = [
                 [
-                    f"`{f.key}`",
+                    md_code(f.key),
                     f.severity.value,
-                    *(show_value(f.values.get(s), 60) for s in report.sites),
+                    *(f"{_md_mark(f, s)}{md_code(value_text(f, s))}" for s in report.sites),
                 ]
                 for f in findings
             ]
         else:
             headers = ["key", "severity", "site", "value"]
             rows = [
-                [f"`{f.key}`", f.severity.value, s, show_value(f.values.get(s), 60)]
+                [md_code(f.key), f.severity.value, md_escape(s), md_code(value_text(f, s))]
                 for f in findings
                 for s in report.sites
             ]
         lines.append(markdown_table(headers, rows))
-        lines.extend(f"- `{f.key}`: {f.message}" for f in findings)
+        lines.extend(f"- {md_code(f.key)}: {md_escape(f.message)}" for f in findings)
+        lines.append("")
+    if report.failures:
+        lines += ["### Failed collections", ""]
+        lines += [
+            f"- {md_escape(x.site)}: {md_escape(x.reason)} ({plural(x.facts, 'fact')} unknown)"
+            for x in report.failures
+        ]
         lines.append("")
     return "\n".join(lines)
+
+
+def _md_mark(f: Finding, site: str) -> str:
+    m = mark(f, site)
+    return "" if m == " " else f"\\{m} "
 
 
 def render_junit(report: DiffReport, fail_rank: int) -> str:
@@ -171,7 +252,11 @@ def render_junit(report: DiffReport, fail_rank: int) -> str:
     the facts equal at every site (passed), and a skipped case per ignored difference."""
     cases: list[JunitCase] = []
     for f in report.findings:
-        details = f.message + "\n" + json.dumps(dict(f.values), sort_keys=True, ensure_ascii=False)
+        details = (
+            f.message
+            + "\n"
+            + json.dumps({s: value_text(f, s) for s in report.sites}, ensure_ascii=False)
+        )
         failed = f.severity.rank >= fail_rank
         cases.append(
             JunitCase(

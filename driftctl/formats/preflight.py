@@ -1,13 +1,13 @@
-"""Render a preflight report as a table, stable JSON (§10), Markdown or JUnit XML."""
+"""Render a preflight report as a table, stable JSON, Markdown, JUnit XML or HTML."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 from typing import Any, assert_never
 
 from driftctl.formats import Format
-from driftctl.formats.common import JunitCase, junit_xml, markdown_table
+from driftctl.formats.common import JunitCase, junit_xml, markdown_table, md_code, md_escape
+from driftctl.formats.escape import dumps_json, visible
 from driftctl.policy.model import GateSeverity, PreflightReport, SiteResult
 
 WIDTH = 100
@@ -23,11 +23,15 @@ def render(report: PreflightReport, fmt: Format) -> str:
         return render_markdown(report)
     if fmt is Format.JUNIT:
         return render_junit(report)
+    if fmt is Format.HTML:
+        from driftctl.formats.html import render_preflight
+
+        return render_preflight(report)
     assert_never(fmt)
 
 
 def to_json(report: PreflightReport) -> dict[str, Any]:
-    """The §10 document: release, overall verdict, per-site verdict, snapshot and findings."""
+    """The JSON report (docs/reports.md): release, overall verdict, per-site verdict, snapshot and findings."""
     return {
         "release": report.release,
         "policy": report.policy,
@@ -45,11 +49,11 @@ def to_json(report: PreflightReport) -> dict[str, Any]:
 
 
 def render_json(report: PreflightReport) -> str:
-    return json.dumps(to_json(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return dumps_json(to_json(report), sort_keys=True)
 
 
 def _snapshot(site: SiteResult) -> str:
-    return "none" if site.seq is None else f"#{site.seq} {site.collected_at}"
+    return "none" if site.seq is None else visible(f"#{site.seq} {site.collected_at}")
 
 
 def _tally(site: SiteResult) -> str:
@@ -62,19 +66,21 @@ def _tally(site: SiteResult) -> str:
 
 def render_table(report: PreflightReport) -> str:
     """One line per site with its verdict, then its reasons wrapped to 100 columns."""
-    width = max([len("SITE"), *(len(s.site) for s in report.sites)])
+    width = max([len("SITE"), *(len(visible(s.site)) for s in report.sites)])
     lines = [
-        f"preflight {report.release} (policy {report.policy}): {str(report.verdict).upper()}",
+        f"preflight {visible(report.release)} (policy: {visible(report.policy)}):"
+        f" {str(report.verdict).upper()}",
         f"{'SITE':<{width}}  VERDICT  {'SNAPSHOT':<31}  FINDINGS",
     ]
     for site in report.sites:
         lines.append(
-            f"{site.site:<{width}}  {site.verdict!s:<7}  {_snapshot(site):<31}  {_tally(site)}"
+            f"{visible(site.site):<{width}}  {site.verdict!s:<7}  {_snapshot(site):<31}"
+            f"  {_tally(site)}"
         )
         for f in site.findings:
             lines.extend(
                 textwrap.wrap(
-                    f.message,
+                    visible(f.message),
                     WIDTH,
                     initial_indent=f"  {f.severity!s:<5}  ",
                     subsequent_indent=" " * 9,
@@ -85,18 +91,21 @@ def render_table(report: PreflightReport) -> str:
 
 
 def render_markdown(report: PreflightReport) -> str:
-    rows = [[s.site, f"**{s.verdict}**", _snapshot(s), _tally(s)] for s in report.sites]
+    rows = [
+        [md_escape(s.site), f"**{s.verdict}**", md_escape(_snapshot(s)), _tally(s)]
+        for s in report.sites
+    ]
     out = [
-        f"## Preflight `{report.release}`: **{report.verdict}**",
+        f"## Preflight {md_code(report.release)}: **{report.verdict}**",
         "",
-        f"Policy: `{report.policy}`",
+        f"Policy: {md_escape(report.policy)}",
         "",
         markdown_table(["Site", "Verdict", "Snapshot", "Findings"], rows),
     ]
     for site in report.sites:
         if site.findings:
-            out.append(f"### {site.site}: {site.verdict}\n")
-            out.extend(f"- **{f.severity}** {f.message}" for f in site.findings)
+            out.append(f"### {md_escape(site.site)}: {site.verdict}\n")
+            out.extend(f"- **{f.severity}** {md_escape(f.message)}" for f in site.findings)
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 

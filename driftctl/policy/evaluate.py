@@ -64,9 +64,19 @@ def _parse_time(text: str) -> datetime | None:
     return value if value.tzinfo is not None else None
 
 
-def _age(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
-    return f"{hours / 24:.1f}d" if hours >= 48 else f"{hours:.1f}h"
+def _unit(delta: timedelta) -> tuple[str, int]:
+    """The largest unit that measures ``delta`` exactly: ``--max-age 90m`` stays in minutes."""
+    seconds = delta.total_seconds()
+    for unit in ("d", "h", "m"):
+        if seconds and seconds % _UNITS[unit] == 0:
+            return unit, _UNITS[unit]
+    return "s", 1
+
+
+def _in(delta: timedelta, unit: tuple[str, int]) -> str:
+    value = delta.total_seconds() / unit[1]
+    text = f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    return text + unit[0]
 
 
 def _freshness(
@@ -78,8 +88,9 @@ def _freshness(
         text = f"snapshot seq {snap.seq} has no usable collected_at ({snap.collected_at!r})"
     elif now - collected > max_age:
         text = (
-            f"latest snapshot (seq {snap.seq}, {snap.collected_at}) is {_age(now - collected)} old,"
-            f" older than --max-age {_age(max_age)}; cannot vouch for this site"
+            f"latest snapshot (seq {snap.seq}, {snap.collected_at}) is"
+            f" {_in(now - collected, _unit(max_age))} old, older than --max-age"
+            f" {_in(max_age, _unit(max_age))}; cannot vouch for this site"
         )
     else:
         return None

@@ -41,13 +41,14 @@ def _judge(cfg: TimeRule, time: TimeFacts) -> tuple[str | None, str | None]:
     """(violation, unknown) description for one node's time facts."""
     synced = time.synchronized
     offset = None if time.offset_seconds is None else float(time.offset_seconds)
-    shown = f"offset {offset:+g} s" if offset is not None else "offset unknown"
+    missing = "offset unknown"
+    shown = f"offset {offset:+g} s" if offset is not None else missing
     if cfg.synchronized is not None and synced != cfg.synchronized:
         state = "synchronized" if synced else "not synchronized"
         return f"{state} ({shown})", None
     if cfg.max_offset_seconds is not None:
         if offset is None:
-            return None, "offset unknown"
+            return None, missing
         if abs(offset) > cfg.max_offset_seconds:
             return f"{shown} beyond ±{cfg.max_offset_seconds:g} s", None
     return None, None
