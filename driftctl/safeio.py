@@ -269,7 +269,12 @@ def check_keys(
 
 def write_output(path: Path, data: bytes) -> None:
     """Write a file the user asked for (``--output``, ``--write-ignore``) atomically; a path
-    that cannot be written (a directory, under a file) is bad input naming it."""
+    that cannot be written (a directory, under a file) is bad input naming it. Its directory
+    must exist: a typo in a path should not silently create a tree somewhere."""
+    parent = path.parent
+    if not parent.is_dir():
+        what = "does not exist" if not parent.exists() else "is not a directory"
+        raise InputError(f"{path}: directory {parent} {what}")
     try:
         atomic_write(path, data)
     except OSError as exc:

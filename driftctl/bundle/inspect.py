@@ -1,7 +1,8 @@
-"""Read a bundle safely without a trust store and summarise it for a person (UNVERIFIED)."""
+"""Read a bundle safely without a trust store and show all it carries for review (UNVERIFIED)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from driftctl.bundle.reader import ArchiveError, Limits, read_archive
 from driftctl.bundle.sshsig import SignatureError, parse_armored
 from driftctl.bundle.verify import open_bundle
 from driftctl.errors import BundleRejected
+from driftctl.formats.escape import finite
 from driftctl.safeio import NotRegularFile, open_regular
 
 
@@ -52,17 +54,17 @@ def inspect_bundle(bundle: Path, limits: Limits) -> dict[str, Any]:
     fh, size = open_bundle(bundle)
     with fh:
         if size > limits.bundle_bytes:
-            raise BundleRejected(
-                f"{bundle.name}: {size} bytes, over the cap of {limits.bundle_bytes}"
-            )
+            raise BundleRejected(f"{bundle}: {size} bytes, over the cap of {limits.bundle_bytes}")
         try:
             contents = read_archive(fh, size, limits)
         except ArchiveError as exc:
-            raise BundleRejected(f"{bundle.name}: unsafe archive: {exc}", "archive") from None
+            raise BundleRejected(f"{bundle}: unsafe archive: {exc}", "archive") from None
     try:
         manifest, snapshot, redaction = load_contents(contents, limits=limits)
     except ManifestError as exc:
-        raise BundleRejected(f"{bundle.name}: manifest: {exc}", "manifest") from None
+        raise BundleRejected(f"{bundle}: manifest: {exc}", "manifest") from None
+    listed = manifest.get("files")
+    files: list[Any] = listed if isinstance(listed, list) else []
     return {
         "verified": False,
         "bundle": _utf8(str(bundle)),
@@ -82,37 +84,35 @@ def inspect_bundle(bundle: Path, limits: Limits) -> dict[str, Any]:
         "redaction": {
             k: redaction.get(k) for k in ("mode", "key_id", "total", "by_rule", "dropped")
         },
+        "evidence": [
+            {"path": f.get("path"), "size": f.get("size"), "sha256": f.get("sha256")}
+            for f in files
+            if isinstance(f, Mapping)
+        ],
+        "snapshot": dict(snapshot),
     }
 
 
-def render_table(report: Mapping[str, Any]) -> str:
-    """A plain-text view for the site admin's review."""
-    m = report["manifest"]
-    kube = _mapping(report.get("kubernetes"))
-    lines = [
-        "UNVERIFIED bundle (signature not checked; run `driftctl verify` with the trust store)",
-        f"bundle        {report['bundle']} ({report['size']} bytes)",
-        f"sha256        {report['sha256']}",
-        f"signature     {report['signature']}",
-        f"site          {m['site']}",
-        f"seq           {m['seq']}",
-        f"prev_sha256   {m['prev_sha256'] or '-'}",
-        f"collected_at  {m['collected_at']}",
-        f"cluster_uid   {m['cluster_uid'] or '-'}",
-        f"kubernetes    {kube.get('server_version', '-')}",
-        f"collector     {m['collector']['version']}",
-        "snapshot      " + ", ".join(f"{n} {k}" for k, n in report["summary"].items()),
-    ]
-    red = report["redaction"]
-    by_rule = ", ".join(f"{k} {v}" for k, v in _mapping(red.get("by_rule")).items()) or "none"
-    lines.append(f"redacted      {red.get('total', 0)} values ({red.get('mode')}): {by_rule}")
-    for dropped in _items(red.get("dropped")):
-        lines.append(f"  dropped     {dropped}")
-    lines.append(f"files         {len(m['files'])}")
-    lines += [f"  {f['size']:>10}  {f['sha256'][:16]}  {f['path']}" for f in m["files"]]
-    for failure in _items(report["failures"]):
-        if isinstance(failure, Mapping):
-            lines.append(
-                f"failed        {failure.get('target')} ({failure.get('collector')}): {failure.get('error')}"
-            )
-    return "\n".join(lines)
+def _segment(name: str) -> str:
+    """A path segment, quoted when it could be read as more than one (dots, brackets, spaces)."""
+    if name and all(c.isalnum() or c in "_-/:@" for c in name):
+        return name
+    return json.dumps(name, ensure_ascii=False)
+
+
+def facts(snapshot: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every leaf of the snapshot as ``(path, value as JSON)``, in document order: what leaves."""
+    out: list[tuple[str, str]] = []
+
+    def walk(path: str, value: Any) -> None:
+        if isinstance(value, Mapping) and value:
+            for k, v in value.items():
+                walk(f"{path}.{_segment(str(k))}" if path else _segment(str(k)), v)
+        elif isinstance(value, list) and value:
+            for i, v in enumerate(value):
+                walk(f"{path}[{i}]", v)
+        else:
+            out.append((path, json.dumps(finite(value), ensure_ascii=False, sort_keys=True)))
+
+    walk("", snapshot)
+    return out

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 
 import typer
 
 from driftctl import __version__
-from driftctl.cli import bundles, collect, diff, dumpscript, keygen, preflight
+from driftctl.cli import bundles, collect, diff, dumpscript, keygen, preflight, report
 from driftctl.errors import DriftctlError, ExitCode
+from driftctl.formats.escape import visible
 
 app = typer.Typer(
     name="driftctl",
@@ -19,10 +21,11 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 # Explicit registry: each module adds its commands; order is the order of `--help`.
-for module in (keygen, collect, dumpscript, bundles, diff, preflight):
+for module in (keygen, collect, dumpscript, bundles, diff, preflight, report):
     module.register(app)
 
 
@@ -45,16 +48,25 @@ def _root(
     if level_name and not verbose:
         level = getattr(logging, level_name.upper(), logging.WARNING)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("driftctl: %(levelname)s: %(message)s"))
+    handler.setFormatter(_VisibleFormatter("driftctl: %(levelname)s: %(message)s"))
     logger = logging.getLogger("driftctl")
     logger.handlers[:] = [handler]
     logger.setLevel(level)
     logger.propagate = False
 
 
+class _VisibleFormatter(logging.Formatter):
+    """Log lines carry names and errors from bundles and APIs: one visible line each, always."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        head, sep, trace = text.partition("\n")  # a traceback (-vv) keeps its lines
+        return visible(head) + sep + "\n".join(visible(line) for line in trace.split("\n") if sep)
+
+
 def fail(message: str, code: ExitCode) -> None:
-    """Print one error line on stderr and exit with ``code``."""
-    typer.echo(f"driftctl: error: {message}", err=True)
+    """Print one error line on stderr (control characters made visible) and exit with ``code``."""
+    typer.echo(f"driftctl: error: {visible(message)}", err=True)
     sys.exit(int(code))
 
 
@@ -98,8 +110,28 @@ def _usage_error(exc: Exception) -> bool:
         sys.exit(int(ExitCode.BAD_INPUT))
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "driftctl"
-    fail(f"{where}: {text} (see '{where} --help')", ExitCode.BAD_INPUT)
+    fail(f"{where}: {_plain(exc, text)} (see '{where} --help')", ExitCode.BAD_INPUT)
     return True
+
+
+_VALUE_ERROR = re.compile(r"^Invalid value for '(?P<opt>[^']+)': (?:Value error, )?(?P<why>.*)$")
+
+
+def _plain(exc: Exception, text: str) -> str:
+    """The parser's message in plain words: a bad choice names the option and the values it
+    takes; a misspelt option suggests one close name, never a list of unrelated ones."""
+    import difflib
+
+    name = getattr(exc, "option_name", None)
+    possible = getattr(exc, "possibilities", None)
+    if name and possible is not None:
+        best = difflib.get_close_matches(name, sorted(possible), n=1, cutoff=0.75)
+        return f"no such option {name}" + (f" (did you mean {best[0]}?)" if best else "")
+    match = _VALUE_ERROR.match(text)
+    if match:
+        why = match["why"].replace("is not one of", "is not allowed; use one of")
+        return f"{match['opt']}: {why.rstrip('.')}"
+    return text
 
 
 def _raised_in_echo(exc: BaseException) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -12,6 +11,7 @@ import typer
 
 from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, TRUST_HELP, load_trust_store
 from driftctl.errors import DriftctlError
+from driftctl.formats.escape import dumps_json, visible
 
 if TYPE_CHECKING:
     from driftctl.bundle.reader import Limits
@@ -22,6 +22,12 @@ STORE_HELP = "Store directory [default: $DRIFTCTL_STORE, else ~/.local/share/dri
 class Format(StrEnum):
     table = "table"
     json = "json"
+
+
+class InspectFormat(StrEnum):
+    table = "table"
+    json = "json"
+    html = "html"
 
 
 def _limits(max_bundle_mb: int) -> Limits:
@@ -35,17 +41,28 @@ MAX_MB = typer.Option(256, "--max-bundle-mb", min=1, help="Refuse bundles larger
 
 def inspect(
     bundle: Path = typer.Argument(..., help="SITE-SEQ.tar.gz"),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    fmt: InspectFormat = typer.Option(
+        InspectFormat.table, "--format", "-f", help="table, json or html."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write the report here instead of stdout."
+    ),
     max_bundle_mb: int = MAX_MB,
 ) -> None:
-    """Show manifest and snapshot summary, read safely but UNVERIFIED (for review before export)."""
-    from driftctl.bundle.inspect import inspect_bundle, render_table
+    """Show everything a bundle carries out (every fact, the evidence files and their sizes,
+    the redaction counts), read safely but UNVERIFIED: the review before it leaves the site."""
+    from driftctl.bundle.inspect import facts, inspect_bundle
+    from driftctl.cli.output import emit
+    from driftctl.formats import inspect as view
 
     report = inspect_bundle(bundle, _limits(max_bundle_mb))
-    if fmt is Format.json:
-        typer.echo(json.dumps(report, indent=2, sort_keys=True))
+    if fmt is InspectFormat.json:
+        text = view.render_json(report)
+    elif fmt is InspectFormat.html:
+        text = view.render_html(report, facts(report["snapshot"]))
     else:
-        typer.echo(render_table(report))
+        text = view.render_table(report, facts(report["snapshot"]))
+    emit(text, output)
     typer.echo(
         "driftctl: UNVERIFIED: the signature was not checked (use driftctl verify)", err=True
     )
@@ -64,7 +81,7 @@ def verify(
 
     trust_store = load_trust_store(trust, revoked, allow_wildcard)
     vb = verify_bundle(bundle, trust_store, sig=sig, limits=_limits(max_bundle_mb))
-    typer.echo(f"OK site={vb.site} seq={vb.seq} signer={vb.signer_fingerprint}")
+    typer.echo(visible(f"OK site={vb.site} seq={vb.seq} signer={vb.signer_fingerprint}"))
 
 
 def import_(
@@ -89,13 +106,13 @@ def import_(
         try:
             result = import_bundle(target, bundle, trust_store, limits=limits)
         except DriftctlError as exc:
-            typer.echo(f"driftctl: error: {exc}", err=True)
+            typer.echo(f"driftctl: error: {visible(exc)}", err=True)
             worst = max(worst, int(exc.exit_code))
             continue
         line = f"{result.status} {result.site} seq {result.seq}"
-        typer.echo(line + (f" (gap: {result.gap})" if result.gap else ""))
+        typer.echo(visible(line + (f" (gap: {result.gap})" if result.gap else "")))
         if result.gap:
-            typer.echo(f"driftctl: warning: {result.site}: {result.gap}", err=True)
+            typer.echo(visible(f"driftctl: warning: {result.site}: {result.gap}"), err=True)
     if worst:
         raise typer.Exit(worst)
 
@@ -142,13 +159,19 @@ def sites(
             }
         )
     if fmt is Format.json:
-        typer.echo(json.dumps({"sites": rows}, indent=2, sort_keys=True))
+        typer.echo(dumps_json({"sites": rows}, sort_keys=True), nl=False)
         return
     if not rows:
-        typer.echo(f"no sites imported in {root}")
+        typer.echo(visible(f"no sites imported in {root}"))
         return
     table = [
-        [r["site"], r["seq"], r["collected_at"], r["age"], "; ".join(r["gaps"]) or "-"]
+        [
+            visible(r["site"]),
+            r["seq"],
+            visible(r["collected_at"]),
+            r["age"],
+            visible("; ".join(r["gaps"])) or "-",
+        ]
         for r in rows
     ]
     typer.echo(tabulate(table, headers=["site", "seq", "collected_at", "age", "gaps"]))
@@ -156,7 +179,7 @@ def sites(
 
 def register(app: typer.Typer) -> None:
     """Add ``inspect``, ``verify``, ``import`` and ``sites`` to ``app``."""
-    app.command("inspect")(inspect)
-    app.command("verify")(verify)
-    app.command("import")(import_)
-    app.command("sites")(sites)
+    app.command("inspect", short_help="Show what a bundle carries out, UNVERIFIED.")(inspect)
+    app.command("verify", short_help="Verify a bundle; change nothing.")(verify)
+    app.command("import", short_help="Verify bundles and add them to the store.")(import_)
+    app.command("sites", short_help="Per site: last seq, age and gaps.")(sites)

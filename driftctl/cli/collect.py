@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import typer
 
 from driftctl.errors import ExitCode, InputError
+from driftctl.formats.common import plural
+from driftctl.formats.escape import dumps_json, visible
 
 
 def _passphrase(passphrase_file: Path | None) -> str | None:
@@ -73,24 +74,33 @@ def collect(
         dry_run=dry_run,
     )
     if dry_run:
-        typer.echo(json.dumps(result.snapshot.to_dict(), indent=2, sort_keys=True))
+        typer.echo(dumps_json(result.snapshot.to_dict(), sort_keys=True), nl=False)
     else:
         typer.echo(str(result.bundle))
         typer.echo(str(result.sig))
     snap = result.snapshot
     failures = result.failures
+    counts = (
+        plural(len(snap.workloads), "workload"),
+        plural(len(snap.helm), "helm release"),
+        plural(len(snap.nodes), "node"),
+        plural(len(failures), "failure"),
+        plural(int(result.redaction.get("total", 0) or 0), "value"),
+    )
     typer.echo(
-        f"collected {site_config.site}: {len(snap.workloads)} workloads, "
-        f"{len(snap.helm)} helm releases, {len(snap.nodes)} nodes, "
-        f"{len(failures)} failures, {result.redaction.get('total', 0)} values redacted",
+        visible(f"collected {site_config.site}: {', '.join(counts[:4])}, {counts[4]} redacted"),
         err=True,
     )
     for failure in failures:
-        typer.echo(f"  failed: {failure.target} ({failure.collector}): {failure.error}", err=True)
+        # An API error body or a node's stderr is hostile text: one visible line each.
+        typer.echo(
+            "  failed: " + visible(f"{failure.target} ({failure.collector}): {failure.error}"),
+            err=True,
+        )
     if strict and failures:
         raise typer.Exit(int(ExitCode.OPERATIONAL))
 
 
 def register(app: typer.Typer) -> None:
     """Add ``collect`` to ``app``."""
-    app.command("collect")(collect)
+    app.command("collect", short_help="Collect one site into a signed bundle.")(collect)

@@ -1,4 +1,4 @@
-"""CLI command ``diff``: cross-site drift over verified snapshots (design §2, §9, §10)."""
+"""CLI command ``diff``: cross-site drift over verified snapshots (docs/diff.md, docs/reports.md)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ class FailOn(StrEnum):
     NEVER = "never"
 
 
+Loaded = list[tuple[str, "Snapshot", int | None]]  # (site, snapshot, seq when known)
+
+
 def _snapshot_files(paths: Sequence[Path]) -> list[tuple[str, Snapshot]]:
     """Plain ``snapshot.json`` files (unverified: for review at a site and for tests)."""
     from driftctl.safeio import loads_json, read_capped
@@ -49,7 +52,7 @@ def _load(
     sites: Sequence[str],
     snapshots: Sequence[Path],
     seqs: tuple[int | None, int | None],
-) -> list[tuple[str, Snapshot]]:
+) -> Loaded:
     if seqs != (None, None):
         if None in seqs or len(sites) != 1 or bundles or snapshots:
             raise InputError("--from/--to: give both, with exactly one --site and no bundles")
@@ -57,7 +60,7 @@ def _load(
 
         site = sites[0]
         return [
-            (f"{site}@{seq}", inputs.site_history(store, site, seq).snapshot)
+            (f"{site}@{seq}", inputs.site_history(store, site, seq).snapshot, seq)
             for seq in seqs
             if seq is not None
         ]
@@ -69,11 +72,11 @@ def _load(
         for wanted in sites:
             if wanted not in known:
                 raise InputError(f"--site: unknown site {wanted!r} (have: {', '.join(known)})")
-        return [(s, snap) for s, snap in pairs if not sites or s in sites]
+        return [(s, snap, None) for s, snap in pairs if not sites or s in sites]
     from driftctl import inputs
 
     found = inputs.latest_snapshots(store, bundles, trust, sites)
-    return [(s.site, s.snapshot) for s in found]
+    return [(s.site, s.snapshot, s.seq) for s in found]
 
 
 def diff(
@@ -99,7 +102,9 @@ def diff(
     overwrite_ignore: bool = typer.Option(
         False, "--overwrite-ignore", help="Let --write-ignore replace an existing file."
     ),
-    fmt: Format = typer.Option(Format.TABLE, "--format", help="Report format."),
+    fmt: Format = typer.Option(
+        Format.TABLE, "--format", help="Report format: table, json, markdown, junit, html."
+    ),
     fail_on: FailOn = typer.Option(
         FailOn.ERROR, "--fail-on", help="Exit 1 when a finding at or above this remains."
     ),
@@ -116,11 +121,11 @@ def diff(
     allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
     """Cross-site drift: every site against every other, or against --baseline."""
+    from driftctl.cli.output import emit
     from driftctl.diff import IgnoreFile, diff_snapshots, load_ignore
     from driftctl.diff.ignore import write_ignore as write_ignore_file
     from driftctl.diff.severity import threshold
     from driftctl.formats.diff import render
-    from driftctl.safeio import write_output
     from driftctl.snapshot import FindingKind
 
     rules = load_ignore(ignore) if ignore is not None else IgnoreFile()
@@ -128,18 +133,20 @@ def diff(
     pairs = _load(store, bundles or [], trust_store, site, snapshot, (from_seq, to_seq))
     if not pairs:
         raise InputError("no snapshots to compare (import bundles into the store, or pass some)")
-    report = diff_snapshots(pairs, rules, baseline)
+    report = diff_snapshots([(s, snap) for s, snap, _ in pairs], rules, baseline)
     rank = threshold(fail_on.value)
-    text = render(report, fmt, rank)
+    if fmt is Format.HTML:
+        from driftctl.cli.report import page_for
+
+        text = page_for(report, None, pairs)
+    else:
+        text = render(report, fmt, rank)
     if write_ignore is not None:
         # First: a refused ignore file (it exists, it is a directory) leaves --output untouched.
         new = [(f.key, f.sites) for f in report.findings if f.kind is not FindingKind.UNKNOWN]
         written = write_ignore_file(write_ignore, rules, new, overwrite_ignore)
         typer.echo(f"wrote {written} ignore entries to {write_ignore}", err=True)
-    if output is not None:
-        write_output(output, text.encode())
-    else:
-        typer.echo(text, nl=False)
+    emit(text, output)
     typer.echo(report.summary_line(), err=True)
     if report.failing(rank):
         raise typer.Exit(1)
@@ -147,4 +154,4 @@ def diff(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to app."""
-    app.command("diff")(diff)
+    app.command("diff", short_help="Cross-site drift, or one site over time.")(diff)

@@ -13,7 +13,7 @@ from driftctl.sources.kube_dumpscript import render_dump_script
 def register(app: typer.Typer) -> None:
     """Add this module's commands to app."""
 
-    @app.command("dump-script")
+    @app.command("dump-script", short_help="Print the sh script that writes a dump directory.")
     def dump_script(
         output: Path | None = typer.Option(
             None, "--output", "-o", help="Write the script to FILE (mode 0755) instead of stdout."

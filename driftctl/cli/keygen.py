@@ -35,4 +35,4 @@ def keygen(
 
 def register(app: typer.Typer) -> None:
     """Add ``keygen`` to ``app``."""
-    app.command("keygen")(keygen)
+    app.command("keygen", short_help="Make a site's Ed25519 signing key pair.")(keygen)

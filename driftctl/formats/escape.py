@@ -19,14 +19,17 @@ from typing import Any
 # C0 controls, DEL, C1 controls; Unicode format characters (Cf: soft hyphen, zero-width,
 # bidi marks/embeddings/overrides/isolates, BOM, interlinear annotations, tag characters),
 # line/paragraph separators, and lone surrogates (never valid in UTF-8 output).
-_UNSAFE_CLASS = (
-    "\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+_C0 = "\x00-\x1f"
+_UNSAFE_REST = (
+    "\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
     "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
     "\ud800-\udfff"
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0001\U000e0020-\U000e007f"
 )
-_UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
+_UNSAFE = re.compile(f"[{_C0}{_UNSAFE_REST}]")
+# json.dumps escapes C0 inside strings itself; its own newlines and indentation stay.
+_JSON_UNSAFE = re.compile(f"[{_UNSAFE_REST}]")
 # XML 1.0 allows only these characters at all, escaped or not.
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -89,5 +92,6 @@ def dumps_json(doc: Any, *, sort_keys: bool = False) -> str:
     text = json.dumps(
         finite(doc), indent=2, ensure_ascii=False, allow_nan=False, sort_keys=sort_keys
     )
-    # Outside strings JSON text is ASCII, so every match lies inside a string literal.
-    return _UNSAFE.sub(_json_escape, text) + "\n"
+    # Outside strings JSON text is printable ASCII and whitespace, so every match lies inside a
+    # string literal, where a \uXXXX escape stands for exactly the same character.
+    return _JSON_UNSAFE.sub(_json_escape, text) + "\n"

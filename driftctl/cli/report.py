@@ -1,0 +1,130 @@
+"""CLI command ``report``: one self-contained HTML page of fleet drift and, given a release, its
+preflight; also builds the page for ``diff --format html`` and ``preflight --format html``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from driftctl.cli.release_input import (
+    allow_stale_option,
+    max_age_option,
+    policy_option,
+    release_option,
+)
+from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, bundle_trust
+from driftctl.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from driftctl.cli.preflight import Judged
+    from driftctl.diff.report import DiffReport
+
+
+def page_for(
+    diff: DiffReport | None,
+    judged: Judged | None,
+    snapshots: Sequence[tuple[str, Mapping[str, Any], int | None]],
+    policy_path: Path | None = None,
+) -> str:
+    """The HTML page for a diff and/or a preflight, with the sites' own facts from snapshots."""
+    from driftctl.formats.html import Page, render_page, thresholds
+    from driftctl.formats.site_facts import fleet_facts
+
+    if judged is not None:
+        policy = judged.policy
+    else:
+        from driftctl.policy.load import load_policy
+
+        policy = load_policy(policy_path)  # the clock chart draws the policy's limits
+    now = datetime.now(UTC)
+    if judged is not None and diff is not None:
+        title = f"driftctl fleet report: release {judged.report.release}"
+    elif judged is not None:
+        title = f"driftctl preflight: release {judged.report.release}"
+    else:
+        title = "driftctl fleet drift report"
+    page = Page(
+        title=title,
+        diff=diff,
+        preflight=judged.report if judged else None,
+        sites=fleet_facts(snapshots, now),
+        thresholds=thresholds(policy),
+        policy=policy.source,
+        generated_at=now,
+    )
+    return render_page(page)
+
+
+def report(
+    bundles: list[Path] = typer.Argument(
+        None, metavar="BUNDLE", help="Bundles instead of the store (verified with --trust)."
+    ),
+    html: Path = typer.Option(..., "--html", metavar="FILE", help="Write the page here."),
+    release: Path | None = release_option(required=False),
+    policy: Path | None = policy_option(),
+    store: Path | None = typer.Option(
+        None, "--store", envvar="DRIFTCTL_STORE", help="Store directory [default: per-user]."
+    ),
+    trust: Path | None = typer.Option(None, "--trust", help="allowed_signers for BUNDLE args."),
+    site: list[str] = typer.Option(
+        [], "--site", "-s", metavar="SITE", help="Only these sites (repeatable)."
+    ),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help="Read every other site against this golden site."
+    ),
+    ignore: Path | None = typer.Option(None, "--ignore", help="Ignore file (YAML)."),
+    max_age: str = max_age_option(),
+    allow_stale: bool = allow_stale_option(),
+    revoked: Path | None = REVOKED,
+    allow_wildcard: bool = ALLOW_WILDCARD,
+) -> None:
+    """One self-contained HTML page: the fleet's drift, and the preflight of --release."""
+    from driftctl.diff import IgnoreFile, diff_snapshots, load_ignore
+    from driftctl.inputs import latest_snapshots
+    from driftctl.safeio import write_output
+
+    rules = load_ignore(ignore) if ignore is not None else IgnoreFile()
+    if bundles and trust is None:
+        raise InputError("report: BUNDLE arguments need --trust ALLOWED_SIGNERS")
+    judged = None
+    if release is not None:
+        from driftctl.cli.preflight import judge
+
+        judged = judge(
+            release,
+            policy,
+            store,
+            bundles or (),
+            trust,
+            site,
+            max_age,
+            allow_stale,
+            revoked,
+            allow_wildcard,
+        )
+        found = [s for s in judged.snapshots if not site or s.site in site]
+    else:
+        trust_store = bundle_trust(bool(bundles), trust, revoked, allow_wildcard)
+        found = latest_snapshots(None if bundles else store, bundles or (), trust_store, site)
+    if not found:
+        raise InputError("no snapshots to report on (import bundles into the store, or pass some)")
+    diff = diff_snapshots([(s.site, s.snapshot) for s in found], rules, baseline)
+    text = page_for(diff, judged, [(s.site, s.snapshot, s.seq) for s in found], policy)
+    write_output(html, text.encode("utf-8"))
+    typer.echo(f"wrote {html} ({len(text.encode()) // 1024 + 1} KiB)", err=True)
+    typer.echo(diff.summary_line(), err=True)
+    if judged is not None:
+        from driftctl.cli.preflight import summary_line
+
+        typer.echo(summary_line(judged), err=True)
+        if judged.report.verdict == "block":
+            raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``report`` to ``app``."""
+    app.command("report", short_help="Write one HTML page: fleet drift and preflight.")(report)
