@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from driftctl.errors import InputError, OperationalError
 from driftctl.snapshot import ModelError, Snapshot
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from driftctl.bundle.signers import TrustStore
@@ -48,6 +51,8 @@ def _filter(found: dict[str, SiteSnapshot], sites: Sequence[str], where: str) ->
         if site not in found:
             raise InputError(f"--site {site}: no such site in {where}")
     keep = set(sites) if sites else set(found)
+    for site in sorted(set(found) - keep):
+        log.info("skipped %s: not among --site", site)
     return [found[s] for s in sorted(keep)]
 
 
@@ -72,6 +77,15 @@ def latest_snapshots(
         trust_store = trust if not isinstance(trust, Path) else load_trust(trust)
         for path in bundles:
             vb = verify_bundle(path, trust_store)
+            log.info(
+                "verified %s: site %s seq %d, signer %s",
+                path,
+                vb.site,
+                vb.seq,
+                vb.signer_fingerprint,
+            )
+            if vb.site in found and vb.seq <= found[vb.site].seq:
+                log.info("skipped %s: %s seq %d is not the newest given", path, vb.site, vb.seq)
             if vb.site not in found or vb.seq > found[vb.site].seq:
                 collected = str(vb.manifest["collected_at"])
                 found[vb.site] = SiteSnapshot(vb.site, vb.seq, collected, vb.sha256, vb.snapshot)
@@ -82,6 +96,14 @@ def latest_snapshots(
     for state in Store(root).sites():
         latest = state.latest
         snap = stored_snapshot(root, state.site, latest.seq)
+        log.info(
+            "read %s seq %d from the store %s (collected %s, sha256 %s)",
+            state.site,
+            latest.seq,
+            root,
+            latest.collected_at,
+            latest.sha256,
+        )
         found[state.site] = SiteSnapshot(
             state.site, latest.seq, latest.collected_at, latest.sha256, snap
         )

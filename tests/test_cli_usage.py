@@ -18,12 +18,17 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("args", "where", "needle"),
     [
-        (["diff", "--format", "xml"], "driftctl diff", "'xml' is not one of"),
+        (
+            ["diff", "--format", "xml"],
+            "driftctl diff",
+            "--format: 'xml' is not allowed; use one of 'table', 'json', 'markdown', 'junit', 'html'",
+        ),
         (["verify"], "driftctl verify", "Missing argument"),
         (["nosuch"], "driftctl", "No such command 'nosuch'"),
         (["import", "--max-bundle-mb", "0", "b.tar.gz", "--trust", "t"], "driftctl import", "1"),
         (["keygen"], "driftctl keygen", "Missing option '--site'"),
-        (["sites", "--bogus"], "driftctl sites", "No such option: --bogus"),
+        (["sites", "--bogus"], "driftctl sites", "no such option --bogus"),
+        (["preflight", "--stor", "s"], "driftctl preflight", "--stor (did you mean --store?)"),
     ],
     ids=[
         "bad-choice",
@@ -32,6 +37,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         "out-of-range",
         "missing-option",
         "unknown-option",
+        "misspelt-option-one-close-suggestion",
     ],
 )
 def test_usage_errors_are_one_line_exit_2(args: list[str], where: str, needle: str) -> None:

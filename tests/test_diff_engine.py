@@ -77,7 +77,8 @@ def test_unknown_is_not_changed() -> None:
     server = keys["kubernetes.server_version"]  # capital's kubectl version failed
     assert server.values["capital"] is None
     assert (server.severity, server.kind) == ("info", "unknown")
-    assert server.message.startswith("unknown at capital (kubernetes/version: ")
+    assert server.message == "unknown at capital; 1.29.3 at savings-bank, utility"
+    assert server.unknown["capital"].startswith("kubernetes/version: ")
     redacted = keys["helm.ai/docai.values.apiKey"]  # no fleet key at utility: cannot compare
     assert (redacted.severity, redacted.kind, redacted.sites) == ("info", "unknown", ("utility",))
 

@@ -63,7 +63,7 @@ def test_table_fits_100_columns_and_switches_layout_with_many_sites() -> None:
 
 def test_json_has_the_design_keys_in_a_stable_order() -> None:
     doc = json.loads(render(field_report(), Format.JSON, ERROR_RANK))
-    assert list(doc) == ["sites", "baseline", "summary", "findings", "ignored"]
+    assert list(doc) == ["sites", "baseline", "summary", "findings", "ignored", "failures"]
     first = doc["findings"][0]
     assert {"key", "category", "severity", "values", "message"} <= set(first)
     assert doc["summary"]["ignored"] == len(doc["ignored"]) == 1

@@ -97,7 +97,7 @@ def test_stale_and_missing_snapshots(
     assert stale.verdict is verdict and missing.verdict is verdict
     (f,) = stale.findings
     assert f.rule == "freshness" and f.severity is severity
-    assert "is 20.0d old, older than --max-age 14.0d" in f.message
+    assert "is 20d old, older than --max-age 14d" in f.message
     assert missing.seq is None
     assert missing.findings[0].message == (
         "freshness: no verified snapshot of site holding; cannot vouch for it"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +17,7 @@ from driftctl.formats.escape import dumps_json, visible
 if TYPE_CHECKING:
     from driftctl.bundle.reader import Limits
 
+log = logging.getLogger(__name__)
 STORE_HELP = "Store directory [default: $DRIFTCTL_STORE, else ~/.local/share/driftctl/store]."
 
 
@@ -103,12 +105,14 @@ def import_(
     limits = _limits(max_bundle_mb)
     worst = 0
     for bundle in bundles:
+        log.info("importing %s into %s", bundle, target.root)
         try:
             result = import_bundle(target, bundle, trust_store, limits=limits)
         except DriftctlError as exc:
             typer.echo(f"driftctl: error: {visible(exc)}", err=True)
             worst = max(worst, int(exc.exit_code))
             continue
+        log.info("%s: %s %s seq %d", bundle, result.status, result.site, result.seq)
         line = f"{result.status} {result.site} seq {result.seq}"
         typer.echo(visible(line + (f" (gap: {result.gap})" if result.gap else "")))
         if result.gap:

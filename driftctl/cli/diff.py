@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -12,12 +13,14 @@ import typer
 from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, bundle_trust
 from driftctl.errors import InputError
 from driftctl.formats import Format
+from driftctl.formats.escape import visible
 
 if TYPE_CHECKING:
     from driftctl.bundle.signers import TrustStore
     from driftctl.snapshot import Snapshot
 
 MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 class FailOn(StrEnum):
@@ -41,6 +44,7 @@ def _snapshot_files(paths: Sequence[Path]) -> list[tuple[str, Snapshot]]:
     for path in paths:
         data = loads_json(read_capped(path, MAX_SNAPSHOT_BYTES), str(path))
         snap = Snapshot.from_dict(data, str(path))  # a hand-given file: a bad one is exit 2
+        log.info("read %s: site %s (unverified snapshot)", path, snap.site)
         out.append((snap.site, snap))
     return out
 
@@ -147,6 +151,9 @@ def diff(
         written = write_ignore_file(write_ignore, rules, new, overwrite_ignore)
         typer.echo(f"wrote {written} ignore entries to {write_ignore}", err=True)
     emit(text, output)
+    for rule in report.unused_rules:
+        # A rule that ignores nothing is a typo or a fixed difference: either way, say so.
+        typer.echo(visible(f"driftctl: warning: {ignore}: {rule} matched no difference"), err=True)
     typer.echo(report.summary_line(), err=True)
     if report.failing(rank):
         raise typer.Exit(1)

@@ -188,6 +188,7 @@ def compare(
     n = len(facts)
     findings: list[Finding] = []
     ignored: list[Ignored] = []
+    used: set[int] = set()  # ignore rules that matched a difference
     equal: defaultdict[str, list[str]] = defaultdict(list)
     none: frozenset[str] = frozenset()
     failed: Counter[tuple[str, str]] = Counter()  # (site, why unknown) -> facts it hides
@@ -221,6 +222,7 @@ def compare(
             equal[category].append(key)
             continue
         rules = ignore.rules_for(key) if ignore.rules else []
+        used.update(id(r) for r in rules)
         if rules:
             verdict, accepted = _apply_rules(judge, key, forms, values, verdict, rules)
             if verdict is None:
@@ -255,6 +257,11 @@ def compare(
         {c: tuple(k) for c, k in equal.items()},
         baseline,
         tuple(Failure(site, why, n) for (site, why), n in sorted(failed.items())),
+        tuple(
+            f"ignore[{i}] (path {r.path!r})"
+            for i, r in enumerate(ignore.rules)
+            if id(r) not in used
+        ),
     )
 
 

@@ -83,6 +83,7 @@ class DiffReport:
     equal: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # category -> keys
     baseline: str | None = None
     failures: tuple[Failure, ...] = ()
+    unused_rules: tuple[str, ...] = ()  # ignore rules that matched no difference
 
     def counts(self) -> dict[str, int]:
         c = Counter(f.severity.value for f in self.findings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import stat
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from driftctl.progress import Progress
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 TOP_DIRS = (KUBE_DIR, NODES_DIR)
+log = logging.getLogger(__name__)
 
 
 def _read(path: Path, raw: RawSet, rel: str) -> bytes | None:
@@ -98,8 +100,11 @@ class DumpSource:
         if not self.root.is_dir():
             what = "is not a directory" if self.root.exists() else "does not exist"
             raise InputError(f"{self.root}: dump directory {what}")
+        failed_before = len(raw.failures)
         rels = self._files(raw)
+        log.info("dump %s: %d command outputs to read", self.root, len(rels))
         progress.start("reading dump", len(rels))
+        read = 0
         for rel in rels:
             path = self.root / rel
             data = _read(path, raw, rel)
@@ -108,8 +113,21 @@ class DumpSource:
             )
             rc = _rc(_read(path.with_name(path.name + RC_SUFFIX), raw, rel + RC_SUFFIX))
             if data is None and not stderr and rc == 0:
+                log.debug("skipped %s: no output", rel)
                 progress.advance(rel, ok=False)
                 continue
             raw.add(Artifact(path=rel, data=data, stderr=stderr, rc=rc))
+            read += 1
+            log.debug(
+                "read %s: %d bytes, rc %s%s",
+                rel,
+                len(data or b""),
+                rc,
+                f", {len(stderr)} bytes of stderr" if stderr else "",
+            )
             progress.advance(rel, ok=data is not None)
         progress.finish()
+        skipped = raw.failures[failed_before:]
+        for failure in skipped:
+            log.info("skipped %s: %s", failure.target, failure.error)
+        log.info("dump %s: read %d outputs, skipped %d files", self.root, read, len(skipped))
