@@ -99,7 +99,7 @@ def verify_bundle(
     sig = sig if sig is not None else Path(f"{bundle}.sig")
     now = now or datetime.now(UTC)
     when = int(now.timestamp())
-    name = bundle.name
+    name = str(bundle)  # as the user gave it: hout/x.tar.gz, not x.tar.gz
     fh, size = open_bundle(bundle)
     with fh:
         # (1) size caps, before anything is parsed or hashed

@@ -34,8 +34,14 @@ _JSON_UNSAFE = re.compile(f"[{_UNSAFE_REST}]")
 _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
 def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
+    ch = match.group()
+    if ch in _NAMED:
+        return _NAMED[ch]
+    code = ord(ch)
     if code < 0x100:
         return f"\\x{code:02x}"
     if code < 0x10000:

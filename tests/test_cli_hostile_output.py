@@ -1,0 +1,173 @@
+"""Terminal injection: escape sequences planted in annotations, image names, site names, node
+facts and an API error body never reach stdout or stderr raw, in any format of any command."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from bundle_kit import (
+    ROOT,
+    bundle_from,
+    make_key,
+    members,
+    relist,
+    signer_line,
+    trust_file,
+    write_signed,
+)
+from reports_kit import HOSTILE, raw_controls
+
+# A node offset of 1e400 parses as infinity: JSON must not say Infinity, text not "-inf s".
+OFFSET_TEXT = '"offset_seconds": -1e400'
+
+
+def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+    """The real CLI; output kept as bytes so a lone surrogate or raw byte cannot hide."""
+    res = subprocess.run(
+        [sys.executable, "-m", "driftctl", *args], capture_output=True, timeout=120, cwd=ROOT
+    )
+    assert b"Traceback" not in res.stderr, res.stderr.decode("utf-8", "replace")
+    return res
+
+
+def text(stream: bytes) -> str:
+    decoded = stream.decode("utf-8")  # strict: output is always valid UTF-8
+    assert raw_controls(decoded) == [], [hex(ord(c)) for c in raw_controls(decoded)]
+    return decoded
+
+
+def hostile_snapshot(site: str, image_tag: str) -> dict[str, object]:
+    return {
+        "schema": "driftctl.snapshot/v1",
+        "site": site,
+        "collected_at": "2026-11-20T10:00:00Z",
+        "failures": [{"target": "kubernetes/version", "collector": "kubernetes", "error": HOSTILE}],
+        "workloads": {
+            "ai/Deployment/web": {
+                "annotations": {"note": f"{HOSTILE}\ud800"},
+                "containers": {"web": {"image": f"registry.local/web:{image_tag}{HOSTILE}"}},
+            }
+        },
+        "nodes": {
+            f"n1{HOSTILE}": {
+                "roles": ["control-plane"],
+                "time": {"synchronized": True, "offset_seconds": 0.5, "source": HOSTILE},
+            }
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def snapshots(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    base = tmp_path_factory.mktemp("hostile")
+    args = []
+    for site, tag in ((f"evil{HOSTILE}", "1"), ("good", "2")):
+        path = base / f"{tag}.json"
+        body = json.dumps(hostile_snapshot(site, tag))  # ASCII with \u escapes: a valid file
+        path.write_text(body.replace('"offset_seconds": 0.5', OFFSET_TEXT) if tag == "1" else body)
+        args += ["--snapshot", str(path)]
+    return args
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "json", "junit", "html"])
+def test_diff_never_writes_raw_controls(snapshots: list[str], fmt: str) -> None:
+    res = run("-vv", "diff", *snapshots, "--format", fmt, "--fail-on", "never")
+    assert res.returncode == 0, res.stderr
+    out, err = text(res.stdout), text(res.stderr)
+    assert "\\x1b]52;" in out or "\\u001b]52;" in out  # shown, as an escape
+    assert "evil" in err or "evil" in out
+    if fmt == "json":
+        doc = json.loads(out)
+        assert f"evil{HOSTILE}" in doc["sites"]  # the exact value, recoverable by a script
+        assert "Infinity" not in out and '"inf"' in out
+    if fmt == "junit":
+        ET.fromstring(res.stdout)
+    if fmt == "html":
+        assert "<script" not in out.lower()
+
+
+def test_collect_failure_line_and_log_lines_are_visible(tmp_path: Path) -> None:
+    dump = tmp_path / "dump"
+    shutil.copytree(ROOT / "fixtures" / "sites" / "utility" / "dump", dump)
+    # The API/node error body the collector reports on its failure line.
+    (dump / "nodes" / "ut-gpu2" / "nvidia-smi.xml.stderr").write_text(f"boom {HOSTILE}\n")
+    res = run(
+        "-vv",
+        "collect",
+        "--config",
+        "fixtures/sites/utility/site.yaml",
+        "--from-dump",
+        str(dump),
+        "--dry-run",
+    )
+    assert res.returncode == 0, res.stderr
+    err = text(res.stderr)
+    text(res.stdout)
+    assert "failed: " in err and "boom a\\x1b]52;" in err
+    assert "read kubernetes/pods.json" in err  # -vv says what was read
+
+
+def test_inspect_of_an_unverified_bundle_is_visible(tmp_path: Path) -> None:
+    key, _ = make_key(tmp_path, "site-a")
+    items = members(
+        "site-a",
+        workloads={"ai/Deployment/web": {"annotations": {"x": HOSTILE}, "image": HOSTILE}},
+    )
+    bundle = write_signed(tmp_path / "site-a-000001.tar.gz", bundle_from(items), key)
+    trust_file(tmp_path / "allowed", [signer_line("site-a", key)])
+    for fmt in ("table", "json", "html"):
+        res = run("inspect", str(bundle), "--format", fmt)
+        assert res.returncode == 0, res.stderr
+        out = text(res.stdout)
+        text(res.stderr)
+        assert "UNVERIFIED" in out or (fmt == "json" and '"verified": false' in out)
+        if fmt == "json":
+            snap = json.loads(out)["snapshot"]
+            assert snap["workloads"]["ai/Deployment/web"]["annotations"]["x"] == HOSTILE
+        else:
+            assert "\\u001b]0;pwned\\u0007" in out  # fact values are JSON: escapes are JSON's
+            assert "workloads" in out and "annotations" in out  # every fact, not a summary
+
+
+def test_preflight_with_hostile_facts(tmp_path: Path) -> None:
+    key, _ = make_key(tmp_path, "site-a")
+    items = members(
+        "site-a",
+        components={
+            "frontend": {"version": f"2.3.1{HOSTILE}", "parser_api": HOSTILE},
+            "parser": {"version": "2.0.0", "api_versions": "v2"},
+        },
+        nodes={
+            "cp1": {
+                "roles": ["control-plane"],
+                "time": {"synchronized": True, "offset_seconds": 0.25},
+            }
+        },
+    )
+    # 1e400 is valid JSON that parses as infinity: planted in the bytes, hashes recomputed.
+    items = relist(
+        [(n, d.replace(b'"offset_seconds": 0.25', b'"offset_seconds": -1e400')) for n, d in items]
+    )
+    assert b"-1e400" in dict(items)["snapshot.json"]
+    data = bundle_from(items)
+    bundle = write_signed(tmp_path / "site-a-000001.tar.gz", data, key)
+    trust = trust_file(tmp_path / "allowed", [signer_line("site-a", key)])
+    release = str(ROOT / "manifests" / "release.example.yaml")
+    for fmt in ("table", "markdown", "json", "junit", "html"):
+        res = run("preflight", str(bundle), "--trust", str(trust), "-r", release, "--format", fmt)
+        assert res.returncode == 1, res.stderr
+        out, _ = text(res.stdout), text(res.stderr)
+        assert "\\x1b" in out or fmt == "json"
+        assert "-inf s" not in out and "Infinity" not in out
+        if fmt == "table":
+            assert "offset unreadable (not a finite number)" in " ".join(out.split())
+        if fmt == "junit":
+            ET.fromstring(res.stdout)
+        if fmt == "json":
+            json.loads(out)
