@@ -14,8 +14,9 @@ say() { printf 'run.sh: %s\n' "$*" >&2; }
 #     openssh-client: ssh-keygen/ssh-agent (signature and agent tests); faketime: a drifted chrony
 #     server; nftables, iproute2: the network-namespace tier; pssh: the SSH benchmark's yardstick;
 #     dash: the dump script under a strict POSIX sh; unzip, ca-certificates: kubectl/helm wheel;
+#     chromium: the HTML report is tested in a real headless browser (it starts nothing);
 #     the libraries the extracted sshd/chronyd/chronyc link against.
-pkgs=(openssh-client faketime nftables iproute2 pssh dash unzip ca-certificates
+pkgs=(openssh-client faketime nftables iproute2 pssh dash unzip ca-certificates chromium
   libcap2 libedit2 libgnutls30 libnettle8 libseccomp2
   libaudit1 libcom-err2 libcrypt1 libgssapi-krb5-2 libkrb5-3 libpam0g libselinux1 libssl3
   libsystemd0 libwrap0 zlib1g)
