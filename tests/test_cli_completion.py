@@ -30,7 +30,7 @@ def complete(words: str) -> list[str]:
     [
         ("driftctl pre", ["preflight"]),
         ("driftctl diff --fa", ["--fail-on"]),
-        ("driftctl diff --format ", ["table", "json", "markdown", "junit"]),
+        ("driftctl diff --format ", ["table", "json", "markdown", "junit", "html"]),
         ("driftctl preflight --format j", ["json", "junit"]),
     ],
     ids=["command", "option", "choices", "choice-prefix"],
