@@ -432,7 +432,7 @@ def test_hostile_tar_headers_are_one_archive_rejection(
     with pytest.raises(BundleRejected) as info:
         verify_bundle(bundle, trust)
     message = str(info.value)
-    assert (info.value.step, bundle.name) == ("archive", message.split(":")[0]), message
+    assert (info.value.step, str(bundle)) == ("archive", message.split(": ")[0]), message
     assert fragment in message
     assert "\n" not in message and len(message) < 400
 

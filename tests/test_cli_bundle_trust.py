@@ -88,7 +88,7 @@ def test_batch_import_goes_on_after_a_hostile_bundle(
     assert res.returncode == 4, res
     assert res.stdout == f"imported {OTHER} seq 1\n"
     (line,) = res.stderr.splitlines()
-    assert line.startswith(f"driftctl: error: {hostile.name}: ")
+    assert line.startswith(f"driftctl: error: {hostile}: ")
     assert len(line) < 400
     assert stored_sites(store) == [OTHER]
 
@@ -107,8 +107,9 @@ def test_every_bundle_of_a_batch_gets_its_line_and_the_worst_code(
     res = driftctl("import", str(bundles[0]), str(good), *map(str, bundles[1:]), *args)
     assert res.returncode == 4
     assert res.stdout == f"imported {OTHER} seq 1\n"
-    assert [line.split(":")[2].strip() for line in res.stderr.splitlines()] == [
-        b.name for b in bundles
+    prefix = "driftctl: error: "
+    assert [line.removeprefix(prefix).split(": ")[0] for line in res.stderr.splitlines()] == [
+        str(b) for b in bundles
     ]
 
 

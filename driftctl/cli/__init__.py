@@ -114,7 +114,9 @@ def _usage_error(exc: Exception) -> bool:
     return True
 
 
-_VALUE_ERROR = re.compile(r"^Invalid value for '(?P<opt>[^']+)': (?:Value error, )?(?P<why>.*)$")
+_VALUE_ERROR = re.compile(
+    r"Invalid value for '(?P<opt>[^']+)': (?:Value error, )?(?P<why>.*)", re.DOTALL
+)
 
 
 def _plain(exc: Exception, text: str) -> str:
@@ -127,7 +129,7 @@ def _plain(exc: Exception, text: str) -> str:
     if name and possible is not None:
         best = difflib.get_close_matches(name, sorted(possible), n=1, cutoff=0.75)
         return f"no such option {name}" + (f" (did you mean {best[0]}?)" if best else "")
-    match = _VALUE_ERROR.match(text)
+    match = _VALUE_ERROR.fullmatch(text)
     if match:
         why = match["why"].replace("is not one of", "is not allowed; use one of")
         return f"{match['opt']}: {why.rstrip('.')}"

@@ -18,6 +18,15 @@ def _get(mapping: Any, key: str, default: Any = "-") -> Any:
     return default
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """An unverified bundle may hold any JSON anywhere: render only what has the expected shape."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def render_table(report: Mapping[str, Any], facts: list[tuple[str, str]]) -> str:
     """A plain-text view for the site admin's review: the summary, then every fact."""
     m = report["manifest"]
@@ -37,11 +46,11 @@ def render_table(report: Mapping[str, Any], facts: list[tuple[str, str]]) -> str
     ]
     lines = [BANNER, *(f"{k:<13} {visible(v)}" for k, v in head)]
     red = report["redaction"]
-    by_rule = ", ".join(f"{k} {v}" for k, v in (_get(red, "by_rule", {}) or {}).items()) or "none"
+    by_rule = ", ".join(f"{k} {v}" for k, v in _mapping(_get(red, "by_rule", {})).items()) or "none"
     lines.append(
         visible(f"redacted      {_get(red, 'total', 0)} values ({_get(red, 'mode')}): {by_rule}")
     )
-    for dropped in _get(red, "dropped", []) or []:
+    for dropped in _list(_get(red, "dropped", [])):
         lines.append(f"  dropped     {visible(dropped)}")
     evidence = report["evidence"]
     lines.append(f"files         {len(evidence)} (size in bytes, sha256 prefix, path)")
@@ -49,7 +58,7 @@ def render_table(report: Mapping[str, Any], facts: list[tuple[str, str]]) -> str
         f"  {visible(f['size']):>10}  {visible(str(f['sha256'])[:16])}  {visible(f['path'])}"
         for f in evidence
     ]
-    for failure in report["failures"]:
+    for failure in _list(report["failures"]):
         if isinstance(failure, Mapping):
             lines.append(
                 visible(
