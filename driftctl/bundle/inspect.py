@@ -15,6 +15,7 @@ from driftctl.bundle.verify import open_bundle
 from driftctl.errors import BundleRejected
 from driftctl.formats.escape import finite
 from driftctl.safeio import NotRegularFile, open_regular
+from driftctl.snapshot.path import render_segment
 
 
 def _claimed_signer(bundle: Path, limits: Limits) -> str:
@@ -89,25 +90,22 @@ def inspect_bundle(bundle: Path, limits: Limits) -> dict[str, Any]:
             for f in files
             if isinstance(f, Mapping)
         ],
-        "snapshot": dict(snapshot),
+        "snapshot": snapshot.to_dict(),
     }
 
 
-def _segment(name: str) -> str:
-    """A path segment, quoted when it could be read as more than one (dots, brackets, spaces)."""
-    if name and all(c.isalnum() or c in "_-/:@" for c in name):
-        return name
-    return json.dumps(name, ensure_ascii=False)
-
-
 def facts(snapshot: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every leaf of the snapshot as ``(path, value as JSON)``, in document order: what leaves."""
+    """Every leaf of the snapshot as ``(path, value as JSON)``, in document order: what leaves.
+
+    Keys are written as fact paths are (docs/snapshot.md: quoted where a segment needs it);
+    list items as ``[index]``.
+    """
     out: list[tuple[str, str]] = []
 
     def walk(path: str, value: Any) -> None:
         if isinstance(value, Mapping) and value:
             for k, v in value.items():
-                walk(f"{path}.{_segment(str(k))}" if path else _segment(str(k)), v)
+                walk(path + render_segment(str(k), first=not path), v)
         elif isinstance(value, list) and value:
             for i, v in enumerate(value):
                 walk(f"{path}[{i}]", v)

@@ -3,10 +3,10 @@ preflight; also builds the page for ``diff --format html`` and ``preflight --for
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -22,12 +22,13 @@ from driftctl.errors import ExitCode, InputError
 if TYPE_CHECKING:
     from driftctl.cli.preflight import Judged
     from driftctl.diff.report import DiffReport
+    from driftctl.snapshot import Snapshot
 
 
 def page_for(
     diff: DiffReport | None,
     judged: Judged | None,
-    snapshots: Sequence[tuple[str, Mapping[str, Any], int | None]],
+    snapshots: Sequence[tuple[str, Snapshot, int | None]],
     policy_path: Path | None = None,
 ) -> str:
     """The HTML page for a diff and/or a preflight, with the sites' own facts from snapshots."""

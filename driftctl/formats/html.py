@@ -21,7 +21,7 @@ from driftctl.formats.common import plural
 from driftctl.formats.diff import groups, mark, value_text
 from driftctl.formats.escape import visible
 from driftctl.formats.site_facts import SiteFacts, age_text
-from driftctl.policy.model import Policy, PreflightReport, Severity
+from driftctl.policy.model import GateSeverity, Policy, PreflightReport
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -212,7 +212,7 @@ def render_page(page: Page) -> str:
         chart=clock_chart(page.sites, page.thresholds),
         gpu_rows=gpu_rows,
         generated=page.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
-        block=Severity.BLOCK,
+        block=GateSeverity.BLOCK,
     )
 
 

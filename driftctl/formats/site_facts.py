@@ -1,17 +1,21 @@
 """The one place the reports read per-site and per-node facts from a snapshot (age, clocks, GPUs).
 
 Everything else in ``formats`` renders reports built by the core; the HTML page also shows facts
-that no finding carries (every node's clock offset and GPU driver). Keeping that access here means
-one module to switch when the snapshot becomes a typed model.
+that no finding carries (every node's clock offset and GPU driver). Keeping that access here keeps
+the templates free of the snapshot model.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TypeVar
+
+from driftctl.snapshot import Absent, GpuDevice, Node, Snapshot
+
+T = TypeVar("T")
 
 CONTROL_PLANE_ROLES = frozenset({"control-plane", "master"})
 
@@ -44,53 +48,41 @@ class SiteFacts:
     nodes: tuple[NodeFacts, ...]
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+def _present(value: T | Absent | None) -> T | None:
+    return None if value is None or isinstance(value, Absent) else value
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def _devices(devices: Any) -> str | None:
-    if not isinstance(devices, list) or not devices:
+def _devices(devices: tuple[GpuDevice, ...] | None) -> str | None:
+    if not devices:
         return None
     counts: dict[str, int] = {}
     for d in devices:
-        name = str(d.get("name")) if isinstance(d, Mapping) else str(d)
-        if isinstance(d, Mapping) and d.get("mig"):
-            name += " (MIG)"
+        name = d.name + (" (MIG)" if d.mig else "")
         counts[name] = counts.get(name, 0) + 1
     return ", ".join(f"{n}× {name}" for name, n in sorted(counts.items()))
 
 
-def node_facts(name: str, raw: Mapping[str, Any]) -> NodeFacts:
-    """Read one node's entry of ``snapshot["nodes"]``, tolerating any shape."""
-    time = raw.get("time") if isinstance(raw.get("time"), Mapping) else {}
-    gpu = raw.get("gpu") if isinstance(raw.get("gpu"), Mapping) else {}
-    assert isinstance(time, Mapping) and isinstance(gpu, Mapping)
-    roles = raw.get("roles")
-    synced = time.get("synchronized")
+def node_facts(name: str, node: Node) -> NodeFacts:
+    """One node's clock and GPU facts as the report shows them."""
+    time = _present(node.time)
+    gpu = _present(node.gpu)
+    offset = time.offset_seconds if time is not None else None
     return NodeFacts(
         name=name,
-        roles=tuple(str(r) for r in roles) if isinstance(roles, list) else (),
-        synchronized=synced if isinstance(synced, bool) else None,
-        offset_seconds=_number(time.get("offset_seconds")),
-        time_source=_text(time.get("source")),
-        gpus=_devices(gpu.get("devices")),
-        driver=_text(gpu.get("driver_version")),
-        cuda=_text(gpu.get("cuda_version")),
-        gpu_source=_text(gpu.get("source")),
-        gpu_error=_text(gpu.get("error")),
-        has_gpu=isinstance(raw.get("gpu"), Mapping),
+        roles=_present(node.roles) or (),
+        synchronized=time.synchronized if time is not None else None,
+        offset_seconds=offset if offset is not None and math.isfinite(offset) else None,
+        time_source=time.source.value if time is not None and time.source else None,
+        gpus=_devices(_present(gpu.devices)) if gpu is not None else None,
+        driver=gpu.driver_version if gpu is not None else None,
+        cuda=gpu.cuda_version if gpu is not None else None,
+        gpu_source=gpu.source.value if gpu is not None else None,
+        gpu_error=_present(gpu.error) if gpu is not None else None,
+        has_gpu=gpu is not None,
     )
 
 
-def _parse(stamp: Any) -> datetime | None:
-    if not isinstance(stamp, str):
-        return None
+def _parse(stamp: str) -> datetime | None:
     try:
         when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except ValueError:
@@ -98,29 +90,20 @@ def _parse(stamp: Any) -> datetime | None:
     return when if when.tzinfo is not None else None
 
 
-def site_facts(site: str, snapshot: Mapping[str, Any], seq: int | None, now: datetime) -> SiteFacts:
+def site_facts(site: str, snapshot: Snapshot, seq: int | None, now: datetime) -> SiteFacts:
     """A site's snapshot as the report shows it; ``now`` fixes the ages (golden tests)."""
-    stamp = snapshot.get("collected_at")
-    when = _parse(stamp)
-    nodes = snapshot.get("nodes")
-    rows = (
-        tuple(
-            node_facts(str(n), raw) for n, raw in sorted(nodes.items()) if isinstance(raw, Mapping)
-        )
-        if isinstance(nodes, Mapping)
-        else ()
-    )
+    when = _parse(snapshot.collected_at)
     return SiteFacts(
         site=site,
         seq=seq,
-        collected_at=stamp if isinstance(stamp, str) else None,
+        collected_at=snapshot.collected_at,
         age_seconds=(now - when).total_seconds() if when is not None else None,
-        nodes=rows,
+        nodes=tuple(node_facts(n, node) for n, node in sorted(snapshot.nodes.items())),
     )
 
 
 def fleet_facts(
-    snapshots: Sequence[tuple[str, Mapping[str, Any], int | None]], now: datetime
+    snapshots: Sequence[tuple[str, Snapshot, int | None]], now: datetime
 ) -> tuple[SiteFacts, ...]:
     """``site_facts`` for every ``(site, snapshot, seq)``, sorted by site."""
     return tuple(
