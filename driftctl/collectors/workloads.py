@@ -19,7 +19,7 @@ from driftctl.parsers.kube_objects import (
     str_map,
     workload_key,
 )
-from driftctl.redact import SECRET_KEY_RE
+from driftctl.redact import is_secret_name
 
 # Carries a copy of the whole spec, env values included: never copied into a snapshot.
 DROPPED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
@@ -48,9 +48,10 @@ def container_env(container: dict[str, Any]) -> tuple[dict[str, str], dict[str, 
 
 def container_facts(container: dict[str, Any]) -> dict[str, Any]:
     """Image and env of one container; values of secret-looking env names stay out of facts
-    (the components collector reads those from the raw object when a rule names them)."""
+    (defence in depth: the redactor judges the rest; the components collector reads those from
+    the raw object when a rule names them)."""
     env, env_from = container_env(container)
-    public = {k: v for k, v in env.items() if not SECRET_KEY_RE.search(k)}
+    public = {k: v for k, v in env.items() if not is_secret_name(k)}
     out: dict[str, Any] = {"image": container.get("image"), "image_id": None, "env": public}
     if env_from:
         out["env_from"] = env_from

@@ -1,0 +1,201 @@
+"""The redactor of one collection: keyed tokens (or the marker), counts, Kubernetes objects and
+raw evidence files."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import hmac
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from driftctl.errors import InputError
+from driftctl.model import Artifact
+from driftctl.redact.judge import MARKER, Judge
+from driftctl.redact.layers import Budget
+from driftctl.safeio import read_capped
+
+TOKEN_PREFIX = "$dctok$v1$"  # noqa: S105 - a format prefix, not a password
+TOKEN_RE = re.compile(r"\$dctok\$v1\$[0-9a-f]{8}\$[A-Za-z0-9_-]{22}")
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def load_fleet_key(path: Path) -> bytes:
+    """Read a fleet key file: 64 hex characters (32 bytes), optionally with surrounding space."""
+    data = read_capped(path, 4096)  # missing, a directory, a FIFO, huge: InputError naming it
+    try:
+        key = binascii.unhexlify(data.decode("ascii").strip())
+    except (UnicodeDecodeError, binascii.Error, ValueError):
+        raise InputError(f"{path}: fleet key must be 64 hexadecimal characters") from None
+    if len(key) < 32:
+        raise InputError(f"{path}: fleet key must be at least 32 bytes")
+    return key
+
+
+def is_token(value: Any) -> bool:
+    """True for a keyed redaction token (the marker is not a token: it hides, it does not compare)."""
+    return isinstance(value, str) and TOKEN_RE.fullmatch(value) is not None
+
+
+@dataclass
+class Redactor:
+    """Turns secrets into keyed tokens ``$dctok$v1$<key id>$<mac>`` (or a fixed marker) and counts."""
+
+    fleet_key: bytes | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+    by_file: Counter[str] = field(default_factory=Counter)
+    dropped: list[str] = field(default_factory=list)
+    _file: str = "snapshot.json"
+
+    def __post_init__(self) -> None:
+        self._mac_key = b""
+        self.key_id: str | None = None
+        if self.fleet_key is not None:
+            # HKDF-SHA256 with one output block, salt empty: K_cmp is never the fleet key itself.
+            prk = hmac.new(b"\0" * 32, self.fleet_key, hashlib.sha256).digest()
+            self._mac_key = hmac.new(
+                prk, b"driftctl/secret-compare/v1\x01", hashlib.sha256
+            ).digest()
+            self.key_id = hashlib.sha256(b"driftctl/key-id/v1" + self.fleet_key).hexdigest()[:8]
+        self.budget = Budget()
+        self.judge = Judge(self, self.budget)
+
+    # -- the sink the judge writes to ---------------------------------------------------------
+
+    def token(self, value: Any, rule: str) -> str:
+        """The replacement for one secret value; equal values give equal tokens under one key."""
+        self.counts[rule] += 1
+        self.by_file[self._file] += 1
+        if self.key_id is None:
+            return MARKER
+        raw = value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogatepass")
+        mac = hmac.new(self._mac_key, raw, hashlib.sha256).digest()
+        return f"{TOKEN_PREFIX}{self.key_id}${base64.urlsafe_b64encode(mac).decode()[:22]}"
+
+    def marker(self, rule: str) -> str:
+        """The marker whatever the key: for what was not judged and so must not compare."""
+        self.counts[rule] += 1
+        self.by_file[self._file] += 1
+        return MARKER
+
+    @staticmethod
+    def is_safe(value: str) -> bool:
+        """A replacement already (a token or the marker): never judged again."""
+        return value == MARKER or is_token(value)
+
+    # -- values ------------------------------------------------------------------------------
+
+    def value(self, value: Any, secret: bool = False) -> Any:
+        """Redact a decoded JSON/YAML value: secret keys by name, every string by what it holds."""
+        return self.judge.tree(value, secret)
+
+    def facts(self, value: Any) -> Any:
+        """Redact snapshot facts whose keys are ids, not names (node, workload, release keys):
+        leaves are judged by their own key and their content, no key passes secrecy down."""
+        if isinstance(value, dict):
+            out: dict[Any, Any] = {}
+            for key, child in value.items():
+                if isinstance(child, dict | list):
+                    out[key] = self.facts(child)
+                else:
+                    secret = self.judge.key_secret(str(key), value.keys())
+                    out[key] = self.judge.tree(child, secret, str(key))
+            return out
+        if isinstance(value, list):
+            return [self.facts(item) for item in value]
+        return self.judge.tree(value)
+
+    shapes = facts  # the older name
+
+    def text(self, text: str, whole: bool = False) -> str:
+        """Replace secret parts of a text; ``whole`` replaces the entire text instead."""
+        if not whole:
+            return self.judge.text(text)
+        spans = self.judge.spans(text)
+        return self.token(text, spans[0][2]) if spans else text
+
+    # -- Kubernetes objects and artifacts ----------------------------------------------------
+
+    def kube_object(self, obj: Any) -> Any:
+        """One API object or List: Secrets keep key names only, ``managedFields`` and
+        last-applied copies go, then every value is judged."""
+        return self.judge.tree(self._kube_prepare(obj))
+
+    def _kube_prepare(self, obj: Any) -> Any:
+        if not isinstance(obj, dict):
+            return obj
+        obj = dict(obj)
+        meta = obj.get("metadata")
+        if isinstance(meta, dict):
+            meta = {k: v for k, v in meta.items() if k != "managedFields"}
+            annotations = meta.get("annotations")
+            if isinstance(annotations, dict) and LAST_APPLIED in annotations:
+                annotations = dict(annotations)
+                annotations[LAST_APPLIED] = self.token(annotations[LAST_APPLIED], "last-applied")
+                meta["annotations"] = annotations
+            obj["metadata"] = meta
+        if obj.get("kind") == "Secret" or ("type" in obj and "data" in obj and "spec" not in obj):
+            for section in ("data", "stringData"):
+                values = obj.get(section)
+                if isinstance(values, dict):
+                    obj[section] = {k: self._secret_data(v, section) for k, v in values.items()}
+        if isinstance(obj.get("items"), list):
+            obj["items"] = [self._kube_prepare(item) for item in obj["items"]]
+        return obj
+
+    def _secret_data(self, value: Any, section: str) -> Any:
+        if not isinstance(value, str) or self.is_safe(value):
+            return value
+        raw: bytes = value.encode()
+        if section == "data":
+            # Hash the decoded bytes so data and stringData forms compare equal.
+            with contextlib.suppress(binascii.Error, ValueError):
+                raw = base64.b64decode(value, validate=True)
+        return self.token(raw, "secret-data")
+
+    def artifact(self, artifact: Artifact) -> list[tuple[str, bytes]]:
+        """The evidence members of one artifact after redaction; a failure drops it (fail closed)."""
+        self._file = artifact.path
+        try:
+            members: list[tuple[str, bytes]] = []
+            if artifact.data is not None:
+                members.append((artifact.path, self._bytes(artifact.path, artifact.data)))
+            if artifact.stderr:
+                stderr = artifact.stderr.decode("utf-8", "replace")
+                members.append((artifact.path + ".stderr", self.judge.text(stderr).encode()))
+            if artifact.rc not in (0, None):
+                members.append((artifact.path + ".rc", f"{artifact.rc}\n".encode()))
+            return members
+        except Exception:  # fail closed: never export an object the redactor could not handle
+            self.dropped.append(artifact.path)
+            return []
+        finally:
+            self._file = "snapshot.json"
+
+    def _bytes(self, path: str, data: bytes) -> bytes:
+        if path.endswith(".json"):
+            try:
+                doc = json.loads(data)
+            except ValueError:
+                pass
+            else:
+                return json.dumps(self.kube_object(doc), separators=(",", ":")).encode() + b"\n"
+        return self.judge.text(data.decode("utf-8", "replace")).encode()
+
+    def report(self) -> dict[str, Any]:
+        """``redaction.json``: what was redacted, by rule and by file; never a value."""
+        return {
+            "schema": "driftctl.redaction/v1",
+            "mode": "keyed-token" if self.key_id else "marker",
+            "key_id": self.key_id,
+            "total": sum(self.counts.values()),
+            "by_rule": dict(sorted(self.counts.items())),
+            "by_file": dict(sorted(self.by_file.items())),
+            "dropped": sorted(self.dropped),
+        }

@@ -1,0 +1,127 @@
+"""Where the snapshot holds free-form values (Helm values, labels, annotations, env, argv) and
+where it holds facts under ids; and the entry points the collection job calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from driftctl.model import Artifact
+from driftctl.redact.names import is_neutral_name, is_secret_name
+from driftctl.redact.redactor import Redactor
+
+HELM_VALUES = ("values", "computed_values")
+WORKLOAD_MAPS = ("labels", "annotations", "template_labels", "template_annotations")
+CONTAINER_VALUES = ("env", "command", "args")
+
+
+def redact_evidence(redactor: Redactor, artifacts: Iterable[Artifact]) -> list[tuple[str, bytes]]:
+    """All evidence members, redacted, sorted by path."""
+    members: list[tuple[str, bytes]] = []
+    for artifact in artifacts:
+        members.extend(redactor.artifact(artifact))
+    return sorted(members)
+
+
+def source_secret(rule: str) -> bool:
+    """Does a component rule read a secret? ``env:DB_PASSWORD``, ``label:build-pass``,
+    ``helm:rel:auth.username`` (below a secret key, as in the release's values)."""
+    kind, _, arg = rule.partition(":")
+    if kind in ("env", "label", "annotation"):
+        return is_secret_name(arg)
+    if kind == "helm":
+        secret = False
+        for part in arg.partition(":")[2].split("."):
+            secret = is_secret_name(part) or (secret and not is_neutral_name(part))
+        return secret
+    return False
+
+
+def secret_env_attributes(rules: Iterable[tuple[str, str]]) -> set[str]:
+    """Component attributes read from a source whose name looks secret."""
+    return {attr for attr, rule in rules if source_secret(rule)}
+
+
+def _workload(redactor: Redactor, workload: Any) -> Any:
+    if not isinstance(workload, dict):
+        return redactor.facts(workload)
+    out: dict[str, Any] = {}
+    for key, value in workload.items():
+        if key in WORKLOAD_MAPS and isinstance(value, dict):
+            out[key] = redactor.value(value)
+        elif key == "containers" and isinstance(value, dict):
+            out[key] = {name: _container(redactor, c) for name, c in value.items()}
+        else:
+            out[key] = redactor.facts({key: value})[key]
+    return out
+
+
+def _container(redactor: Redactor, container: Any) -> Any:
+    if not isinstance(container, dict):
+        return redactor.facts(container)
+    free = {k: v for k, v in container.items() if k in CONTAINER_VALUES}
+    judged = redactor.value(free)  # command and args judged together, as one argv
+    out: dict[str, Any] = {}
+    for key, value in container.items():
+        if key in free:
+            out[key] = judged[key]
+        elif key == "env_from" and isinstance(value, dict):
+            # env name → where it comes from (``secretKeyRef``): the name says nothing here.
+            out[key] = {name: redactor.judge.tree(source) for name, source in value.items()}
+        else:
+            out[key] = redactor.facts({key: value})[key]
+    return out
+
+
+def _release(redactor: Redactor, release: Any) -> Any:
+    if not isinstance(release, dict):
+        return redactor.facts(release)
+    return {
+        k: redactor.value(v) if k in HELM_VALUES else redactor.facts({k: v})[k]
+        for k, v in release.items()
+    }
+
+
+def _components(
+    redactor: Redactor, components: Any, rules: Mapping[str, Iterable[tuple[str, str]]]
+) -> Any:
+    if not isinstance(components, dict):
+        return redactor.facts(components)
+    out: dict[str, Any] = {}
+    for name, component in components.items():
+        if not isinstance(component, dict):
+            out[name] = redactor.facts(component)
+            continue
+        secret = secret_env_attributes(rules.get(name, ()))
+        out[name] = {
+            attr: redactor.value(value, secret=True)
+            if attr in secret
+            else redactor.facts({attr: value})[attr]
+            for attr, value in component.items()
+        }
+    return out
+
+
+def redact_snapshot(
+    redactor: Redactor,
+    snapshot: Mapping[str, Any],
+    component_rules: Mapping[str, Iterable[tuple[str, str]]],
+) -> dict[str, Any]:
+    """A redacted copy of a snapshot (dict in, dict out; the input is not changed).
+
+    Helm values, workload labels/annotations and container env/argv are judged as free-form
+    values (names, inherited secrecy, shapes, layers); component attributes like the source
+    they were read from; everything else as facts under ids.
+    """
+    redactor._file = "snapshot.json"
+    out: dict[str, Any] = {}
+    for section, value in snapshot.items():
+        if section == "helm" and isinstance(value, dict):
+            out[section] = {key: _release(redactor, rel) for key, rel in value.items()}
+        elif section == "workloads" and isinstance(value, dict):
+            out[section] = {key: _workload(redactor, w) for key, w in value.items()}
+        elif section == "components":
+            out[section] = _components(redactor, value, component_rules)
+        else:
+            out[section] = redactor.facts(value)
+    return out
