@@ -198,3 +198,85 @@ def test_hostile_input_is_redacted_in_linear_time(unit: str) -> None:
     small, large = cost(250_000), cost(1_000_000)
     assert large < 8 * small + 0.05, (small, large)
     assert large < 10.0
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+STRUCTURE_UNITS = {
+    "assign-eq": "password=",
+    "assign-colon-lines": "password: x\n",
+    "yaml-openers": "secret:\n",
+    "yaml-nesting": " a:\n",
+    "json-pairs": '"password": "',
+    "xml": "<password>",
+    "long-flags": "--token ",
+    "short-flags": "-p ",
+    "mysql": "mysql -pX ",
+    "user-flags": "-u a:b ",
+    "schemes": "a://",
+    "webhooks": "https://hooks.x/",
+    "templates": "{{",
+    "json-open": '{"a":',
+    "bearer": "Bearer ab1 ",
+    "pem-footers": "-----END PRIVATE KEY-----\n",
+    "pgp-headers": "-----BEGIN PGP PRIVATE KEY BLOCK-----",
+    "b64-lines": "QUFBQUFBQUFBQUFBQUFBQQ==\n",
+    "b64-runs": "QUFBQUFBQUFBQUFBQUFBQQ== ",
+    "b64-nested": _b64(_b64(_b64("password=hunter2-x"))) + " ",
+    "b64-text": _b64("just some ordinary text") + " ",
+    "token-prefixes": "AKIA ghp_ sk- hf_ ",
+    "dsn": "a:b@tcp(",
+    "deep-json": "[",
+}
+
+
+@pytest.mark.parametrize("unit", STRUCTURE_UNITS.values(), ids=STRUCTURE_UNITS.keys())
+def test_structure_and_layers_stay_linear(unit: str) -> None:
+    """Every detector and decoded layer on hostile repetitions, as free text and as one value:
+    four times the input costs about four times the CPU (figures: tests/bench/bench_redact.py)."""
+    import time
+
+    def cost(size: int, whole: bool) -> float:
+        text = unit * (size // len(unit))
+        started = time.process_time()
+        if whole:
+            Redactor(None).value({"v": text})
+        else:
+            Redactor(None).text(text)
+        return time.process_time() - started
+
+    for whole in (False, True):
+        small, large = cost(125_000, whole), cost(500_000, whole)
+        assert large < 8 * small + 0.1, (whole, small, large)
+        assert large < 5.0, (whole, large)
+
+
+def test_distinct_nested_layers_stay_linear() -> None:
+    """Distinct encoded runs (no verdict can be remembered), each three layers deep."""
+    import time
+
+    def cost(count: int) -> float:
+        runs = [_b64(_b64(_b64(f"password=x{n:08d}"))) for n in range(count)]
+        text = " ".join(runs)
+        started = time.process_time()
+        out = Redactor(None).text(text)
+        spent = time.process_time() - started
+        assert "password" not in out and out.count(MARKER) == count
+        return spent
+
+    small, large = cost(2_500), cost(10_000)
+    assert large < 8 * small + 0.1, (small, large)
+
+
+def test_nesting_deeper_than_the_limit_is_replaced_not_recursed() -> None:
+    deep: dict[str, object] = {"password": "pw-at-the-bottom"}
+    for _ in range(5_000):
+        deep = {"a": deep}
+    out = json.dumps(Redactor(None).value(deep))
+    assert "pw-at-the-bottom" not in out and MARKER in out
+    text = "[" * 100_000 + "]" * 100_000
+    assert Redactor(None).value({"v": text}) == {"v": text}

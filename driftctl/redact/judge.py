@@ -28,6 +28,7 @@ from driftctl.redact.shapes import Span, known_tokens, value_shapes
 MARKER = "<redacted>"
 MAX_NEST = 100  # nesting below this is not judged but replaced (no recursion can blow up)
 GZIP_MAGIC = b"\x1f\x8b"
+UNJUDGED = frozenset({"too-deep", "too-large", "decode-budget"})  # redacted, not understood
 CACHED_RUN, CACHE_ENTRIES = 256, 32768  # verdicts of short encoded runs: at most ~8 MB
 # Siblings that make ``key`` the name of a key (tolerations, selectors, key refs, projections).
 KEY_REF_SIBLINGS = frozenset({"operator", "effect", "values", "optional", "path", "mode"})
@@ -287,11 +288,12 @@ class Judge:
         if text is not None:
             if basic_credentials(text.strip()):
                 return "encoded-credentials"
-            return "encoded-secret" if self._holds_secret(text, depth) else None
+            return self._holds_secret(text, depth)
         return "der-private-key" if classify(data) is Kind.PRIVATE_KEY else None
 
-    def _holds_secret(self, text: str, depth: int) -> bool:
-        """Does a decoded layer hold anything secret? (Stops at the first finding.)"""
+    def _holds_secret(self, text: str, depth: int) -> str | None:
+        """The rule when a decoded layer holds anything secret (stops at the first finding);
+        a layer that could not be judged further names why."""
         stripped = text.strip()
         if stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]"):
             if self._probe is None:
@@ -300,9 +302,16 @@ class Judge:
             assert isinstance(sink, _Probe)
             before = sink.hits
             self._probe.text(text, depth=depth)
-            return sink.hits > before
+            return "encoded-secret" if sink.hits > before else None
         if B64_RUN.fullmatch(stripped):  # one more layer, most likely: names cannot be in it
-            return bool(known_tokens(stripped)) or self._layer(stripped, depth + 1) is not None
+            if known_tokens(stripped):
+                return "encoded-secret"
+            inner = self._layer(stripped, depth + 1)
+            return inner if inner in UNJUDGED else "encoded-secret" if inner else None
         if value_shapes(text) or named_values(text):
-            return True
-        return any(self._layer(m.group(), depth + 1) for m in B64_RUN.finditer(text))
+            return "encoded-secret"
+        for m in B64_RUN.finditer(text):
+            inner = self._layer(m.group(), depth + 1)
+            if inner is not None:
+                return inner if inner in UNJUDGED else "encoded-secret"
+        return None
