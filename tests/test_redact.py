@@ -223,6 +223,9 @@ STRUCTURE_UNITS = {
     "json-open": '{"a":',
     "bearer": "Bearer ab1 ",
     "pem-footers": "-----END PRIVATE KEY-----\n",
+    "pem-footers-one-line": "-----END PRIVATE KEY-----",
+    "pem-blocks": "-----BEGIN PRIVATE KEY-----\nQUFB\n-----END PRIVATE KEY-----\n",
+    "spans-between-runs": "password=x QUFBQUFBQUFBQUFBQUFBQQ== ",
     "pgp-headers": "-----BEGIN PGP PRIVATE KEY BLOCK-----",
     "b64-lines": "QUFBQUFBQUFBQUFBQUFBQQ==\n",
     "b64-runs": "QUFBQUFBQUFBQUFBQUFBQQ== ",
@@ -270,6 +273,28 @@ def test_distinct_nested_layers_stay_linear() -> None:
 
     small, large = cost(2_500), cost(10_000)
     assert large < 8 * small + 0.1, (small, large)
+
+
+def test_small_gzip_blobs_cannot_make_a_megabyte_cost_many() -> None:
+    """Each blob inflates to a megabyte of text: decoding stops at the allowance (a floor plus
+    twice the input) and the rest is redacted unread, so the cost follows the input."""
+    import base64
+    import gzip
+    import time
+
+    def blobs(count: int) -> str:
+        return " ".join(
+            base64.b64encode(gzip.compress(b"password=x " * 95_000 + b"%d" % n, mtime=0)).decode()
+            for n in range(count)
+        )
+
+    text = blobs(360)  # about one megabyte
+    started = time.process_time()
+    r = Redactor(None)
+    out = r.text(text)
+    spent = time.process_time() - started
+    assert out.count(MARKER) == 360 and r.report()["by_rule"]["decode-budget"] > 300
+    assert spent < 5.0, spent
 
 
 def test_nesting_deeper_than_the_limit_is_replaced_not_recursed() -> None:

@@ -38,6 +38,11 @@ AUDIT = [
     ("multi-line-password", {"config": f"server:\n  port: 80\ndb:\n  password: {PW}\n"}, PW),
     ("pgp-private-key", {"material": PGP}, "lQOYBGVkZm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA"),
     (
+        "pem-header-cut-off",
+        {"tail": "ok\nMC4CAQAwBQYDK2VwBCIEIGPosUQzT00PpUDyRczX\n-----END PRIVATE KEY-----\n"},
+        "MC4CAQAwBQYDK2VwBCIEIGPosUQzT00PpUDyRczX",
+    ),
+    (
         "slack-webhook",
         {"alerts": "https://hooks.slack.com/services/T0AAAA1/B0BBBB2/Xk29dLq0Zm4Pw7Yt1Rb8Nc3V"},
         "Xk29dLq0Zm4Pw7Yt1Rb8Nc3V",
@@ -101,7 +106,7 @@ def test_what_cannot_be_judged_or_is_a_bare_key_is_redacted(value: str, rule: st
 
 def test_past_the_decode_budget_encoded_text_is_redacted_not_trusted() -> None:
     r = Redactor(KEY)
-    r.budget.left = 0
+    r.budget.left = -(10**9)  # spent (each call grants twice its own size, no more)
     clean = b64("an ordinary sentence of text")
     assert is_token(r.value({"note": clean})["note"])
     assert Redactor(KEY).value({"note": clean}) == {"note": clean}

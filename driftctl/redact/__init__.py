@@ -5,7 +5,7 @@ See docs/redaction.md for what is caught, how, and the limits.
 
 from __future__ import annotations
 
-from driftctl.redact.judge import MARKER
+from driftctl.redact.decoded import MARKER
 from driftctl.redact.names import is_neutral_name, is_secret_name
 from driftctl.redact.redactor import (
     LAST_APPLIED,

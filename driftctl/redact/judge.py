@@ -6,80 +6,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from driftctl.redact.assign import argv, is_reference, named_values
+from driftctl.redact.decoded import Layers, Probe, Sink, merge
 from driftctl.redact.layers import (
-    B64_RUN,
     MAX_DEPTH,
     Budget,
     Kind,
-    LayerTooLarge,
     as_text,
     b64decode,
-    basic_credentials,
     classify,
-    gunzip,
     looks_opaque,
 )
 from driftctl.redact.names import is_neutral_name, is_secret_name, words
-from driftctl.redact.shapes import Span, known_tokens, value_shapes
+from driftctl.redact.shapes import Span, value_shapes
 
-MARKER = "<redacted>"
 MAX_NEST = 100  # nesting below this is not judged but replaced (no recursion can blow up)
-GZIP_MAGIC = b"\x1f\x8b"
-UNJUDGED = frozenset({"too-deep", "too-large", "decode-budget"})  # redacted, not understood
-CACHED_RUN, CACHE_ENTRIES = 256, 32768  # verdicts of short encoded runs: at most ~8 MB
 # Siblings that make ``key`` the name of a key (tolerations, selectors, key refs, projections).
 KEY_REF_SIBLINGS = frozenset({"operator", "effect", "values", "optional", "path", "mode"})
 
 
-class Sink(Protocol):
-    """Where judged secrets go: a replacement string comes back."""
-
-    def token(self, value: Any, rule: str) -> str: ...
-
-    def marker(self, rule: str) -> str: ...
-
-    def is_safe(self, value: str) -> bool: ...
-
-
-class _Probe:
-    """A sink that only counts: used to ask whether a decoded layer holds any secret."""
-
-    def __init__(self, is_safe: Any) -> None:
-        self.hits = 0
-        self.is_safe = is_safe
-
-    def token(self, value: Any, rule: str) -> str:
-        self.hits += 1
-        return MARKER
-
-    def marker(self, rule: str) -> str:
-        self.hits += 1
-        return MARKER
-
-
-def merge(spans: list[Span]) -> list[Span]:
-    """Spans sorted, overlapping ones joined (the first one's rule names the union)."""
-    out: list[Span] = []
-    for start, end, rule in sorted(s for s in spans if s[1] > s[0]):
-        if out and start < out[-1][1]:
-            prev = out[-1]
-            out[-1] = (prev[0], max(prev[1], end), prev[2])
-        else:
-            out.append((start, end, rule))
-    return out
-
-
 class Judge:
-    """Judges values for one sink; decoding draws on a shared budget."""
+    """Judges values for one sink; decoding draws on a budget shared by the whole collection."""
 
-    def __init__(self, sink: Sink, budget: Budget) -> None:
+    def __init__(self, sink: Sink, budget: Budget, layers: Layers | None = None) -> None:
         self.sink = sink
         self.budget = budget
+        self.layers = layers or Layers(budget, self._json_secret)
         self._probe: Judge | None = None
-        self._verdicts: dict[tuple[str, int], str | None] = {}
 
     # -- structures -----------------------------------------------------------------------
 
@@ -189,7 +144,7 @@ class Judge:
                 if not self.sink.is_safe(text[s[0] : s[1]])
             ]
         )
-        return merge(found + self._encoded_runs(text, depth, found))
+        return merge(found + self.layers.runs(text, depth, found))
 
     def _replace(self, text: str, spans: list[Span]) -> str:
         parts: list[str] = []
@@ -222,96 +177,13 @@ class Judge:
             return False  # a layer that was judged (text) or a public certificate
         return looks_opaque(value)
 
-    # -- encoded layers -------------------------------------------------------------------
-
-    def _encoded_runs(self, text: str, depth: int, found: list[Span]) -> list[Span]:
-        spans: list[Span] = []
-        for m in B64_RUN.finditer(text):
-            start, end = m.span()
-            if any(s < end and start < e for s, e, _ in found):
-                continue
-            rule = self._layer(m.group(), depth + 1)
-            if rule is None:
-                continue
-            if rule == "der-private-key":
-                end = self._body_end(text, end)
-            spans.append((start, end, rule))
-        return spans
-
-    @staticmethod
-    def _body_end(text: str, end: int) -> int:
-        """A key's base64 body goes on over the following lines: take them all."""
-        while end < len(text) and text[end] in "\r\n":
-            nxt = end + (2 if text.startswith("\r\n", end) else 1)
-            m = B64_RUN.match(text, nxt)
-            if m is None:
-                break
-            end = m.end()
-        return end
-
-    def _layer(self, run: str, depth: int) -> str | None:
-        """The rule when this encoded run holds a secret (or cannot be judged), else None;
-        short runs are remembered (a dump repeats the same encoded values many times)."""
-        if len(run) > CACHED_RUN:
-            return self._open(run, depth)
-        key = (run, depth)
-        if key not in self._verdicts:
-            if len(self._verdicts) >= CACHE_ENTRIES:
-                self._verdicts.clear()
-            self._verdicts[key] = self._open(run, depth)
-        return self._verdicts[key]
-
-    def _open(self, run: str, depth: int) -> str | None:
-        data = b64decode(run)
-        if data is None:
-            return None
-        if depth > MAX_DEPTH:
-            judgeable = data[:2] == GZIP_MAGIC or as_text(data) is not None
-            return "too-deep" if judgeable else None
-        if not self.budget.spend(len(data)):
-            return "decode-budget"
-        return self._bytes(data, depth)
-
-    def _bytes(self, data: bytes, depth: int) -> str | None:
-        if data[:2] == GZIP_MAGIC:
-            if depth >= MAX_DEPTH:
-                return "too-deep"
-            try:
-                inner = gunzip(data)
-            except LayerTooLarge:
-                return "too-large"
-            if inner is not None:
-                if not self.budget.spend(len(inner)):
-                    return "decode-budget"
-                return self._bytes(inner, depth + 1)
-        text = as_text(data)
-        if text is not None:
-            if basic_credentials(text.strip()):
-                return "encoded-credentials"
-            return self._holds_secret(text, depth)
-        return "der-private-key" if classify(data) is Kind.PRIVATE_KEY else None
-
-    def _holds_secret(self, text: str, depth: int) -> str | None:
-        """The rule when a decoded layer holds anything secret (stops at the first finding);
-        a layer that could not be judged further names why."""
-        stripped = text.strip()
-        if stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]"):
-            if self._probe is None:
-                self._probe = Judge(_Probe(self.sink.is_safe), self.budget)
-            sink = self._probe.sink
-            assert isinstance(sink, _Probe)
-            before = sink.hits
-            self._probe.text(text, depth=depth)
-            return "encoded-secret" if sink.hits > before else None
-        if B64_RUN.fullmatch(stripped):  # one more layer, most likely: names cannot be in it
-            if known_tokens(stripped):
-                return "encoded-secret"
-            inner = self._layer(stripped, depth + 1)
-            return inner if inner in UNJUDGED else "encoded-secret" if inner else None
-        if value_shapes(text) or named_values(text):
-            return "encoded-secret"
-        for m in B64_RUN.finditer(text):
-            inner = self._layer(m.group(), depth + 1)
-            if inner is not None:
-                return inner if inner in UNJUDGED else "encoded-secret"
-        return None
+    def _json_secret(self, text: str, depth: int) -> bool:
+        """Does a decoded JSON document hold a secret? Judged as a structure, only counted."""
+        if self._probe is None:
+            sink = self.sink if isinstance(self.sink, Probe) else Probe(self.sink.is_safe)
+            self._probe = Judge(sink, self.budget, self.layers)
+        probe = self._probe.sink
+        assert isinstance(probe, Probe)
+        before = probe.hits
+        self._probe.text(text, depth=depth)
+        return probe.hits > before

@@ -16,7 +16,11 @@ from itertools import pairwise
 
 MAX_DEPTH = 3  # layers opened inside one value; a further layer cannot be judged (fail closed)
 MAX_LAYER_BYTES = 1 << 20  # one gunzipped layer; more cannot be judged (fail closed)
-BUDGET_BYTES = 64 << 20  # decoded bytes per collection; past it, encoded values are redacted
+# Decoded bytes a collection may open: a floor plus twice what it judges, so a hostile
+# megabyte of small gzip blobs cannot make a megabyte cost more than a few; past it, encoded
+# values are redacted unread.
+BUDGET_FLOOR = 4 << 20
+BUDGET_PER_BYTE = 2
 MIN_ENCODED = 16  # shorter runs carry too little to be a credential worth decoding
 
 B64_RUN = re.compile(r"(?<![A-Za-z0-9+/_$-])[A-Za-z0-9+/_-]{16,}+={0,2}+(?![A-Za-z0-9+/=_-])")
@@ -45,7 +49,11 @@ class Kind(Enum):
 class Budget:
     """Decoded bytes left for one collection (a hostile dump cannot make decoding unbounded)."""
 
-    left: int = BUDGET_BYTES
+    left: int = BUDGET_FLOOR
+
+    def grant(self, judged: int) -> None:
+        """Allow more decoding for ``judged`` more bytes of input."""
+        self.left += BUDGET_PER_BYTE * judged
 
     def spend(self, n: int) -> bool:
         self.left -= n

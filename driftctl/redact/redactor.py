@@ -17,7 +17,8 @@ from typing import Any
 
 from driftctl.errors import InputError
 from driftctl.model import Artifact
-from driftctl.redact.judge import MARKER, Judge
+from driftctl.redact.decoded import MARKER
+from driftctl.redact.judge import Judge
 from driftctl.redact.layers import Budget
 from driftctl.safeio import read_capped
 
@@ -36,6 +37,22 @@ def load_fleet_key(path: Path) -> bytes:
     if len(key) < 32:
         raise InputError(f"{path}: fleet key must be at least 32 bytes")
     return key
+
+
+def size_of(value: Any) -> int:
+    """Roughly the bytes of a decoded value, to size the decoding allowance (no recursion:
+    values may nest deeper than Python's stack)."""
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            total += sum(len(str(k)) for k in item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        else:
+            total += len(item) if isinstance(item, str) else 8
+    return total
 
 
 def is_token(value: Any) -> bool:
@@ -93,6 +110,7 @@ class Redactor:
 
     def value(self, value: Any, secret: bool = False) -> Any:
         """Redact a decoded JSON/YAML value: secret keys by name, every string by what it holds."""
+        self.budget.grant(size_of(value))
         return self.judge.tree(value, secret)
 
     def facts(self, value: Any) -> Any:
@@ -115,6 +133,7 @@ class Redactor:
 
     def text(self, text: str, whole: bool = False) -> str:
         """Replace secret parts of a text; ``whole`` replaces the entire text instead."""
+        self.budget.grant(len(text))
         if not whole:
             return self.judge.text(text)
         spans = self.judge.spans(text)
@@ -162,6 +181,7 @@ class Redactor:
     def artifact(self, artifact: Artifact) -> list[tuple[str, bytes]]:
         """The evidence members of one artifact after redaction; a failure drops it (fail closed)."""
         self._file = artifact.path
+        self.budget.grant(len(artifact.data or b"") + len(artifact.stderr))
         try:
             members: list[tuple[str, bytes]] = []
             if artifact.data is not None:

@@ -13,7 +13,8 @@ import re
 Span = tuple[int, int, str]
 
 _PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]{1,64}+)-----")
-_PEM_END_PRIVATE = re.compile(r"-----END [A-Z0-9 ]{0,64}+PRIVATE KEY(?: BLOCK)?-----")
+_PEM_END = re.compile(r"-----END ([A-Z0-9 ]{1,64}+)-----")
+MAX_BODY_LINE = 1024  # PEM body lines are 64 characters; OpenSSH and PGP ones 70 or 76
 _B64_LINE = re.compile(r"[A-Za-z0-9+/=]{16,}+\r?\n?")
 _JWT = re.compile(
     r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,}+\.[A-Za-z0-9_-]{2,}+\.[A-Za-z0-9_-]*+"
@@ -69,6 +70,7 @@ def pem_private_blocks(text: str) -> list[Span]:
     if "-----" not in text:
         return []
     spans: list[Span] = []
+    orphans: list[Span] = []
     pos = 0
     while (m := _PEM_BEGIN.search(text, pos)) is not None:
         label = m.group(1)
@@ -80,18 +82,26 @@ def pem_private_blocks(text: str) -> list[Span]:
         end = len(text) if found < 0 else found + len(footer)
         spans.append((m.start(), end, "pgp-private-key" if "PGP" in label else "pem-private-key"))
         pos = end
-    for m in _PEM_END_PRIVATE.finditer(text):
-        if any(s <= m.start() < e for s, e, _ in spans):
+    covered = 0  # spans are in text order: a pointer, not a scan per footer
+    for m in _PEM_END.finditer(text):
+        if "PRIVATE" not in m.group(1):
+            continue
+        while covered < len(spans) and spans[covered][1] <= m.start():
+            covered += 1
+        if covered < len(spans) and spans[covered][0] <= m.start():
             continue
         start = m.start()
-        # Walk back over the base64 body lines right above the footer.
-        while start > 0:
-            line_start = text.rfind("\n", 0, start - 1) + 1
-            if not _B64_LINE.fullmatch(text, line_start, start):
+        # Walk back over the base64 body lines right above the footer (short lines only, so
+        # the walk never rescans a long line for every footer on it).
+        while start > 0 and text[start - 1] == "\n":
+            line_start = text.rfind("\n", max(0, start - 1 - MAX_BODY_LINE), start - 1) + 1
+            if (line_start == 0 and start - 1 > MAX_BODY_LINE) or not _B64_LINE.fullmatch(
+                text, line_start, start
+            ):
                 break
             start = line_start
-        spans.append((start, m.end(), "pem-private-key"))
-    return spans
+        orphans.append((start, m.end(), "pem-private-key"))
+    return spans + orphans
 
 
 def jwts(text: str) -> list[Span]:

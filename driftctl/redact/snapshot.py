@@ -8,7 +8,7 @@ from typing import Any
 
 from driftctl.model import Artifact
 from driftctl.redact.names import is_neutral_name, is_secret_name
-from driftctl.redact.redactor import Redactor
+from driftctl.redact.redactor import Redactor, size_of
 
 HELM_VALUES = ("values", "computed_values")
 WORKLOAD_MAPS = ("labels", "annotations", "template_labels", "template_annotations")
@@ -114,6 +114,7 @@ def redact_snapshot(
     they were read from; everything else as facts under ids.
     """
     redactor._file = "snapshot.json"
+    redactor.budget.grant(size_of(snapshot))
     out: dict[str, Any] = {}
     for section, value in snapshot.items():
         if section == "helm" and isinstance(value, dict):

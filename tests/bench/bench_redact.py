@@ -60,6 +60,13 @@ def main() -> None:
     t = best(lambda: Redactor(None).text(distinct))
     worst = max(worst, t)
     print(f"{'distinct 3-layer':20s} {len(distinct) / MB:.2f} MB, {len(runs)} runs: {t:6.3f} s")
+    many = " ".join(
+        b64(gzip.compress(b"password=x " * 95_000 + b"%d" % n, mtime=0)).decode()
+        for n in range(360)
+    )
+    t = best(lambda: Redactor(None).text(many))
+    worst = max(worst, t)
+    print(f"{'gzip blobs':20s} {len(many) / MB:.2f} MB, 360 blobs of 1 MB text each: {t:6.3f} s")
     bomb = b64(gzip.compress(b"\0" * (200 << 20), mtime=0)).decode()
     t = best(lambda: Redactor(None).value({"v": bomb}))
     print(f"{'gzip bomb':20s} {len(bomb) / MB:.2f} MB encoding 200 MB zeros: {t:6.3f} s")
