@@ -58,6 +58,9 @@ AUDIT = [
     ("sh-c-mysql-p", {"command": ["sh", "-c", f"mysql -uroot -p{PW} -h db app"]}, PW),
     ("mysqldump-argv", {"command": ["mysqldump"], "args": ["-uroot", f"-p{PW}", "app"]}, PW),
     ("redis-cli-a", {"exec": {"command": ["redis-cli", "-a", PW, "ping"]}}, PW),
+    # kubectl sorts keys: args before command, and still one argv
+    ("argv-kubectl-order", {"args": ["-uroot", f"-p{PW}", "db"], "command": ["mysqldump"]}, PW),
+    ("argv-flag-in-args", {"args": ["--db-pass", PW], "command": ["app", "--x"]}, PW),
     ("base64-user-pass", {"blob": b64(f"svc:{PW}")}, PW),
     ("base64-dockerconfigjson", {".dockerconfigjson": b64(DOCKER_CONFIG)}, PW),
     ("base64-docker-auths-neutral-key", {"pull": b64(DOCKER_CONFIG)}, PW),
@@ -72,6 +75,9 @@ AUDIT = [
     ("xml-element", {"conf": f"<cfg><password>{PW}</password></cfg>"}, PW),
     ("yaml-block", {"settings": f"credentials:\n  user: a\n  value: {PW}\nlog: info\n"}, PW),
     ("secret-number", {"vault": {"unsealKey": 918273645501}}, "918273645501"),
+    ("dollar-password-is-no-reference", {"password": "$ecretPw-9"}, "$ecretPw-9"),
+    ("boolean-looking-secret", {"example.com/agent-token": "true"}, '"true"'),
+    ("long-bearer", {"log": "Authorization: Bearer " + "tK9" * 3000}, "tK9" * 1400),
 ]
 
 

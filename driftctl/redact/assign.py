@@ -21,36 +21,37 @@ _ASSIGN = re.compile(
     r"(?P<sep>:=|=>|=(?!=)|:(?!//))[ \t]*+"
 )
 _QUOTED = {
-    '"': re.compile(r'"((?:[^"\\\n]|\\.){0,65536}+)"'),
-    "'": re.compile(r"'((?:[^'\\\n]|\\.){0,65536}+)'"),
+    '"': re.compile(r'"((?:[^"\\\n]|\\.)*+)"'),
+    "'": re.compile(r"'((?:[^'\\\n]|\\.)*+)'"),
 }
-_UNQUOTED_EQ = re.compile(r"[^\s;&\"'<>]{1,65536}+")
-_UNQUOTED_FLOW = re.compile(r"[^\s,}\]]{1,65536}+")
-_REST_OF_LINE = re.compile(r"[^\n]{1,65536}+")
+_UNQUOTED_EQ = re.compile(r"[^\s;&\"'<>]++")
+_UNQUOTED_FLOW = re.compile(r"[^\s,}\]]++")
+_REST_OF_LINE = re.compile(r"[^\n]++")
 _OPENER = re.compile(
     rf"(?m)^(?P<indent>[ \t]*+)(?:-[ \t]++)?+(?P<q>[\"']?+)(?P<name>{_NAME})(?P=q)[ \t]*+:"
     r"[ \t]*+(?:[|>][-+0-9]{0,3}+)?+[ \t]*+(?:#[^\n]*+)?+$"
 )
 _XML = re.compile(
-    r"<(?P<tag>[A-Za-z_][A-Za-z0-9_.:-]{0,63}+)(?:[ \t][^<>]{0,512}+)?+>(?P<val>[^<]{1,65536}+)"
+    r"<(?P<tag>[A-Za-z_][A-Za-z0-9_.:-]{0,63}+)(?:[ \t][^<>]{0,512}+)?+>(?P<val>[^<]++)"
     r"</(?P=tag)>"
 )
 # A value that only refers to a secret (a template or a variable), never holds one.
 _REFERENCE = re.compile(
     r"\{\{[^\n]{0,4096}\}\}|\$\{[A-Za-z_][A-Za-z0-9_.:-]{0,255}\}|\$\([A-Za-z_][A-Za-z0-9_]{0,255}\)"
-    r"|\$[A-Za-z_][A-Za-z0-9_]{0,255}|[*xX]{3,64}|true|false|True|False|null|~"
+    r"|\*{3,64}"
 )
 _TEMPLATE = re.compile(r"\{\{[^\n{}]{0,4096}+\}\}")
 _BLOCK_INDICATOR = re.compile(r"[|>][-+0-9]{0,3}(?:[ \t]*#.*)?")
 _FLAG = re.compile(
     r"(?<![^\s\"'\[,(])(?P<dash>--?+)(?P<name>[A-Za-z][A-Za-z0-9_.-]{0,63}+)(?![=\w])"
 )
-_WORD = re.compile(r"\"(?:[^\"\\\n]|\\.){0,65536}+\"|'[^'\n]{0,65536}+'|[^\s\"']{1,65536}+")
+_WORD = re.compile(r"\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'|[^\s\"']++")
+_BLANKS = re.compile(r"[ \t]*+")
 _IS_FLAG = re.compile(r"--?[A-Za-z][A-Za-z0-9_.-]*+(?:=.*)?")
 # Programs whose short option carries a password: mysql -pX (attached), redis-cli -a X,
 # sshpass -p X; and user:password after curl/wget-style user flags.
 _PROGRAM = re.compile(r"(?i)(?<![A-Za-z0-9_-])(mysql\w*|mariadb\w*|redis-cli|sshpass)(?![\w-])")
-_MYSQL_P = re.compile(r"(?<![^\s\"'\[,(])-p(?P<v>[^\s\"']{1,65536}+)")
+_MYSQL_P = re.compile(r"(?<![^\s\"'\[,(])-p(?P<v>[^\s\"']++)")
 _USER_FLAGS = frozenset({"-u", "--user", "-U", "--proxy-user", "--http-user"})
 
 
@@ -172,9 +173,8 @@ def command_line(text: str) -> list[Span]:
         is_user = flag in _USER_FLAGS
         if not is_user and not _flag_value(flag, program):
             continue
-        at = pos
-        while at < len(text) and text[at] in " \t":
-            at += 1
+        blanks = _BLANKS.match(text, pos)
+        at = blanks.end() if blanks else pos
         word = _WORD.match(text, at) if at > pos else None
         if word is None or _IS_FLAG.fullmatch(word.group()):
             continue

@@ -68,10 +68,12 @@ class Judge:
         pair_secret = secret or (
             isinstance(pair, str) and "value" in value and self.key_secret(pair)
         )
+        # command + args are one argv (``mysqldump`` in command, ``-pX`` in args), whatever
+        # order the keys come in (kubectl sorts them: args first).
         argv_keys = [k for k in ("command", "args") if isinstance(value.get(k), list)]
         flagged = self._argv_flags([x for k in argv_keys for x in value[k]]) if argv_keys else {}
+        offsets = {"command": 0, "args": len(value["command"]) if "command" in argv_keys else 0}
         out: dict[Any, Any] = {}
-        offset = 0
         for key, child in value.items():
             text_key = key if isinstance(key, str) else str(key)
             if key == "value" and isinstance(pair, str):
@@ -80,8 +82,7 @@ class Judge:
                 own = self.key_secret(text_key, value.keys(), name)
                 child_secret = own or (secret and not is_neutral_name(text_key))
             if key in argv_keys and not child_secret:
-                out[key] = self._argv_items(child, flagged, offset, nest)
-                offset += len(child)
+                out[key] = self._argv_items(child, flagged, offsets[key], nest)
             else:
                 out[key] = self.tree(child, child_secret, text_key, nest + 1)
         return out
