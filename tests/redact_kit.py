@@ -609,7 +609,7 @@ def _pod(p: dict[str, Any], workload: dict[str, Any]) -> dict[str, Any]:
 def _edit_json(path: Path, edit: Any) -> None:
     doc = json.loads(path.read_text())
     edit(doc)
-    path.write_text(json.dumps(doc, indent=1))
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True))  # as kubectl writes it
 
 
 def make_leak_site(base: Path, site: str) -> tuple[Path, Path, Corpus]:
