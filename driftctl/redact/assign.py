@@ -84,7 +84,7 @@ def _value_span(text: str, pos: int, sep: str, quoted_name: bool) -> tuple[int, 
     return (m.start(), m.end()) if m else None
 
 
-def assignments(text: str) -> list[Span]:
+def assignments(text: str, first: bool = False) -> list[Span]:
     """Values assigned to a secret name: ``password=x``, ``Password=x;``, ``password: x``,
     JAAS ``password="x"``, JSON ``"token": "x"``, ``--password=x``, ``PGPASSWORD=x psql``."""
     if "=" not in text and ":" not in text:
@@ -102,11 +102,13 @@ def assignments(text: str) -> list[Span]:
         value = text[start:end]
         if end > start and not is_reference(value) and _BLOCK_INDICATOR.fullmatch(value) is None:
             spans.append((start, end, "key-value"))
+            if first:
+                break
         pos = max(pos, end)
     return spans
 
 
-def yaml_blocks(text: str) -> list[Span]:
+def yaml_blocks(text: str, first: bool = False) -> list[Span]:
     """The indented block under a secret key in a multi-line text (``password: |``, or
     ``credentials:`` with its children): everything deeper than the key."""
     if "\n" not in text:
@@ -122,6 +124,8 @@ def yaml_blocks(text: str) -> list[Span]:
         if block is not None and _TEMPLATE.sub("", block.group()).strip():
             end = block.end()
             spans.append((block.start(), end - 1 if text[end - 1] == "\n" else end, "key-value"))
+            if first:
+                break
             pos = max(pos, end)
     return spans
 
@@ -160,7 +164,7 @@ def _flag_value(flag: str, program: str | None) -> bool:
     return _secret(name)
 
 
-def command_line(text: str) -> list[Span]:
+def command_line(text: str, first: bool = False) -> list[Span]:
     """Passwords on a command line in free text (``sh -c "mysql -uroot -pX db"``)."""
     if "-" not in text:
         return []
@@ -188,6 +192,8 @@ def command_line(text: str) -> list[Span]:
             start = colon + 1
         if end > start and not is_reference(text[start:end]):
             spans.append((start, end, "command-line"))
+            if first:
+                return spans
         pos = max(pos, end)
     if program == "mysql":
         spans.extend(
@@ -221,6 +227,13 @@ def argv(items: Sequence[str]) -> list[tuple[int, int, int, str]]:
     return out
 
 
-def named_values(text: str) -> list[Span]:
-    """All name-driven detectors over one text."""
-    return [*assignments(text), *yaml_blocks(text), *xml_elements(text), *command_line(text)]
+def named_values(text: str, first: bool = False) -> list[Span]:
+    """All name-driven detectors over one text; ``first``: stop at the first finding."""
+    return (
+        assignments(text, first)
+        or yaml_blocks(text, first)
+        or xml_elements(text)
+        or command_line(text, first)
+        if first
+        else [*assignments(text), *yaml_blocks(text), *xml_elements(text), *command_line(text)]
+    )

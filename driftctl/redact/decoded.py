@@ -155,7 +155,7 @@ class Layers:
                 return "encoded-secret"
             inner = self.verdict(stripped, depth + 1)
             return inner if inner in UNJUDGED else "encoded-secret" if inner else None
-        if value_shapes(text) or named_values(text):
+        if value_shapes(text) or named_values(text, first=True):
             return "encoded-secret"
         for m in B64_RUN.finditer(text):
             inner = self.verdict(m.group(), depth + 1)

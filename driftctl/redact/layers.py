@@ -19,7 +19,7 @@ MAX_LAYER_BYTES = 1 << 20  # one gunzipped layer; more cannot be judged (fail cl
 # Decoded bytes a collection may open: a floor plus twice what it judges, so a hostile
 # megabyte of small gzip blobs cannot make a megabyte cost more than a few; past it, encoded
 # values are redacted unread.
-BUDGET_FLOOR = 4 << 20
+BUDGET_FLOOR = 1 << 20  # without gzip, nested base64 never decodes to twice its input
 BUDGET_PER_BYTE = 2
 MIN_ENCODED = 16  # shorter runs carry too little to be a credential worth decoding
 
