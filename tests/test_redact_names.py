@@ -70,3 +70,9 @@ def test_key_that_names_a_key_is_not_a_secret(value: dict) -> None:
 
 def test_a_bare_key_is_a_secret_elsewhere() -> None:
     assert Redactor().value({"key": "s3cr3t-material"}) == {"key": MARKER}
+
+
+def test_the_former_regex_name_answers_with_the_same_judgement() -> None:
+    from driftctl.redact import SECRET_KEY_RE
+
+    assert SECRET_KEY_RE.search("MYSQL_ROOT_PW") and not SECRET_KEY_RE.search("keyName")

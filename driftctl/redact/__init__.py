@@ -6,7 +6,7 @@ See docs/redaction.md for what is caught, how, and the limits.
 from __future__ import annotations
 
 from driftctl.redact.decoded import MARKER
-from driftctl.redact.names import is_neutral_name, is_secret_name
+from driftctl.redact.names import SECRET_KEY_RE, is_neutral_name, is_secret_name
 from driftctl.redact.redactor import (
     LAST_APPLIED,
     TOKEN_PREFIX,
@@ -20,6 +20,7 @@ from driftctl.redact.snapshot import redact_evidence, redact_snapshot, secret_en
 __all__ = [
     "LAST_APPLIED",
     "MARKER",
+    "SECRET_KEY_RE",
     "TOKEN_PREFIX",
     "TOKEN_RE",
     "Redactor",
