@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from realdata_kit import REALDATA, needs_realdata
 
 from driftctl.config import load_site_config
 from driftctl.model import Artifact
@@ -17,7 +18,6 @@ from driftctl.redact import Redactor, redact_evidence, redact_snapshot
 
 ROOT = Path(__file__).parent.parent
 SITES = sorted(p for p in (ROOT / "fixtures" / "sites").iterdir() if (p / "site.yaml").exists())
-REALDATA = Path("/work/shared/realdata")
 # The secrets the fixture fleet plants in its snapshot facts (fixtures/planted-secrets.txt).
 DOCAI = ".helm.ai-platform/docai.values."
 SECRET_FACTS = {
@@ -87,18 +87,13 @@ def test_evidence_changes_only_where_secrets_are(site: Path) -> None:
     assert r.report()["dropped"] == []
 
 
-def _realdata_files() -> list[Path]:
-    if not REALDATA.is_dir():
-        return []
-    return sorted(p for p in REALDATA.rglob("*") if p.is_file() and p.suffix != ".md")
-
-
-@pytest.mark.skipif(not REALDATA.is_dir(), reason=f"{REALDATA} (recorded real outputs) is absent")
+@needs_realdata
 def test_real_recorded_outputs_are_not_redacted() -> None:
     """Real nvidia-smi, chrony, timedatectl, kubectl outputs and Helm releases hold no secret:
     nothing in them may be redacted but the Helm release Secret payloads themselves."""
+    assert REALDATA is not None
     hits: dict[str, dict[str, int]] = {}
-    files = _realdata_files()
+    files = sorted(p for p in REALDATA.rglob("*") if p.is_file() and p.suffix != ".md")
     for path in files:
         r = Redactor(bytes(32))
         data = path.read_bytes()
