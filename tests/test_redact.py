@@ -191,9 +191,9 @@ def test_hostile_input_is_redacted_in_linear_time(unit: str) -> None:
 
     def cost(size: int) -> float:
         text = unit * (size // len(unit)) + tail
-        started = time.perf_counter()
+        started = time.process_time()  # CPU of this process: a loaded machine skews wall time
         Redactor(None).text(text)
-        return time.perf_counter() - started
+        return time.process_time() - started
 
     small, large = cost(250_000), cost(1_000_000)
     assert large < 8 * small + 0.05, (small, large)
@@ -232,6 +232,9 @@ STRUCTURE_UNITS = {
     "b64-nested": _b64(_b64(_b64("password=hunter2-x"))) + " ",
     "b64-text": _b64("just some ordinary text") + " ",
     "token-prefixes": "AKIA ghp_ sk- hf_ ",
+    "telegram-needles": "1:AA",
+    "stripe-needles": "_live_",
+    "dsn-words": "x" * 60 + "@tcp(",
     "dsn": "a:b@tcp(",
     "deep-json": "[",
 }

@@ -24,8 +24,8 @@ _JWT = re.compile(
 # in text. Not by ``,`` or ``/``: unencoded passwords hold both (``amqp://u:pa/ss@host``).
 _RUN = re.compile(r"[^\s\"'`<>]{3,}+")
 _SCHEME = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}+://")
-# Bounded: a match may start after any ":", so an unbounded run would be rescanned from each.
-_DSN = re.compile(r"(?<![^\s:/@\"'])[^\s:/@\"']{1,256}+:([^\s@/\"']{1,256}+)@tcp\(")
+_DSN_DELIMITERS = frozenset(" \t\r\n\"'/@")
+_DSN_USERINFO = 512  # the walk back from "@tcp(" to the start of user:password stops here
 _AUTH_SCHEME = re.compile(r"(?i)(?<![A-Za-z0-9])(?:bearer|basic)[ \t]++([A-Za-z0-9._~+/=-]{8,}+)")
 # Token formats with a fixed prefix, rule name → pattern (tails bounded).
 KNOWN_TOKENS: dict[str, str] = {
@@ -55,7 +55,8 @@ _KNOWN = re.compile(
         for rule, pattern in KNOWN_TOKENS.items()
     )
 )
-# Literals one of which every known token contains: the cheap filter before the big pattern.
+# Literals one of which every known token contains: where the big pattern is tried (each starts
+# its token, but ``_live_``/``_test_`` and a Telegram bot's ``:AA``, handled where they are used).
 _KNOWN_NEEDLES = re.compile(
     r"A(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)|gh[pousr]_|github_pat_|gl[a-z]{1,4}-|xox|xapp-|_live_"
     r"|_test_|whsec_|sk-|AIza|ya29\.|hf_|npm_|pypi-|dckr_|hv[sbr]\.|glsa_|glc_|SG\.|K10|AGE-|dapi"
@@ -138,10 +139,19 @@ def uri_credentials(text: str) -> list[Span]:
 
 
 def dsn_credentials(text: str) -> list[Span]:
-    """The password of a Go MySQL DSN, ``user:password@tcp(host)/db``."""
-    if "@tcp(" not in text:
-        return []
-    return [(m.start(1), m.end(1), "dsn-credentials") for m in _DSN.finditer(text)]
+    """The password of a Go MySQL DSN, ``user:password@tcp(host)/db`` (``:`` in it included):
+    found from each literal ``@tcp(`` back to the start of its word, never rescanned."""
+    spans: list[Span] = []
+    pos = 0
+    while (at := text.find("@tcp(", pos)) >= 0:
+        start, floor = at, max(pos, at - _DSN_USERINFO)
+        while start > floor and text[start - 1] not in _DSN_DELIMITERS:
+            start -= 1
+        colon = text.find(":", start, at)
+        if start < colon < at - 1:
+            spans.append((colon + 1, at, "dsn-credentials"))
+        pos = at + 5
+    return spans
 
 
 def auth_schemes(text: str) -> list[Span]:
@@ -155,13 +165,25 @@ def auth_schemes(text: str) -> list[Span]:
 
 
 def known_tokens(text: str) -> list[Span]:
-    """Tokens whose format announces them: AWS key ids, GitHub/GitLab/Slack/Hugging Face…"""
-    if _KNOWN_NEEDLES.search(text) is None:
-        return []
+    """Tokens whose format announces them: AWS key ids, GitHub/GitLab/Slack/Hugging Face…
+
+    The big pattern is tried once where one of its literals stands, not at every position.
+    """
     out: list[Span] = []
-    for m in _KNOWN.finditer(text):
-        rule = (m.lastgroup or "known-token").replace("_", "-")
-        out.append((m.start(), m.end(), rule))
+    pos = 0
+    for needle in _KNOWN_NEEDLES.finditer(text):
+        if needle.start() < pos:
+            continue
+        start = needle.start()
+        if needle.group().startswith(":"):  # a Telegram bot id: the digits before it
+            while start > max(pos, needle.start() - 10) and text[start - 1].isdigit():
+                start -= 1
+        elif needle.group().startswith("_"):  # sk_live_, rk_test_: two letters before it
+            start = max(pos, start - 2)
+        m = _KNOWN.match(text, start)
+        if m is not None:
+            out.append((m.start(), m.end(), (m.lastgroup or "known-token").replace("_", "-")))
+            pos = m.end()
     return out
 
 
