@@ -29,7 +29,7 @@ _UNQUOTED_FLOW = re.compile(r"[^\s,}\]]++")
 _REST_OF_LINE = re.compile(r"[^\n]++")
 _OPENER = re.compile(
     rf"(?m)^(?P<indent>[ \t]*+)(?:-[ \t]++)?+(?P<q>[\"']?+)(?P<name>{_NAME})(?P=q)[ \t]*+:"
-    r"[ \t]*+(?:[|>][-+0-9]{0,3}+)?+[ \t]*+(?:#[^\n]*+)?+$"
+    r"[ \t]*+(?:[|>][-+0-9]{0,3}+)?+[ \t]*+(?:#[^\n]*+)?+(?=\n|\Z)"  # the end of its line
 )
 _XML = re.compile(
     r"<(?P<tag>[A-Za-z_][A-Za-z0-9_.:-]{0,63}+)(?:[ \t][^<>]{0,512}+)?+>(?P<val>[^<]++)"
