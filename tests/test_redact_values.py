@@ -190,7 +190,8 @@ def test_snapshot_and_evidence_carry_the_same_token_for_the_same_secret() -> Non
     """The audit: labels and annotations were tokenised in evidence, plaintext in the snapshot."""
     raw = RawSet()
     raw.add(Artifact("kubernetes/workloads.json", _workloads_json()))
-    snap = run_collectors(SiteConfig(site="s", source=Path("s.yaml")), raw, "2026-01-01T00:00:00Z")
+    config = SiteConfig(site="s", source=Path("s.yaml"))
+    snap = run_collectors(config, raw, "2026-01-01T00:00:00Z").to_dict()
     r = Redactor(KEY)
     red = redact_snapshot(r, snap, {})
     evidence = json.loads(dict(redact_evidence(r, raw))["kubernetes/workloads.json"])

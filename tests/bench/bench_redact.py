@@ -78,7 +78,7 @@ def main() -> None:
 
         def redact(outcome=outcome, rules=rules) -> None:  # type: ignore[no-untyped-def]
             r = Redactor(bytes(32))
-            redact_snapshot(r, outcome.snapshot, rules)
+            redact_snapshot(r, outcome.snapshot.to_dict(), rules)
             redact_evidence(r, outcome.raw)
 
         raw = sum(len(a.data or b"") for a in outcome.raw)
