@@ -40,9 +40,11 @@ def default_store() -> Path:
 
 
 def existing_store(store: Path | None) -> Path:
+    """The store to read; InputError when it is missing or not a directory."""
+    from driftctl.store.layout import check_root
+
     root = store if store is not None else default_store()
-    if not root.is_dir():
-        raise InputError(f"{root}: no store here (import bundles first, or give --store)")
+    check_root(root, must_exist=True)
     return root
 
 
@@ -93,20 +95,22 @@ def latest_snapshots(
     from driftctl.store.store import Store
 
     root = existing_store(store)
-    for state in Store(root).sites():
-        latest = state.latest
-        snap = stored_snapshot(root, state.site, latest.seq)
-        log.info(
-            "read %s seq %d from the store %s (collected %s, sha256 %s)",
-            state.site,
-            latest.seq,
-            root,
-            latest.collected_at,
-            latest.sha256,
-        )
-        found[state.site] = SiteSnapshot(
-            state.site, latest.seq, latest.collected_at, latest.sha256, snap
-        )
+    target = Store(root)
+    with target.reading():
+        for state in target.sites():
+            latest = state.latest
+            snap = stored_snapshot(root, state.site, latest.seq)
+            log.info(
+                "read %s seq %d from the store %s (collected %s, sha256 %s)",
+                state.site,
+                latest.seq,
+                root,
+                latest.collected_at,
+                latest.sha256,
+            )
+            found[state.site] = SiteSnapshot(
+                state.site, latest.seq, latest.collected_at, latest.sha256, snap
+            )
     return _filter(found, sites, str(root))
 
 
@@ -123,12 +127,15 @@ def stored_snapshot(root: Path, site: str, seq: int) -> Snapshot:
 def site_history(store: Path | None, site: str, seq: int) -> SiteSnapshot:
     """One stored snapshot of ``site`` (for ``diff --from/--to``); InputError when absent."""
     from driftctl.store.layout import read_entry, seq_dir
+    from driftctl.store.store import Store
 
     root = existing_store(store)
-    path = seq_dir(root, site, seq)
-    if not path.is_dir():
-        raise InputError(f"{site} seq {seq}: not in the store {root}")
-    entry = read_entry(path)
-    return SiteSnapshot(
-        site, seq, entry.collected_at, entry.sha256, stored_snapshot(root, site, seq)
-    )
+    with Store(root).reading():
+        path = seq_dir(root, site, seq)
+        if not path.is_dir():
+            raise InputError(f"{site} seq {seq}: not in the store {root}")
+        entry = read_entry(path)
+        if not entry.stored:
+            raise InputError(f"{site} seq {seq}: pruned from the store {root}")
+        snap = stored_snapshot(root, site, seq)
+    return SiteSnapshot(site, seq, entry.collected_at, entry.sha256, snap)

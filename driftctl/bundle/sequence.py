@@ -1,4 +1,4 @@
-"""The collector's per-site sequence state: next ``seq`` and the previous bundle's sha256."""
+"""The collector's per-site sequence state: last ``seq``, its sha256, and the bundle it publishes."""
 
 from __future__ import annotations
 
@@ -10,21 +10,35 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from driftctl.bundle import SHA256_HEX
+from driftctl.durable import remove_temps, replace_file
 from driftctl.errors import InputError, OperationalError
-from driftctl.safeio import atomic_write, dumps_canonical, expect_mapping, loads_json, read_capped
+from driftctl.safeio import dumps_canonical, expect_mapping, loads_json, read_capped
 
 
 @dataclass(frozen=True)
 class SeqState:
-    """What the collector remembers about a site's last bundle."""
+    """What the collector remembers about a site's last bundle and where it published it."""
 
     site: str
     seq: int
     prev_sha256: str | None
+    published: tuple[Path, Path] | None = None  # (bundle, signature), absolute
 
 
 def state_path(state_dir: Path, site: str) -> Path:
     return state_dir / f"{site}.json"
+
+
+def _published(value: object, path: Path) -> tuple[Path, Path] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, dict)
+        or set(value) != {"bundle", "sig"}
+        or not all(isinstance(v, str) and os.path.isabs(v) for v in value.values())
+    ):
+        raise OperationalError(f"{path}: invalid sequence state (published); fix or remove it")
+    return Path(value["bundle"]), Path(value["sig"])
 
 
 def read_state(state_dir: Path, site: str) -> SeqState:
@@ -47,15 +61,19 @@ def read_state(state_dir: Path, site: str) -> SeqState:
         or not (sha is None or (isinstance(sha, str) and SHA256_HEX.fullmatch(sha)))
     ):
         raise OperationalError(f"{path}: invalid sequence state; fix or remove it")
-    return SeqState(site, seq, sha)
+    return SeqState(site, seq, sha, _published(data.get("published"), path))
 
 
-def write_state(state_dir: Path, site: str, seq: int, sha256: str) -> None:
-    """Advance the state atomically (temp file + os.replace)."""
+def write_state(
+    state_dir: Path, site: str, seq: int, sha256: str, published: tuple[Path, Path]
+) -> None:
+    """Advance the state atomically: this is the collector's commit point (see writer.py)."""
+    record = {"bundle": str(published[0]), "sig": str(published[1])}
     try:
-        atomic_write(
+        replace_file(
             state_path(state_dir, site),
-            dumps_canonical({"site": site, "seq": seq, "sha256": sha256}),
+            dumps_canonical({"site": site, "seq": seq, "sha256": sha256, "published": record}),
+            "collect:state",
         )
     except OSError as exc:
         raise OperationalError(
@@ -65,7 +83,10 @@ def write_state(state_dir: Path, site: str, seq: int, sha256: str) -> None:
 
 @contextmanager
 def locked(state_dir: Path, site: str) -> Iterator[None]:
-    """Serialise writers of one site's sequence (two collects at once must not share a seq)."""
+    """Serialise writers of one site's sequence (two collects at once must not share a seq).
+
+    Under the lock, a temp file an interrupted state write left behind is removed.
+    """
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(state_dir / f".{site}.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -75,6 +96,7 @@ def locked(state_dir: Path, site: str) -> Iterator[None]:
         ) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        remove_temps(state_dir, f".{site}.json.*.tmp")
         yield
     finally:
         os.close(fd)

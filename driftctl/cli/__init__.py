@@ -10,7 +10,7 @@ import sys
 import typer
 
 from driftctl import __version__
-from driftctl.cli import bundles, collect, diff, dumpscript, keygen, preflight, report
+from driftctl.cli import bundles, collect, diff, dumpscript, keygen, preflight, report, store
 from driftctl.errors import DriftctlError, ExitCode
 from driftctl.formats.escape import visible
 
@@ -25,7 +25,7 @@ app = typer.Typer(
 )
 
 # Explicit registry: each module adds its commands; order is the order of `--help`.
-for module in (keygen, collect, dumpscript, bundles, diff, preflight, report):
+for module in (keygen, collect, dumpscript, bundles, store, diff, preflight, report):
     module.register(app)
 
 

@@ -16,6 +16,7 @@ from driftctl.formats.escape import dumps_json, visible
 
 if TYPE_CHECKING:
     from driftctl.bundle.reader import Limits
+    from driftctl.store.store import ImportResult
 
 log = logging.getLogger(__name__)
 STORE_HELP = "Store directory [default: $DRIFTCTL_STORE, else ~/.local/share/driftctl/store]."
@@ -113,12 +114,23 @@ def import_(
             worst = max(worst, int(exc.exit_code))
             continue
         log.info("%s: %s %s seq %d", bundle, result.status, result.site, result.seq)
-        line = f"{result.status} {result.site} seq {result.seq}"
-        typer.echo(visible(line + (f" (gap: {result.gap})" if result.gap else "")))
+        typer.echo(visible(_import_line(result)))
         if result.gap:
             typer.echo(visible(f"driftctl: warning: {result.site}: {result.gap}"), err=True)
     if worst:
         raise typer.Exit(worst)
+
+
+def _import_line(result: ImportResult) -> str:
+    line = f"{result.status} {result.site} seq {result.seq}"
+    if result.gap:
+        return f"{line} (gap: {result.gap})"
+    if result.status == "imported as history":
+        links = " and ".join(f"seq {n}" for n in result.links)
+        return f"{line} ({'linked to ' + links if links else 'no stored neighbour yet'})"
+    if result.pruned:
+        return f"{line} (pruned since)"
+    return line
 
 
 def _age(collected_at: str, now: datetime) -> tuple[int | None, str]:
@@ -134,20 +146,34 @@ def _age(collected_at: str, now: datetime) -> tuple[int | None, str]:
     return seconds, f"{seconds // 86400}d"
 
 
+def _ranges(seqs: list[int]) -> str:
+    """``[2, 3, 4, 7]`` as ``seq 2..4, 7``."""
+    parts: list[str] = []
+    for seq in sorted(seqs):
+        if parts and seq == int(parts[-1].split("..")[-1]) + 1:
+            parts[-1] = f"{parts[-1].split('..')[0]}..{seq}"
+        else:
+            parts.append(str(seq))
+    return f"seq {', '.join(parts)}" if parts else ""
+
+
 def sites(
     store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
 ) -> None:
-    """Per site: last seq, collected_at, age, and gaps in the sequence."""
+    """Per site: latest seq, age, history, signer, gaps still open and gaps history filled."""
     from tabulate import tabulate
 
     from driftctl.inputs import existing_store
     from driftctl.store.store import Store
 
     root = existing_store(store)
+    target = Store(root)
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
-    for state in Store(root).sites():
+    with target.reading():
+        states, filled = target.sites(), target.filled()
+    for state in states:
         seconds, age = _age(state.latest.collected_at, now)
         rows.append(
             {
@@ -158,8 +184,13 @@ def sites(
                 "age": age,
                 "imported_at": state.latest.imported_at,
                 "sha256": state.latest.sha256,
+                "signer": state.latest.signer,
+                "signers": list(state.signers),
                 "bundles": state.count,
+                "history": state.history,
+                "pruned": state.pruned,
                 "gaps": list(state.gaps),
+                "filled": sorted(filled.get(state.site, ())),
             }
         )
     if fmt is Format.json:
@@ -174,11 +205,15 @@ def sites(
             r["seq"],
             visible(r["collected_at"]),
             r["age"],
+            r["history"],
+            r["signer"] + (f" (+{len(r['signers']) - 1})" if len(r["signers"]) > 1 else ""),
             visible("; ".join(r["gaps"])) or "-",
+            _ranges(r["filled"]) or "-",
         ]
         for r in rows
     ]
-    typer.echo(tabulate(table, headers=["site", "seq", "collected_at", "age", "gaps"]))
+    headers = ["site", "seq", "collected_at", "age", "history", "signer", "gaps", "filled"]
+    typer.echo(tabulate(table, headers=headers))
 
 
 def register(app: typer.Typer) -> None:

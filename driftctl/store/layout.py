@@ -1,25 +1,33 @@
-"""Store layout and its per-site records: reading them, and rebuilding state after a crash."""
+"""Store layout and its per-site records: paths, the schema marker, entries and derived state."""
 
 from __future__ import annotations
 
-import logging
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from driftctl.bundle import SHA256_HEX
-from driftctl.errors import DriftctlError, OperationalError
+from driftctl.errors import DriftctlError, InputError, OperationalError
 from driftctl.safeio import dumps_canonical, expect_mapping, loads_json, read_capped
 
-log = logging.getLogger(__name__)
-SEQ_DIR = re.compile(r"^[0-9]{6,}$")
+STORE_SCHEMA = "driftctl.store/v1"
+MARKER = "store.json"
+LEDGER = "ledger.jsonl"
+LOCK = ".lock"
+SEQ_DIR = re.compile(r"[0-9]{6,}")
 STAGING_PREFIX = ".tmp-import-"
+PRUNE_PREFIX = ".tmp-prune-"
+META = "meta.json"
+# What a stored seq directory holds besides meta.json; a pruned one keeps meta.json only.
+MANIFEST, SNAPSHOT = "manifest.json", "snapshot.json"
+_LEGACY_META_KEYS = {"gap"}  # written by stores before store.json existed; order-dependent
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One imported bundle (``sites/<site>/<seq>/meta.json``)."""
+    """One imported bundle (``sites/<site>/<seq>/meta.json``); ``stored`` is False once pruned."""
 
     site: str
     seq: int
@@ -29,20 +37,33 @@ class Entry:
     imported_at: str
     signer: str
     bundle: str
-    gap: str | None = None
+    stored: bool = field(default=True, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        data = dict(self.__dict__)
+        del data["stored"]
+        return data
+
+    @property
+    def stored_name(self) -> str:
+        """The bundle's file name inside its seq directory (the signature adds ``.sig``)."""
+        return f"{self.site}-{self.seq:06d}.tar.gz"
 
 
 @dataclass(frozen=True)
 class SiteState:
-    """What the store knows of one site: its newest bundle and every gap seen on the way."""
+    """One site as the store knows it: newest bundle, history, gaps still open, signers seen."""
 
     site: str
     latest: Entry
     gaps: tuple[str, ...]
-    count: int
+    count: int  # bundles stored (the latest and its history)
+    pruned: int = 0
+    signers: tuple[str, ...] = ()
+
+    @property
+    def history(self) -> int:
+        return self.count - 1
 
 
 def site_dir(root: Path, site: str) -> Path:
@@ -53,55 +74,89 @@ def seq_dir(root: Path, site: str, seq: int) -> Path:
     return site_dir(root, site) / f"{seq:06d}"
 
 
-def _load_json(path: Path) -> dict[str, Any]:
+def damaged(where: Path | str, what: str) -> OperationalError:
+    return OperationalError(f"store damaged: {where}: {what}")
+
+
+def load_json(path: Path) -> dict[str, Any]:
     try:
         return expect_mapping(loads_json(read_capped(path, 64 * 1024 * 1024), str(path)), str(path))
     except DriftctlError as exc:
         raise OperationalError(f"store damaged: {exc}") from None
 
 
-_ENTRY_STRINGS = ("sha256", "collected_at", "imported_at", "signer", "bundle")
+def check_root(root: Path, must_exist: bool) -> bool:
+    """Refuse a --store that is no store directory; True when ``root`` exists.
+
+    A file is bad input (exit 2); a marker of another schema is a store this driftctl cannot
+    operate on (exit 3, docs/store.md); a non-empty directory holding no store is refused.
+    """
+    if root.exists() and not root.is_dir():
+        raise InputError(f"{root}: not a directory (--store names a store directory)")
+    if not root.exists():
+        if must_exist:
+            raise InputError(f"{root}: no store here (import bundles first, or give --store)")
+        return False
+    marker = root / MARKER
+    if marker.exists() or marker.is_symlink():
+        schema = load_json(marker).get("schema")
+        if schema != STORE_SCHEMA:
+            raise OperationalError(
+                f"{marker}: store written by another driftctl version (schema {schema!r}); "
+                f"this driftctl reads {STORE_SCHEMA!r}"
+            )
+        return True
+    names = set(os.listdir(root)) - {LOCK}
+    if names and not names & {"sites", LEDGER}:
+        raise InputError(f"{root}: not a driftctl store (no {MARKER}) and not empty")
+    return True
 
 
-def read_entry(path: Path) -> Entry:
-    """A seq directory's ``meta.json``; OperationalError naming the file (and key) when damaged."""
-    where = path / "meta.json"
-    meta = _load_json(where)
-    try:
-        entry = Entry(**meta)
-    except TypeError:
-        raise OperationalError(f"store damaged: {where}: unexpected fields") from None
+def _check_meta(meta: dict[str, Any], where: Path, path: Path) -> Entry:
+    extra = set(meta) - set(Entry.__dataclass_fields__) - _LEGACY_META_KEYS
+    missing = set(Entry.__dataclass_fields__) - {"stored"} - set(meta)
+    if extra or missing or "stored" in meta:
+        raise damaged(where, "unexpected fields")
+    data = {k: v for k, v in meta.items() if k not in _LEGACY_META_KEYS}
+    entry = Entry(**data, stored=(path / SNAPSHOT).exists())
     if entry.site != path.parent.name:
-        raise OperationalError(
-            f"store damaged: {where}: site {entry.site!r} is not the directory's"
-        )
+        raise damaged(where, f"site {entry.site!r} is not the directory's")
     if (
         isinstance(entry.seq, bool)
         or not isinstance(entry.seq, int)
         or path.name != f"{entry.seq:06d}"
     ):
-        raise OperationalError(f"store damaged: {where}: seq {entry.seq!r} is not the directory's")
-    for key in _ENTRY_STRINGS:
+        raise damaged(where, f"seq {entry.seq!r} is not the directory's")
+    for key in ("sha256", "collected_at", "imported_at", "signer", "bundle"):
         if not isinstance(meta[key], str):
-            raise OperationalError(f"store damaged: {where}: {key}: expected a string")
+            raise damaged(where, f"{key}: expected a string")
     if not SHA256_HEX.fullmatch(entry.sha256):
-        raise OperationalError(f"store damaged: {where}: sha256: not a sha256 hex digest")
+        raise damaged(where, "sha256: not a sha256 hex digest")
     for key in ("prev_sha256", "gap"):
         if meta.get(key) is not None and not isinstance(meta[key], str):
-            raise OperationalError(f"store damaged: {where}: {key}: expected a string or null")
+            raise damaged(where, f"{key}: expected a string or null")
     return entry
 
 
+def read_entry(path: Path) -> Entry:
+    """A seq directory's ``meta.json``; OperationalError naming the file (and key) when damaged."""
+    where = path / META
+    return _check_meta(load_json(where), where, path)
+
+
 def read_snapshot(root: Path, site: str, seq: int) -> dict[str, Any]:
-    return _load_json(seq_dir(root, site, seq) / "snapshot.json")
+    path = seq_dir(root, site, seq) / SNAPSHOT
+    if not path.exists():
+        raise damaged(path, "missing (pruned bundles have no snapshot)")
+    return load_json(path)
 
 
 def entries(root: Path, site: str) -> list[Entry]:
-    """All complete imports of ``site``, oldest first (staging leftovers never count)."""
+    """Every import of ``site``, stored or pruned, oldest first (staging never counts)."""
     base = site_dir(root, site)
-    found = [
-        read_entry(p) for p in sorted(base.iterdir()) if p.is_dir() and SEQ_DIR.fullmatch(p.name)
-    ]
+    if not base.is_dir():
+        return []
+    found = [read_entry(base / n) for n in os.listdir(base) if SEQ_DIR.fullmatch(n)]
     return sorted(found, key=lambda e: e.seq)
 
 
@@ -112,11 +167,24 @@ def site_names(root: Path) -> list[str]:
     return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+def missing_ranges(seqs: list[int]) -> list[str]:
+    """The holes in ``1..max(seqs)``, worded as the import reports them."""
+    gaps, last = [], 0
+    for seq in sorted(seqs):
+        if seq > last + 1:
+            hole = f"{last + 1}" if seq == last + 2 else f"{last + 1}..{seq - 1}"
+            gaps.append(f"seq {hole} missing before seq {seq}")
+        last = seq
+    return gaps
+
+
 def state_from_entries(site: str, found: list[Entry]) -> SiteState | None:
-    if not found:
+    stored = [e for e in found if e.stored]
+    if not stored:
         return None
-    gaps = tuple(e.gap for e in found if e.gap)
-    return SiteState(site, found[-1], gaps, len(found))
+    signers = tuple(dict.fromkeys(e.signer for e in reversed(stored)))
+    gaps = tuple(missing_ranges([e.seq for e in found]))
+    return SiteState(site, stored[-1], gaps, len(stored), len(found) - len(stored), signers)
 
 
 def state_json(state: SiteState) -> bytes:
@@ -128,23 +196,15 @@ def state_json(state: SiteState) -> bytes:
             "sha256": latest.sha256,
             "collected_at": latest.collected_at,
             "imported_at": latest.imported_at,
+            "signer": latest.signer,
             "gaps": list(state.gaps),
             "count": state.count,
+            "history": state.history,
+            "pruned": state.pruned,
         }
     )
 
 
 def load_state(root: Path, site: str) -> SiteState | None:
-    """The site's state; rebuilt from the seq directories when ``state.json`` is missing or stale."""
-    found = entries(root, site)
-    rebuilt = state_from_entries(site, found)
-    path = site_dir(root, site) / "state.json"
-    if rebuilt is None:
-        return None
-    try:
-        cached = read_capped(path, 1024 * 1024)
-    except DriftctlError:
-        cached = b""
-    if cached != state_json(rebuilt):
-        log.warning("%s: missing, damaged or stale; state rebuilt from the imported bundles", path)
-    return rebuilt
+    """The site's state, derived from its seq directories (``state.json`` is their summary)."""
+    return state_from_entries(site, entries(root, site))

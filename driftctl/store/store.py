@@ -1,32 +1,36 @@
-"""Atomic, idempotent import of verified bundles, serialised by a lock; freshness is checked here."""
+"""The store's entry points: import a verified bundle, and read sites, history and snapshots."""
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from driftctl.bundle.reader import Limits
 from driftctl.bundle.signers import TrustStore
 from driftctl.bundle.verify import VerifiedBundle
+from driftctl.durable import crash_point, fsync_dir, write_new
 from driftctl.errors import BundleRejected, OperationalError
-from driftctl.safeio import atomic_write, dumps_canonical
+from driftctl.safeio import dumps_canonical, read_capped
+from driftctl.store import ledger
+from driftctl.store.commit import exclusive, finish_import, new_txn, shared
+from driftctl.store.freshness import ALREADY, HISTORY, IMPORTED, decide
 from driftctl.store.layout import (
+    MANIFEST,
+    META,
+    SNAPSHOT,
     STAGING_PREFIX,
     Entry,
     SiteState,
     entries,
     load_state,
-    read_entry,
-    seq_dir,
+    read_snapshot,
     site_dir,
     site_names,
     state_from_entries,
@@ -34,35 +38,23 @@ from driftctl.store.layout import (
 )
 
 CHUNK = 1 << 20
+MAX_SIG = 64 * 1024
 
 
 @dataclass(frozen=True)
 class ImportResult:
-    """The outcome of one import: ``imported`` or ``already imported``, and any gap recorded."""
+    """One import: ``imported``, ``imported as history`` or ``already imported``, and context."""
 
     site: str
     seq: int
     status: str
     gap: str | None = None
+    links: tuple[int, ...] = ()
+    pruned: bool = False
 
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write(path: Path, data: bytes) -> None:
-    with path.open("xb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 def _copy_checked(src: Path, dst: Path, sha256: str) -> None:
@@ -79,140 +71,137 @@ def _copy_checked(src: Path, dst: Path, sha256: str) -> None:
 
 
 class Store:
-    """A store directory (design §4): ``sites/<site>/<seq>/``, ``state.json``, ``ledger.jsonl``."""
+    """A store directory (docs/store.md): ``sites/<site>/<seq>/``, ``state.json``, the ledger."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
     @contextmanager
-    def locked(self) -> Iterator[None]:
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise OperationalError(f"{self.root}: cannot open store: {exc.strerror}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            self._clean_staging()
+    def reading(self) -> Iterator[None]:
+        """Hold the shared lock (after repairing what a crash left) while reading several things."""
+        with shared(self.root):
             yield
-        finally:
-            os.close(fd)
-
-    def _clean_staging(self) -> None:
-        """Remove staging directories an interrupted import left behind (never referenced)."""
-        for path in self.root.glob(f"{STAGING_PREFIX}*"):
-            shutil.rmtree(path, ignore_errors=True)
 
     def sites(self) -> list[SiteState]:
-        states = [load_state(self.root, site) for site in site_names(self.root)]
+        with shared(self.root):
+            states = [load_state(self.root, site) for site in site_names(self.root)]
         return [s for s in states if s is not None]
 
     def state(self, site: str) -> SiteState | None:
-        if not site_dir(self.root, site).is_dir():
-            return None
-        return load_state(self.root, site)
+        with shared(self.root):
+            return load_state(self.root, site)
 
-    def _freshness(self, vb: VerifiedBundle, state: SiteState | None) -> tuple[bool, str | None]:
-        """(8) ``seq`` must grow; same bytes again is a no-op; same seq, other bytes is equivocation."""
-        existing = seq_dir(self.root, vb.site, vb.seq)
-        if existing.is_dir():
-            old = read_entry(existing)
-            if old.sha256 == vb.sha256:
-                return False, None
-            raise BundleRejected(
-                f"{vb.path.name}: equivocation: {vb.site} seq {vb.seq} was already imported "
-                f"with other bytes (sha256 {old.sha256[:12]}…)",
-                "freshness",
-            )
-        if state is not None and vb.seq < state.latest.seq:
-            raise BundleRejected(
-                f"{vb.path.name}: rollback: {vb.site} seq {vb.seq} is older than imported seq "
-                f"{state.latest.seq}",
-                "freshness",
-            )
-        last_seq = state.latest.seq if state else 0
-        last_sha = state.latest.sha256 if state else None
-        prev = vb.manifest["prev_sha256"]
-        if vb.seq != last_seq + 1:
-            missing = (
-                f"{last_seq + 1}" if vb.seq == last_seq + 2 else f"{last_seq + 1}..{vb.seq - 1}"
-            )
-            return True, f"seq {missing} missing before seq {vb.seq}"
-        if state is not None and prev != last_sha:
-            return True, f"seq {vb.seq} prev_sha256 does not match imported seq {last_seq}"
-        return True, None
+    def history(self, site: str) -> list[Entry]:
+        """The stored bundles of ``site``, oldest first (pruned ones are not listed)."""
+        with shared(self.root):
+            return [e for e in entries(self.root, site) if e.stored]
+
+    def snapshot(self, site: str, seq: int) -> dict[str, Any]:
+        """One stored snapshot, read from its own file (the bundle is not opened)."""
+        with shared(self.root):
+            return read_snapshot(self.root, site, seq)
+
+    def filled(self) -> dict[str, list[int]]:
+        """Per site, the seqs that arrived late, after a newer bundle (the gaps history filled)."""
+        out: dict[str, list[int]] = {}
+        with shared(self.root):
+            for _, line in ledger.read_all(self.root):
+                if line.get("result") == "imported-as-history":
+                    site, seq = line.get("site"), line.get("seq")
+                    if isinstance(site, str) and isinstance(seq, int):
+                        out.setdefault(site, []).append(seq)
+        return out
 
     def import_verified(self, vb: VerifiedBundle, sig: Path | None = None) -> ImportResult:
-        """Store a verified bundle atomically: stage, fsync, rename, then state and ledger."""
+        """Store a verified bundle (see driftctl.store.commit for the protocol)."""
         sig = sig if sig is not None else Path(f"{vb.path}.sig")
-        with self.locked():
-            state = self.state(vb.site)
-            new, gap = self._freshness(vb, state)
-            if not new:
-                return ImportResult(vb.site, vb.seq, "already imported")
+        with exclusive(self.root) as completed:
+            known = {e.seq: e for e in entries(self.root, vb.site)}
+            prev = vb.manifest["prev_sha256"]
+            decision = decide(vb.path.name, vb.site, vb.seq, vb.sha256, prev, known)
+            result = ImportResult(
+                vb.site, vb.seq, decision.status, decision.gap, decision.links, decision.pruned
+            )
+            if decision.status == ALREADY:
+                finished = any(
+                    (c.site, c.seq, c.sha256) == (vb.site, vb.seq, vb.sha256) for c in completed
+                )
+                return result if not finished else ImportResult(vb.site, vb.seq, IMPORTED)
             entry = Entry(
                 vb.site,
                 vb.seq,
                 vb.sha256,
-                vb.manifest["prev_sha256"],
+                prev,
                 str(vb.manifest["collected_at"]),
                 _now(),
                 vb.signer_fingerprint,
                 vb.path.name,
-                gap,
             )
-            ledger = self.root / "ledger.jsonl"
+            state = state_from_entries(vb.site, sorted([*known.values(), entry], key=_seq))
+            assert state is not None
+            line: dict[str, Any] = {
+                "imported_at": entry.imported_at,
+                "site": entry.site,
+                "seq": entry.seq,
+                "sha256": entry.sha256,
+                "result": _RESULT[(decision.status, decision.gap is not None)],
+            }
+            if decision.gap:
+                line["gap"] = decision.gap
+            self._commit(vb, sig, entry, state_json(state), line)
+        return result
+
+    def _commit(
+        self, vb: VerifiedBundle, sig: Path, entry: Entry, state: bytes, line: dict[str, Any]
+    ) -> None:
+        txn = new_txn()
+        line["txn"] = txn
+        staging = self.root / f"{STAGING_PREFIX}{txn}"
+        base = site_dir(self.root, vb.site)
+        fd = ledger.open_for_append(self.root)
+        try:
+            new_site = not base.exists()
             try:
-                # Opened first: a ledger that cannot be appended to stops the import before
-                # anything is renamed into place.
-                fd = os.open(ledger, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+                staging.mkdir(mode=0o755)
+                _copy_checked(vb.path, staging / entry.stored_name, vb.sha256)
+                crash_point("import:staging")
+                write_new(staging / f"{entry.stored_name}.sig", read_capped(sig, MAX_SIG))
+                write_new(staging / MANIFEST, vb.members["manifest.json"])
+                write_new(staging / SNAPSHOT, vb.members["snapshot.json"])
+                write_new(staging / META, dumps_canonical(entry.to_json()))
+                write_new(staging / "state.json", state)
+                fsync_dir(staging)
+                base.mkdir(parents=True, exist_ok=True)
+                fsync_dir(base.parent)
+                fsync_dir(self.root)
+                crash_point("import:staged")
+                ledger.append(fd, line, "import")
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                if new_site and base.is_dir() and not any(base.iterdir()):
+                    base.rmdir()
+                raise
+            crash_point("import:committed")
+            try:
+                finish_import(self.root, staging)
             except OSError as exc:
                 raise OperationalError(
-                    f"{ledger}: cannot open the ledger: {exc.strerror}"
+                    f"{self.root}: {vb.site} seq {vb.seq} is committed but not finished "
+                    f"({exc.strerror}); the next store command finishes it"
                 ) from None
-            try:
-                self._commit(vb, sig, entry, fd)
-            except OSError as exc:
-                raise OperationalError(f"{self.root}: store write failed: {exc.strerror}") from None
-            finally:
-                os.close(fd)
-        return ImportResult(vb.site, vb.seq, "imported", gap)
-
-    def _commit(self, vb: VerifiedBundle, sig: Path, entry: Entry, ledger_fd: int) -> None:
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.root))
-        try:
-            name = f"{vb.site}-{vb.seq:06d}.tar.gz"
-            _copy_checked(vb.path, staging / name, vb.sha256)
-            shutil.copyfile(sig, staging / f"{name}.sig")
-            _write(staging / "manifest.json", vb.members["manifest.json"])
-            _write(staging / "snapshot.json", vb.members["snapshot.json"])
-            _write(staging / "meta.json", dumps_canonical(entry.to_json()))
-            os.chmod(staging, 0o755)  # noqa: S103 - mkdtemp's 0700; bundles are not secret
-            _fsync_dir(staging)
-            target = seq_dir(self.root, vb.site, vb.seq)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        _fsync_dir(target.parent)
-        state = state_from_entries(vb.site, entries(self.root, vb.site))
-        assert state is not None
-        atomic_write(site_dir(self.root, vb.site) / "state.json", state_json(state))
-        _ledger(ledger_fd, entry, "imported" if entry.gap is None else "imported-with-gap")
+        finally:
+            os.close(fd)
 
 
-def _ledger(fd: int, entry: Entry, result: str) -> None:
-    """Append one JSON line to the open ledger; a torn last line from a crash is closed off first."""
-    line = {"imported_at": entry.imported_at, "site": entry.site, "seq": entry.seq}
-    line |= {"sha256": entry.sha256, "result": result}
-    if entry.gap:
-        line["gap"] = entry.gap
-    size = os.fstat(fd).st_size
-    torn = size > 0 and os.pread(fd, 1, size - 1) != b"\n"
-    data = (b"\n" if torn else b"") + json.dumps(line, sort_keys=True).encode() + b"\n"
-    os.write(fd, data)
-    os.fsync(fd)
+_RESULT = {
+    (IMPORTED, False): "imported",
+    (IMPORTED, True): "imported-with-gap",
+    (HISTORY, False): "imported-as-history",
+}
+
+
+def _seq(entry: Entry) -> int:
+    return entry.seq
 
 
 def import_bundle(

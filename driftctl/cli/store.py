@@ -1,0 +1,74 @@
+"""CLI group ``store``: ``store check`` re-verifies what is stored, ``store prune`` trims it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from driftctl.cli.bundles import MAX_MB, STORE_HELP, _limits
+from driftctl.errors import ExitCode
+
+app = typer.Typer(
+    name="store",
+    help="Check or trim the store of imported bundles (docs/store.md).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+@app.command("check")
+def check(
+    trust: Path | None = typer.Option(
+        None,
+        "--trust",
+        "-t",
+        help="OpenSSH allowed_signers file [default: the signer each bundle was imported under].",
+    ),
+    store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
+    max_bundle_mb: int = MAX_MB,
+) -> None:
+    """Re-verify every stored bundle, the hash chains, ledger and state; exit 4 on any problem."""
+    from driftctl.bundle.signers import load_trust
+    from driftctl.inputs import existing_store
+    from driftctl.store.check import check_store
+
+    trust_store = load_trust(trust) if trust is not None else None
+    report = check_store(existing_store(store), trust_store, _limits(max_bundle_mb))
+    for problem in report.problems:
+        typer.echo(str(problem))
+    summary = (
+        f"checked {report.bundles} bundles ({report.pruned} pruned) of {report.sites} sites: "
+        f"{len(report.problems)} problems"
+    )
+    typer.echo(summary, err=True)
+    if report.problems:
+        raise typer.Exit(int(ExitCode.REJECTED))
+
+
+@app.command("prune")
+def prune(
+    keep: int = typer.Option(
+        ..., "--keep", "-k", help="Bundles kept per site, newest first (>=1)."
+    ),
+    site: list[str] = typer.Option(
+        [], "--site", "-s", metavar="SITE", help="Only these sites (repeatable) [default: all]."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what would go; remove nothing."),
+    store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
+) -> None:
+    """Keep the newest N bundles per site (never the latest); the ledger records each removal."""
+    from driftctl.inputs import existing_store
+    from driftctl.store.prune import prune as run_prune
+
+    removals = run_prune(existing_store(store), keep, site, dry_run)
+    verb = "would prune" if dry_run else "pruned"
+    for r in removals:
+        typer.echo(f"{verb} {r.site} seq {r.seq} ({r.size} bytes)")
+    total = sum(r.size for r in removals)
+    typer.echo(f"{verb} {len(removals)} bundles, {total} bytes; kept {keep} per site", err=True)
+
+
+def register(root: typer.Typer) -> None:
+    """Add the ``store`` group to ``root``."""
+    root.add_typer(app)

@@ -1,0 +1,78 @@
+"""Freshness of a verified bundle against a site's stored ones: new latest, history, or refused."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from driftctl.errors import BundleRejected
+from driftctl.store.layout import Entry
+
+IMPORTED = "imported"
+HISTORY = "imported as history"
+ALREADY = "already imported"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What importing the bundle means: its status, a gap it opens, the stored seqs it links to."""
+
+    status: str
+    gap: str | None = None
+    links: tuple[int, ...] = ()
+    pruned: bool = False  # ALREADY, and the stored copy was pruned since
+
+
+def _short(sha: str | None) -> str:
+    return "null" if sha is None else f"{sha[:12]}…"
+
+
+def decide(
+    name: str, site: str, seq: int, sha256: str, prev: str | None, known: Mapping[int, Entry]
+) -> Decision:
+    """Step (8) of verification, against every stored (or pruned) bundle of the site.
+
+    The same bytes again are a no-op. Another bundle under a stored seq, or one whose hash chain
+    contradicts a stored neighbour's (its ``prev_sha256`` is not the stored seq-1, or the stored
+    seq+1 does not name it), is equivocation: the site signed two histories. Anything else is
+    stored: above the latest it becomes the latest (a jump is a gap), below it is history,
+    linked to the neighbours stored now or to those that arrive later.
+    """
+    old = known.get(seq)
+    if old is not None:
+        if old.sha256 == sha256:
+            return Decision(ALREADY, pruned=not old.stored)
+        raise BundleRejected(
+            f"{name}: equivocation: {site} seq {seq} was already imported with other bytes: "
+            f"{name} has sha256 {_short(sha256)}, the stored {old.bundle} has "
+            f"{_short(old.sha256)}",
+            "freshness",
+        )
+    links = []
+    before = known.get(seq - 1)
+    if before is not None:
+        if prev != before.sha256:
+            raise BundleRejected(
+                f"{name}: equivocation: {site} seq {seq} links to a seq {seq - 1} with sha256 "
+                f"{_short(prev)}, but the stored {before.bundle} (seq {seq - 1}) has "
+                f"{_short(before.sha256)}",
+                "freshness",
+            )
+        links.append(seq - 1)
+    after = known.get(seq + 1)
+    if after is not None:
+        if after.prev_sha256 != sha256:
+            raise BundleRejected(
+                f"{name}: equivocation: {site} seq {seq} has sha256 {_short(sha256)}, but the "
+                f"stored {after.bundle} (seq {seq + 1}) links to {_short(after.prev_sha256)}",
+                "freshness",
+            )
+        links.append(seq + 1)
+    latest = max(known, default=0)
+    if seq < latest:
+        return Decision(HISTORY, None, tuple(links))
+    gap = None
+    if seq > latest + 1:
+        hole = f"{latest + 1}" if seq == latest + 2 else f"{latest + 1}..{seq - 1}"
+        gap = f"seq {hole} missing before seq {seq}"
+    return Decision(IMPORTED, gap, tuple(links))
