@@ -97,14 +97,17 @@ def test_store_from_environment(env: dict[str, Path]) -> None:
 def test_import_exit_code_is_the_worst(env: dict[str, Path]) -> None:
     args = ["--trust", str(env["trust"]), "--store", str(env["store"])]
     driftctl("import", str(env["b2"]), *args)
+    forged = env["base"] / "forged.tar.gz"  # b3's bytes under b1's signature
+    forged.write_bytes(env["b3"].read_bytes())
+    Path(f"{forged}.sig").write_bytes(Path(f"{env['b1']}.sig").read_bytes())
     res = driftctl(
-        "import", str(env["b1"]), str(env["b3"]), str(env["base"] / "missing.tar.gz"), *args
+        "import", str(env["b1"]), str(forged), str(env["base"] / "missing.tar.gz"), *args
     )
     assert res.returncode == 4
-    assert res.stdout == f"imported {SITE} seq 3\n"
+    assert res.stdout == f"imported as history {SITE} seq 1 (linked to seq 2)\n"
     errors = res.stderr.splitlines()
     assert len(errors) == 2
-    assert "rollback" in errors[0] and "no such bundle" in errors[1]
+    assert "bad signature" in errors[0] and "no such bundle" in errors[1]
 
 
 def _hostile(env: dict[str, Path]) -> dict[str, Path]:

@@ -108,7 +108,8 @@ def needs_recovery(root: Path) -> bool:
 @contextmanager
 def exclusive(root: Path) -> Iterator[list[Completed]]:
     """The writer's lock: the store created or adopted, and the last operation finished first."""
-    check_root(root, must_exist=False)
+    if root.exists() and not root.is_dir():
+        check_root(root, must_exist=False)  # words the refusal
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -244,6 +245,7 @@ def finish_import(root: Path, staging: Path) -> Entry:
     os.rename(staging, target)
     fsync_dir(base)
     fsync_dir(root)
+    crash_point("import:renamed")
     return read_entry(target)
 
 

@@ -106,7 +106,8 @@ def check_root(root: Path, must_exist: bool) -> bool:
                 f"this driftctl reads {STORE_SCHEMA!r}"
             )
         return True
-    names = set(os.listdir(root)) - {LOCK}
+    # Hidden names are the store's own (lock, staging, temp files of a write in progress).
+    names = {n for n in os.listdir(root) if not n.startswith(".")}
     if names and not names & {"sites", LEDGER}:
         raise InputError(f"{root}: not a driftctl store (no {MARKER}) and not empty")
     return True
