@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,6 +130,19 @@ def canonical_tree(root: Path) -> dict[str, Any]:
         else:
             out[rel] = path.read_bytes()
     return out
+
+
+@contextmanager
+def memory_dir() -> Iterator[Path]:
+    """A scratch directory in /dev/shm when there is one: fsync costs nothing there, so tests
+    that import hundreds of bundles for their logic (not their durability) stay quick."""
+    shm = Path("/dev/shm")
+    parent = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+    path = Path(tempfile.mkdtemp(prefix="driftctl-test-", dir=parent))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @contextmanager

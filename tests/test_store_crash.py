@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 from bundle_kit import ROOT, make_key, private_key_copy, signer_line, trust_file
-from store_kit import assert_consistent, chain, fill, leftovers, ledger_lines, run, tmpfs
+from store_kit import assert_consistent, chain, fill, ledger_lines, leftovers, run, tmpfs
 
-from driftctl.bundle.keys import SigningKey
 from driftctl.bundle.signers import load_trust
 from driftctl.bundle.verify import verify_bundle
 from driftctl.store.check import check_store
