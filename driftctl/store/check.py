@@ -184,6 +184,18 @@ def _check_site(
     return found
 
 
+def _ledger_problem(entry: Entry, lines: list[tuple[int, str]]) -> str | None:
+    """What is wrong with the ledger's import lines of one stored seq (there must be one)."""
+    if not lines:
+        return "no ledger line records its import"
+    if len(lines) > 1:
+        return f"imported on ledger lines {', '.join(str(n) for n, _ in lines)} (expected one)"
+    number, sha = lines[0]
+    if sha != entry.sha256:
+        return f"ledger line {number} records sha256 {sha}, not its {entry.sha256}"
+    return None
+
+
 def check_store(root: Path, trust: TrustStore | None, limits: Limits | None = None) -> CheckReport:
     """Re-verify everything stored; against ``trust``, else each bundle's recorded signer."""
     limits = limits or Limits()
@@ -200,12 +212,9 @@ def check_store(root: Path, trust: TrustStore | None, limits: Limits | None = No
                 seen.add(key)
                 bundles, gone = bundles + entry.stored, gone + (not entry.stored)
                 where = site_dir(root, site) / f"{entry.seq:06d}"
-                lines = imports.get(key, [])
-                if [sha for _, sha in lines] != [entry.sha256]:
-                    numbers = ", ".join(str(n) for n, _ in lines) or "none"
-                    problems.append(
-                        Problem(where, f"expected one ledger import line, found: {numbers}")
-                    )
+                problem = _ledger_problem(entry, imports.get(key, []))
+                if problem:
+                    problems.append(Problem(where, problem))
                 if entry.stored == (key in pruned):
                     state = "stored" if entry.stored else "pruned"
                     problems.append(Problem(where, f"{state}, but the ledger says otherwise"))

@@ -108,8 +108,7 @@ def needs_recovery(root: Path) -> bool:
 @contextmanager
 def exclusive(root: Path) -> Iterator[list[Completed]]:
     """The writer's lock: the store created or adopted, and the last operation finished first."""
-    if root.exists() and not root.is_dir():
-        check_root(root, must_exist=False)  # words the refusal
+    check_root(root, must_exist=False)  # before the lock file: never litter a foreign directory
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
