@@ -157,11 +157,9 @@ def _ensure_marker(root: Path) -> None:
     """Write ``store.json``; a store from before the marker gets its state files refreshed."""
     if (root / MARKER).exists():
         return
-    legacy = (root / "sites").is_dir()
+    for site in site_names(root):  # the marker last: a crash here redoes the refresh
+        refresh_state(root, site)
     replace_file(root / MARKER, dumps_canonical({"schema": STORE_SCHEMA}), "store:marker")
-    if legacy:
-        for site in site_names(root):
-            refresh_state(root, site)
 
 
 def refresh_state(root: Path, site: str) -> None:
@@ -187,13 +185,25 @@ def recover(root: Path) -> list[Completed]:
     ledger.cut_torn_tail(root)
     txn, last = ledger.last_txn(root)
     completed = []
-    for staging in sorted(root.glob(f"{STAGING_PREFIX}*")):
-        if txn is not None and staging.name == f"{STAGING_PREFIX}{txn}" and staging.is_dir():
-            entry = finish_import(root, staging)
+    stagings = sorted(p for p in root.glob(f"{STAGING_PREFIX}*") if p.is_dir())
+    older = (
+        _committed_txns(root)
+        if any(p.name != f"{STAGING_PREFIX}{txn}" for p in stagings)
+        else set()
+    )
+    for staging in stagings:
+        this = staging.name.removeprefix(STAGING_PREFIX)
+        if this == txn or this in older:
+            # Only the last operation's staged state.json is current; an older one (its rename
+            # lost with a power cut, while later operations committed) gets its state recomputed.
+            entry = finish_import(root, staging, staged_state=this == txn)
             log.warning("finished the interrupted import of %s seq %d", entry.site, entry.seq)
             completed.append(Completed(entry.site, entry.seq, entry.sha256))
         else:
             undo_import(root, staging)
+    for path in root.glob(f"{STAGING_PREFIX}*"):
+        if not path.is_dir():
+            path.unlink()
     for marker in sorted(root.glob(f"{PRUNE_PREFIX}*")):
         if txn is not None and last is not None and marker.name == f"{PRUNE_PREFIX}{txn}":
             finish_prune(root, last)
@@ -229,8 +239,22 @@ def undo_import(root: Path, staging: Path) -> None:
             base.rmdir()
 
 
-def finish_import(root: Path, staging: Path) -> Entry:
-    """Steps after the commit of an import (idempotent): publish the state, rename the directory."""
+def _committed_txns(root: Path) -> set[str]:
+    """Every txn the ledger holds (read only when a staging directory is not the last one's)."""
+    txns = set()
+    for raw in ledger.read_lines(ledger.ledger_path(root)):
+        line = ledger.parse_line(raw)
+        if line is not None and isinstance(line.get("txn"), str):
+            txns.add(line["txn"])
+    return txns
+
+
+def finish_import(root: Path, staging: Path, staged_state: bool = True) -> Entry:
+    """Steps after the commit of an import (idempotent): publish the state, rename the directory.
+
+    One fsync of the site directory makes both renames durable; should a power cut undo them
+    anyway, the staging directory is back and its txn is in the ledger: recovery redoes them.
+    """
     staged = _staged(staging)
     if staged is None:
         raise damaged(staging, "a committed import without a valid meta.json")
@@ -238,12 +262,16 @@ def finish_import(root: Path, staging: Path) -> Entry:
     base = site_dir(root, site)
     base.mkdir(parents=True, exist_ok=True)
     if (staging / "state.json").exists():
-        os.replace(staging / "state.json", base / "state.json")
-        crash_point("import:state-published")
+        if staged_state:
+            os.replace(staging / "state.json", base / "state.json")
+            crash_point("import:state-published")
+        else:
+            (staging / "state.json").unlink()
     target = seq_dir(root, site, seq)
     os.rename(staging, target)
+    if not staged_state:
+        refresh_state(root, site)
     fsync_dir(base)
-    fsync_dir(root)
     crash_point("import:renamed")
     return read_entry(target)
 

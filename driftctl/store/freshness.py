@@ -28,9 +28,16 @@ def _short(sha: str | None) -> str:
 
 
 def decide(
-    name: str, site: str, seq: int, sha256: str, prev: str | None, known: Mapping[int, Entry]
+    name: str,
+    site: str,
+    seq: int,
+    sha256: str,
+    prev: str | None,
+    near: Mapping[int, Entry],
+    latest: int,
 ) -> Decision:
-    """Step (8) of verification, against every stored (or pruned) bundle of the site.
+    """Step (8) of verification, against the site's stored (or pruned) seq-1, seq and seq+1
+    (``near``, those that exist) and its highest seq ``latest`` (0 when none).
 
     The same bytes again are a no-op. Another bundle under a stored seq, or one whose hash chain
     contradicts a stored neighbour's (its ``prev_sha256`` is not the stored seq-1, or the stored
@@ -38,7 +45,7 @@ def decide(
     stored: above the latest it becomes the latest (a jump is a gap), below it is history,
     linked to the neighbours stored now or to those that arrive later.
     """
-    old = known.get(seq)
+    old = near.get(seq)
     if old is not None:
         if old.sha256 == sha256:
             return Decision(ALREADY, pruned=not old.stored)
@@ -49,7 +56,7 @@ def decide(
             "freshness",
         )
     links = []
-    before = known.get(seq - 1)
+    before = near.get(seq - 1)
     if before is not None:
         if prev != before.sha256:
             raise BundleRejected(
@@ -59,7 +66,7 @@ def decide(
                 "freshness",
             )
         links.append(seq - 1)
-    after = known.get(seq + 1)
+    after = near.get(seq + 1)
     if after is not None:
         if after.prev_sha256 != sha256:
             raise BundleRejected(
@@ -68,7 +75,6 @@ def decide(
                 "freshness",
             )
         links.append(seq + 1)
-    latest = max(known, default=0)
     if seq < latest:
         return Decision(HISTORY, None, tuple(links))
     gap = None

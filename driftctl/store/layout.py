@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,13 +180,38 @@ def missing_ranges(seqs: list[int]) -> list[str]:
     return gaps
 
 
+def seq_status(root: Path, site: str) -> dict[int, bool]:
+    """Every seq of ``site`` in the store and whether it is stored (False: pruned).
+
+    From the directory listing and one stat per seq, no JSON read: the import runs this for
+    every bundle, so it must stay cheap on a site with hundreds of bundles.
+    """
+    base = site_dir(root, site)
+    if not base.is_dir():
+        return {}
+    prefix = str(base)
+    return {
+        int(name): os.path.exists(os.path.join(prefix, name, SNAPSHOT))
+        for name in os.listdir(base)
+        if SEQ_DIR.fullmatch(name)
+    }
+
+
+def summarize(
+    site: str, status: Mapping[int, bool], latest: Entry, signers: tuple[str, ...] = ()
+) -> SiteState:
+    """The state of a site whose seqs are ``status`` (seq -> stored) and whose newest is ``latest``."""
+    stored = sum(status.values())
+    gaps = tuple(missing_ranges(list(status)))
+    return SiteState(site, latest, gaps, stored, len(status) - stored, signers)
+
+
 def state_from_entries(site: str, found: list[Entry]) -> SiteState | None:
     stored = [e for e in found if e.stored]
     if not stored:
         return None
     signers = tuple(dict.fromkeys(e.signer for e in reversed(stored)))
-    gaps = tuple(missing_ranges([e.seq for e in found]))
-    return SiteState(site, stored[-1], gaps, len(stored), len(found) - len(stored), signers)
+    return summarize(site, {e.seq: e.stored for e in found}, stored[-1], signers)
 
 
 def state_json(state: SiteState) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 from driftctl.bundle.reader import Limits
 from driftctl.bundle.signers import TrustStore
 from driftctl.bundle.verify import VerifiedBundle
-from driftctl.durable import crash_point, fsync_dir, write_new
+from driftctl.durable import crash_point, fsync_paths, write_new
 from driftctl.errors import BundleRejected, OperationalError
 from driftctl.safeio import dumps_canonical, read_capped
 from driftctl.store import ledger
@@ -30,11 +30,14 @@ from driftctl.store.layout import (
     SiteState,
     entries,
     load_state,
+    read_entry,
     read_snapshot,
+    seq_dir,
+    seq_status,
     site_dir,
     site_names,
-    state_from_entries,
     state_json,
+    summarize,
 )
 
 CHUNK = 1 << 20
@@ -58,14 +61,13 @@ def _now() -> str:
 
 
 def _copy_checked(src: Path, dst: Path, sha256: str) -> None:
-    """Copy the verified bundle, refusing bytes that changed since verification."""
+    """Copy the verified bundle, refusing bytes that changed since verification (not fsync'd:
+    the staging is made durable as a whole)."""
     digest = hashlib.sha256()
     with src.open("rb") as fin, dst.open("xb") as fout:
         while chunk := fin.read(CHUNK):
             digest.update(chunk)
             fout.write(chunk)
-        fout.flush()
-        os.fsync(fout.fileno())
     if digest.hexdigest() != sha256:
         raise BundleRejected(f"{src.name}: file changed after verification", "freshness")
 
@@ -116,9 +118,15 @@ class Store:
         """Store a verified bundle (see driftctl.store.commit for the protocol)."""
         sig = sig if sig is not None else Path(f"{vb.path}.sig")
         with exclusive(self.root) as completed:
-            known = {e.seq: e for e in entries(self.root, vb.site)}
+            status = seq_status(self.root, vb.site)
+            near = {
+                n: read_entry(seq_dir(self.root, vb.site, n))
+                for n in (vb.seq - 1, vb.seq, vb.seq + 1)
+                if n in status
+            }
             prev = vb.manifest["prev_sha256"]
-            decision = decide(vb.path.name, vb.site, vb.seq, vb.sha256, prev, known)
+            latest = max(status, default=0)
+            decision = decide(vb.path.name, vb.site, vb.seq, vb.sha256, prev, near, latest)
             result = ImportResult(
                 vb.site, vb.seq, decision.status, decision.gap, decision.links, decision.pruned
             )
@@ -137,8 +145,10 @@ class Store:
                 vb.signer_fingerprint,
                 vb.path.name,
             )
-            state = state_from_entries(vb.site, sorted([*known.values(), entry], key=_seq))
-            assert state is not None
+            status[vb.seq] = True
+            top = max(n for n, stored in status.items() if stored)
+            newest = entry if top == vb.seq else read_entry(seq_dir(self.root, vb.site, top))
+            state = summarize(vb.site, status, newest)
             line: dict[str, Any] = {
                 "imported_at": entry.imported_at,
                 "site": entry.site,
@@ -165,15 +175,20 @@ class Store:
                 staging.mkdir(mode=0o755)
                 _copy_checked(vb.path, staging / entry.stored_name, vb.sha256)
                 crash_point("import:staging")
-                write_new(staging / f"{entry.stored_name}.sig", read_capped(sig, MAX_SIG))
-                write_new(staging / MANIFEST, vb.members["manifest.json"])
-                write_new(staging / SNAPSHOT, vb.members["snapshot.json"])
-                write_new(staging / META, dumps_canonical(entry.to_json()))
-                write_new(staging / "state.json", state)
-                fsync_dir(staging)
-                base.mkdir(parents=True, exist_ok=True)
-                fsync_dir(base.parent)
-                fsync_dir(self.root)
+                files = {
+                    f"{entry.stored_name}.sig": read_capped(sig, MAX_SIG),
+                    MANIFEST: vb.members["manifest.json"],
+                    SNAPSHOT: vb.members["snapshot.json"],
+                    META: dumps_canonical(entry.to_json()),
+                    "state.json": state,
+                }
+                for name, data in files.items():
+                    write_new(staging / name, data, sync=False)
+                durable = [staging / entry.stored_name, *(staging / n for n in files), staging]
+                if new_site:
+                    base.mkdir(parents=True)
+                    durable.append(base.parent)
+                fsync_paths([*durable, self.root])  # all of it before the commit line
                 crash_point("import:staged")
                 ledger.append(fd, line, "import")
             except BaseException:
@@ -198,10 +213,6 @@ _RESULT = {
     (IMPORTED, True): "imported-with-gap",
     (HISTORY, False): "imported-as-history",
 }
-
-
-def _seq(entry: Entry) -> int:
-    return entry.seq
 
 
 def import_bundle(
