@@ -146,15 +146,25 @@ def _age(collected_at: str, now: datetime) -> tuple[int | None, str]:
     return seconds, f"{seconds // 86400}d"
 
 
-def _ranges(seqs: list[int]) -> str:
-    """``[2, 3, 4, 7]`` as ``seq 2..4, 7``."""
-    parts: list[str] = []
+def _ranges(spans: list[tuple[int, int]]) -> str:
+    """``[(2, 4), (7, 7)]`` as ``seq 2..4, 7``; ``-`` for none."""
+    parts = [str(a) if a == b else f"{a}..{b}" for a, b in spans]
+    return f"seq {', '.join(parts)}" if parts else "-"
+
+
+def _spans(seqs: list[int]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
     for seq in sorted(seqs):
-        if parts and seq == int(parts[-1].split("..")[-1]) + 1:
-            parts[-1] = f"{parts[-1].split('..')[0]}..{seq}"
+        if spans and seq == spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], seq)
         else:
-            parts.append(str(seq))
-    return f"seq {', '.join(parts)}" if parts else ""
+            spans.append((seq, seq))
+    return spans
+
+
+def _short(fingerprint: str) -> str:
+    """Enough of a key fingerprint to tell keys apart at a glance; JSON has it whole."""
+    return fingerprint if len(fingerprint) <= 19 else f"{fingerprint[:18]}…"
 
 
 def sites(
@@ -191,8 +201,10 @@ def sites(
                 "pruned": state.pruned,
                 "gaps": list(state.gaps),
                 "filled": sorted(filled.get(state.site, ())),
+                "_missing": [(a, b) for a, b, _ in state.spans],
             }
         )
+    missing = [r.pop("_missing") for r in rows]
     if fmt is Format.json:
         typer.echo(dumps_json({"sites": rows}, sort_keys=True), nl=False)
         return
@@ -206,11 +218,11 @@ def sites(
             visible(r["collected_at"]),
             r["age"],
             r["history"],
-            r["signer"] + (f" (+{len(r['signers']) - 1})" if len(r["signers"]) > 1 else ""),
-            visible("; ".join(r["gaps"])) or "-",
-            _ranges(r["filled"]) or "-",
+            _short(r["signer"]) + (f" +{len(r['signers']) - 1}" if len(r["signers"]) > 1 else ""),
+            _ranges(gaps),
+            _ranges(_spans(r["filled"])),
         ]
-        for r in rows
+        for r, gaps in zip(rows, missing, strict=True)
     ]
     headers = ["site", "seq", "collected_at", "age", "history", "signer", "gaps", "filled"]
     typer.echo(tabulate(table, headers=headers))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from driftctl.errors import BundleRejected
-from driftctl.store.layout import Entry
+from driftctl.store.layout import Entry, gap_text
 
 IMPORTED = "imported"
 HISTORY = "imported as history"
@@ -77,8 +77,5 @@ def decide(
         links.append(seq + 1)
     if seq < latest:
         return Decision(HISTORY, None, tuple(links))
-    gap = None
-    if seq > latest + 1:
-        hole = f"{latest + 1}" if seq == latest + 2 else f"{latest + 1}..{seq - 1}"
-        gap = f"seq {hole} missing before seq {seq}"
+    gap = gap_text(latest + 1, seq - 1, seq) if seq > latest + 1 else None
     return Decision(IMPORTED, gap, tuple(links))

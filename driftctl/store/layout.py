@@ -61,6 +61,7 @@ class SiteState:
     count: int  # bundles stored (the latest and its history)
     pruned: int = 0
     signers: tuple[str, ...] = ()
+    spans: tuple[tuple[int, int, int], ...] = ()  # the gaps as (first, last, before)
 
     @property
     def history(self) -> int:
@@ -169,15 +170,20 @@ def site_names(root: Path) -> list[str]:
     return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def missing_ranges(seqs: list[int]) -> list[str]:
-    """The holes in ``1..max(seqs)``, worded as the import reports them."""
-    gaps, last = [], 0
+def missing_spans(seqs: list[int]) -> list[tuple[int, int, int]]:
+    """The holes in ``1..max(seqs)`` as (first missing, last missing, the seq after them)."""
+    spans, last = [], 0
     for seq in sorted(seqs):
         if seq > last + 1:
-            hole = f"{last + 1}" if seq == last + 2 else f"{last + 1}..{seq - 1}"
-            gaps.append(f"seq {hole} missing before seq {seq}")
+            spans.append((last + 1, seq - 1, seq))
         last = seq
-    return gaps
+    return spans
+
+
+def gap_text(first: int, last: int, before: int) -> str:
+    """A hole worded as the import reports it: ``seq 3..4 missing before seq 5``."""
+    hole = f"{first}" if first == last else f"{first}..{last}"
+    return f"seq {hole} missing before seq {before}"
 
 
 def seq_status(root: Path, site: str) -> dict[int, bool]:
@@ -202,8 +208,9 @@ def summarize(
 ) -> SiteState:
     """The state of a site whose seqs are ``status`` (seq -> stored) and whose newest is ``latest``."""
     stored = sum(status.values())
-    gaps = tuple(missing_ranges(list(status)))
-    return SiteState(site, latest, gaps, stored, len(status) - stored, signers)
+    spans = tuple(missing_spans(list(status)))
+    gaps = tuple(gap_text(*span) for span in spans)
+    return SiteState(site, latest, gaps, stored, len(status) - stored, signers, spans)
 
 
 def state_from_entries(site: str, found: list[Entry]) -> SiteState | None:
