@@ -49,7 +49,7 @@ def test_a_clean_store_verifies(env: dict[str, Path]) -> None:
     for extra in ([], ["--trust", str(env["trust"])]):
         code, out, err = _check(env, *extra)
         assert (code, out) == (0, [])
-        assert err == "checked 3 bundles (0 pruned) of 1 sites: 0 problems\n"
+        assert err == "checked 3 bundles (0 pruned) of 1 site: 0 problems\n"
 
 
 def test_a_flipped_bit_in_a_stored_bundle(env: dict[str, Path]) -> None:
@@ -60,7 +60,7 @@ def test_a_flipped_bit_in_a_stored_bundle(env: dict[str, Path]) -> None:
     code, out, err = _check(env)
     assert code == 4
     assert len(out) == 1 and out[0].startswith(f"{bundle}: ") and "bad signature" in out[0]
-    assert err.endswith(": 1 problems\n")
+    assert err.endswith(": 1 problem\n")
 
 
 def test_a_swapped_bundle_breaks_the_chain(env: dict[str, Path]) -> None:

@@ -38,8 +38,8 @@ def check(
     for problem in report.problems:
         typer.echo(str(problem))
     summary = (
-        f"checked {report.bundles} bundles ({report.pruned} pruned) of {report.sites} sites: "
-        f"{len(report.problems)} problems"
+        f"checked {_count(report.bundles, 'bundle')} ({report.pruned} pruned) of "
+        f"{_count(report.sites, 'site')}: {_count(len(report.problems), 'problem')}"
     )
     typer.echo(summary, err=True)
     if report.problems:
@@ -66,7 +66,13 @@ def prune(
     for r in removals:
         typer.echo(f"{verb} {r.site} seq {r.seq} ({r.size} bytes)")
     total = sum(r.size for r in removals)
-    typer.echo(f"{verb} {len(removals)} bundles, {total} bytes; kept {keep} per site", err=True)
+    typer.echo(
+        f"{verb} {_count(len(removals), 'bundle')}, {total} bytes; kept {keep} per site", err=True
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def register(root: typer.Typer) -> None:

@@ -91,7 +91,7 @@ def _verify(entry: Entry, directory: Path, trust: TrustStore | None, limits: Lim
     try:
         vb = verify_bundle(bundle, trust or recorded_signer(entry, sig), sig, when, limits)
     except DriftctlError as exc:
-        return [str(exc)]
+        return [str(exc).removeprefix(f"{bundle.name}: ")]  # the path says which bundle
     out = []
     if vb.sha256 != entry.sha256:
         out.append(f"sha256 {vb.sha256} is not the {entry.sha256} recorded at import")

@@ -27,6 +27,19 @@ def _short(sha: str | None) -> str:
     return "null" if sha is None else f"{sha[:12]}…"
 
 
+def _printable(text: str) -> str:
+    """A file name from a USB stick, with control characters made visible."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+def _stored(entry: Entry) -> str:
+    """Names a stored bundle unambiguously: where it is, and the file it was imported from."""
+    return (
+        f"the stored seq {entry.seq} (sites/{entry.site}/{entry.seq:06d}, imported from "
+        f"{_printable(entry.bundle)} at {entry.imported_at})"
+    )
+
+
 def decide(
     name: str,
     site: str,
@@ -51,8 +64,7 @@ def decide(
             return Decision(ALREADY, pruned=not old.stored)
         raise BundleRejected(
             f"{name}: equivocation: {site} seq {seq} was already imported with other bytes: "
-            f"{name} has sha256 {_short(sha256)}, the stored {old.bundle} has "
-            f"{_short(old.sha256)}",
+            f"{name} has sha256 {_short(sha256)}, {_stored(old)} has {_short(old.sha256)}",
             "freshness",
         )
     links = []
@@ -61,8 +73,7 @@ def decide(
         if prev != before.sha256:
             raise BundleRejected(
                 f"{name}: equivocation: {site} seq {seq} links to a seq {seq - 1} with sha256 "
-                f"{_short(prev)}, but the stored {before.bundle} (seq {seq - 1}) has "
-                f"{_short(before.sha256)}",
+                f"{_short(prev)}, but {_stored(before)} has {_short(before.sha256)}",
                 "freshness",
             )
         links.append(seq - 1)
@@ -70,8 +81,8 @@ def decide(
     if after is not None:
         if after.prev_sha256 != sha256:
             raise BundleRejected(
-                f"{name}: equivocation: {site} seq {seq} has sha256 {_short(sha256)}, but the "
-                f"stored {after.bundle} (seq {seq + 1}) links to {_short(after.prev_sha256)}",
+                f"{name}: equivocation: {site} seq {seq} has sha256 {_short(sha256)}, but "
+                f"{_stored(after)} links to {_short(after.prev_sha256)}",
                 "freshness",
             )
         links.append(seq + 1)
