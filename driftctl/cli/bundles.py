@@ -99,10 +99,13 @@ def import_(
 ) -> None:
     """Verify and store bundles; the same bundle again is a no-op. Exit code = the worst."""
     from driftctl.inputs import default_store
+    from driftctl.store.layout import check_root
     from driftctl.store.store import Store, import_bundle
 
     trust_store = load_trust_store(trust, revoked, allow_wildcard)
-    target = Store(store if store is not None else default_store())
+    root = store if store is not None else default_store()
+    check_root(root, must_exist=False)  # one line for a bad --store, not one per bundle
+    target = Store(root)
     limits = _limits(max_bundle_mb)
     worst = 0
     for bundle in bundles:

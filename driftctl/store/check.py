@@ -20,7 +20,6 @@ from driftctl.bundle.wire import WireError
 from driftctl.errors import BundleRejected, DriftctlError
 from driftctl.safeio import read_capped
 from driftctl.store import ledger
-from driftctl.store.commit import shared
 from driftctl.store.layout import (
     MANIFEST,
     META,
@@ -34,6 +33,7 @@ from driftctl.store.layout import (
     state_from_entries,
     state_json,
 )
+from driftctl.store.lock import shared
 
 MAX_SIG = 64 * 1024
 

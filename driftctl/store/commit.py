@@ -1,8 +1,8 @@
 """The store's commit protocol: one writer under a lock, a ledger line as the commit point, recovery.
 
-Every store command runs under ``.lock`` — writers (import, prune) exclusively, readers (sites,
-diff, preflight, check) shared — and first finishes or undoes what a crash (kill -9, power loss)
-or a full disk left behind. The rules, enforced here and proved by tests/test_store_crash.py:
+Every store command runs under ``.lock`` (driftctl.store.lock) — writers (import, prune)
+exclusively, readers (sites, diff, preflight, check) shared — and first finishes or undoes, with
+``recover`` below, what a crash (kill -9, power loss) or a full disk left behind. The rules, enforced here and proved by tests/test_store_crash.py:
 
 1. Nothing a reader sees changes before the commit point. An import builds the whole seq
    directory — bundle, signature, manifest.json, snapshot.json, meta.json — and the site's next
@@ -27,41 +27,31 @@ points (``driftctl.durable.crash_point``) sit between these steps.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from driftctl.bundle import SITE_PATTERN
 from driftctl.durable import crash_point, fsync_dir, remove_temps, replace_file
-from driftctl.errors import OperationalError
-from driftctl.safeio import dumps_canonical
 from driftctl.store import ledger
 from driftctl.store.layout import (
     LEDGER,
-    LOCK,
-    MARKER,
     META,
     PRUNE_PREFIX,
     SNAPSHOT,
     STAGING_PREFIX,
-    STORE_SCHEMA,
     Entry,
-    check_root,
     damaged,
     entries,
     read_entry,
     seq_dir,
     site_dir,
-    site_names,
     state_from_entries,
     state_json,
 )
@@ -83,18 +73,6 @@ def new_txn() -> str:
     return secrets.token_hex(8)
 
 
-def _open_lock(root: Path, write: bool) -> int | None:
-    try:
-        return os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        if write:
-            raise OperationalError(f"{root}: cannot open store: {exc.strerror}") from None
-    try:  # a read-only copy of a store is still readable
-        return os.open(root / LOCK, os.O_RDONLY)
-    except OSError:
-        return None
-
-
 def needs_recovery(root: Path) -> bool:
     """Leftovers of an interrupted operation: staging, a prune marker, temp files, a torn ledger."""
     for name in os.listdir(root):
@@ -103,63 +81,6 @@ def needs_recovery(root: Path) -> bool:
         ):
             return True
     return ledger.is_torn(root)
-
-
-@contextmanager
-def exclusive(root: Path) -> Iterator[list[Completed]]:
-    """The writer's lock: the store created or adopted, and the last operation finished first."""
-    check_root(root, must_exist=False)  # before the lock file: never litter a foreign directory
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OperationalError(f"{root}: cannot create the store: {exc.strerror}") from None
-    fd = _open_lock(root, write=True)
-    assert fd is not None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        check_root(root, must_exist=True)
-        try:
-            _ensure_marker(root)
-            yield recover(root)
-        except OSError as exc:
-            raise OperationalError(f"{root}: store write failed: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def shared(root: Path) -> Iterator[None]:
-    """The reader's lock; leftovers of a crash are repaired first, under the exclusive lock."""
-    check_root(root, must_exist=True)
-    fd = _open_lock(root, write=False)
-    try:
-        if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_SH)
-        if needs_recovery(root):
-            if fd is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                recover(root)
-            except OSError as exc:
-                raise OperationalError(
-                    f"{root}: an interrupted operation needs repair and the repair failed: "
-                    f"{exc.strerror}"
-                ) from None
-            if fd is not None:
-                fcntl.flock(fd, fcntl.LOCK_SH)
-        yield
-    finally:
-        if fd is not None:
-            os.close(fd)
-
-
-def _ensure_marker(root: Path) -> None:
-    """Write ``store.json``; a store from before the marker gets its state files refreshed."""
-    if (root / MARKER).exists():
-        return
-    for site in site_names(root):  # the marker last: a crash here redoes the refresh
-        refresh_state(root, site)
-    replace_file(root / MARKER, dumps_canonical({"schema": STORE_SCHEMA}), "store:marker")
 
 
 def refresh_state(root: Path, site: str) -> None:

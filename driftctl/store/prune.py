@@ -11,7 +11,7 @@ from pathlib import Path
 from driftctl.durable import crash_point, fsync_dir, write_new
 from driftctl.errors import InputError, OperationalError
 from driftctl.store import ledger
-from driftctl.store.commit import exclusive, finish_prune, new_txn, shared
+from driftctl.store.commit import finish_prune, new_txn
 from driftctl.store.layout import (
     META,
     PRUNE_PREFIX,
@@ -21,6 +21,7 @@ from driftctl.store.layout import (
     seq_dir,
     site_names,
 )
+from driftctl.store.lock import exclusive, shared
 
 CHUNK = 500  # bundles per ledger line, so the line stays well inside the tail recovery reads
 

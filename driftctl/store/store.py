@@ -19,7 +19,7 @@ from driftctl.durable import crash_point, fsync_paths, write_new
 from driftctl.errors import BundleRejected, OperationalError
 from driftctl.safeio import dumps_canonical, read_capped
 from driftctl.store import ledger
-from driftctl.store.commit import exclusive, finish_import, new_txn, shared
+from driftctl.store.commit import finish_import, new_txn
 from driftctl.store.freshness import ALREADY, HISTORY, IMPORTED, decide
 from driftctl.store.layout import (
     MANIFEST,
@@ -39,6 +39,7 @@ from driftctl.store.layout import (
     state_json,
     summarize,
 )
+from driftctl.store.lock import exclusive, shared
 
 CHUNK = 1 << 20
 MAX_SIG = 64 * 1024
@@ -77,36 +78,45 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._reading = 0
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """Hold the shared lock (after repairing what a crash left) while reading several things."""
-        with shared(self.root):
+        """Hold the shared lock (after repairing what a crash left) while reading several things;
+        the readers below called inside it take no lock of their own."""
+        if self._reading:
             yield
+            return
+        with shared(self.root):
+            self._reading += 1
+            try:
+                yield
+            finally:
+                self._reading -= 1
 
     def sites(self) -> list[SiteState]:
-        with shared(self.root):
+        with self.reading():
             states = [load_state(self.root, site) for site in site_names(self.root)]
         return [s for s in states if s is not None]
 
     def state(self, site: str) -> SiteState | None:
-        with shared(self.root):
+        with self.reading():
             return load_state(self.root, site)
 
     def history(self, site: str) -> list[Entry]:
         """The stored bundles of ``site``, oldest first (pruned ones are not listed)."""
-        with shared(self.root):
+        with self.reading():
             return [e for e in entries(self.root, site) if e.stored]
 
     def snapshot(self, site: str, seq: int) -> dict[str, Any]:
         """One stored snapshot, read from its own file (the bundle is not opened)."""
-        with shared(self.root):
+        with self.reading():
             return read_snapshot(self.root, site, seq)
 
     def filled(self) -> dict[str, list[int]]:
         """Per site, the seqs that arrived late, after a newer bundle (the gaps history filled)."""
         out: dict[str, list[int]] = {}
-        with shared(self.root):
+        with self.reading():
             for _, line in ledger.read_all(self.root):
                 if line.get("result") == "imported-as-history":
                     site, seq = line.get("site"), line.get("seq")
