@@ -192,6 +192,7 @@ def finish_import(root: Path, staging: Path, staged_state: bool = True) -> Entry
     os.rename(staging, target)
     if not staged_state:
         refresh_state(root, site)
+    remove_temps(base, ".state.json.*.tmp")  # an older driftctl's interrupted state write
     fsync_dir(base)
     crash_point("import:renamed")
     return read_entry(target)

@@ -1,4 +1,4 @@
-"""The store's entry points: import a verified bundle, and read sites, history and snapshots."""
+"""The store's entry points: import a verified bundle; read sites, a site's history and its snapshots."""
 
 from __future__ import annotations
 
