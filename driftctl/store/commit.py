@@ -201,12 +201,15 @@ def finish_import(root: Path, staging: Path, staged_state: bool = True) -> Entry
 def finish_prune(root: Path, line: dict[str, Any]) -> None:
     """Steps after the commit of a prune (idempotent): delete the files, keep meta.json, state."""
     site, removed = line.get("site"), line.get("removed")
-    if not isinstance(site, str) or not isinstance(removed, list):
-        raise damaged(root / LEDGER, "last line: a prune without site or removed list")
+    # Names from the ledger become paths whose files are deleted: refuse anything but a site id.
+    if not isinstance(site, str) or not re.fullmatch(SITE_PATTERN, site):
+        raise damaged(root / LEDGER, "last line: a prune without a valid site")
+    if not isinstance(removed, list):
+        raise damaged(root / LEDGER, "last line: a prune without its removed list")
     for item in removed:
         seq = item.get("seq") if isinstance(item, dict) else None
-        if not isinstance(seq, int):
-            raise damaged(root / LEDGER, "last line: a prune entry without seq")
+        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+            raise damaged(root / LEDGER, "last line: a prune entry without a valid seq")
         directory = seq_dir(root, site, seq)
         if not directory.is_dir():
             continue
