@@ -97,7 +97,10 @@ def import_(
     revoked: Path | None = REVOKED,
     allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
-    """Verify and store bundles; the same bundle again is a no-op. Exit code = the worst."""
+    """Verify and store bundles, older ones as history; one already stored is a no-op.
+
+    The exit code is the worst of the bundles'.
+    """
     from driftctl.inputs import default_store
     from driftctl.store.layout import check_root
     from driftctl.store.store import Store, import_bundle
