@@ -123,3 +123,15 @@ def test_a_stale_state_and_a_missing_file(env: dict[str, Path]) -> None:
 def test_check_of_no_store_is_bad_input(tmp_path: Path) -> None:
     res = driftctl("store", "check", "--store", str(tmp_path / "none"))
     assert res.returncode == 2 and "no store here" in res.stderr
+
+
+@pytest.mark.parametrize("with_trust", [False, True], ids=["recorded-signer", "trust-file"])
+def test_a_revoked_key_fails_every_bundle_it_signed(
+    env: dict[str, Path], key: SigningKey, with_trust: bool
+) -> None:
+    revoked = env["base"] / "revoked.pub"
+    revoked.write_text(key.public_line() + "\n")
+    trust = ["--trust", str(env["trust"])] if with_trust else []
+    code, out, _ = _check(env, *trust, "--revoked", str(revoked))
+    assert code == 4 and len(out) == 3, out
+    assert all("revoked" in line for line in out), out

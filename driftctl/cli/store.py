@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from driftctl.cli.bundles import MAX_MB, STORE_HELP, _limits
+from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, load_trust_store
 from driftctl.errors import ExitCode
 
 app = typer.Typer(
@@ -27,14 +28,21 @@ def check(
     ),
     store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
     max_bundle_mb: int = MAX_MB,
+    revoked: Path | None = REVOKED,
+    allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
     """Re-verify every stored bundle, the hash chains, ledger and state; exit 4 on any problem."""
-    from driftctl.bundle.signers import load_trust
+    from driftctl.bundle.revoked import load_revoked
     from driftctl.inputs import existing_store
     from driftctl.store.check import check_store
 
-    trust_store = load_trust(trust) if trust is not None else None
-    report = check_store(existing_store(store), trust_store, _limits(max_bundle_mb))
+    root = existing_store(store)
+    if trust is not None:
+        trust_store = load_trust_store(trust, revoked, allow_wildcard)
+        report = check_store(root, trust_store, _limits(max_bundle_mb))
+    else:
+        revocations = load_revoked(revoked) if revoked is not None else None
+        report = check_store(root, None, _limits(max_bundle_mb), revocations)
     for problem in report.problems:
         typer.echo(str(problem))
     summary = (

@@ -10,10 +10,12 @@ from datetime import datetime
 from pathlib import Path
 
 from driftctl.bundle import NAMESPACE
+from driftctl.bundle.allowed_signers import AllowedSigner
 from driftctl.bundle.certs import parse_public_key
 from driftctl.bundle.keys import fingerprint
 from driftctl.bundle.reader import Limits
-from driftctl.bundle.signers import AllowedSigner, TrustStore
+from driftctl.bundle.revoked import Revocations
+from driftctl.bundle.signers import TrustStore
 from driftctl.bundle.sshsig import SignatureError, parse_armored
 from driftctl.bundle.verify import verify_bundle
 from driftctl.bundle.wire import WireError
@@ -50,6 +52,16 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Against:
+    """What stored bundles are verified against: a trust store, else each one's recorded signer
+    with ``revoked`` applied."""
+
+    trust: TrustStore | None
+    revoked: Revocations | None
+    limits: Limits
+
+
+@dataclass(frozen=True)
 class CheckReport:
     """What was checked and every problem found (none: the store verifies)."""
 
@@ -59,8 +71,9 @@ class CheckReport:
     problems: tuple[Problem, ...]
 
 
-def recorded_signer(entry: Entry, sig_path: Path) -> TrustStore:
-    """The trust the bundle was imported under: the key whose fingerprint its meta.json records."""
+def recorded_signer(entry: Entry, sig_path: Path, revoked: Revocations | None) -> TrustStore:
+    """The trust the bundle was imported under: the key whose fingerprint its meta.json records
+    (and still none that ``revoked`` lists)."""
     try:
         key = parse_armored(read_capped(sig_path, MAX_SIG)).public_key
     except (SignatureError, DriftctlError) as exc:
@@ -77,10 +90,10 @@ def recorded_signer(entry: Entry, sig_path: Path) -> TrustStore:
         except WireError as exc:
             raise BundleRejected(f"certificate authority: {exc}", "trust") from None
         line = AllowedSigner(where, entry.site, ca, cert_authority=True, namespaces=NAMESPACE)
-    return TrustStore(Path(where), (line,))
+    return TrustStore(Path(where), (line,), revoked)
 
 
-def _verify(entry: Entry, directory: Path, trust: TrustStore | None, limits: Limits) -> list[str]:
+def _verify(entry: Entry, directory: Path, against: Against) -> list[str]:
     """Problems of one stored bundle: signature, archive, manifest, and the copies beside it."""
     bundle = directory / entry.stored_name
     sig = directory / f"{entry.stored_name}.sig"
@@ -89,7 +102,8 @@ def _verify(entry: Entry, directory: Path, trust: TrustStore | None, limits: Lim
     except ValueError:
         return [f"{META}: imported_at {entry.imported_at!r} is not a time"]
     try:
-        vb = verify_bundle(bundle, trust or recorded_signer(entry, sig), sig, when, limits)
+        trust = against.trust or recorded_signer(entry, sig, against.revoked)
+        vb = verify_bundle(bundle, trust, sig, when, against.limits)
     except DriftctlError as exc:
         return [str(exc).removeprefix(f"{bundle.name}: ")]  # the path says which bundle
     out = []
@@ -136,9 +150,7 @@ def _ledger_index(
     return imports, pruned
 
 
-def _check_site(
-    root: Path, site: str, trust: TrustStore | None, limits: Limits, problems: list[Problem]
-) -> list[Entry]:
+def _check_site(root: Path, site: str, against: Against, problems: list[Problem]) -> list[Entry]:
     base = site_dir(root, site)
     found = []
     for name in sorted(os.listdir(base)):
@@ -163,7 +175,7 @@ def _check_site(
             problems.append(Problem(path / name, "not part of a stored bundle"))
         if entry.stored and want <= files:
             problems += [
-                Problem(path / entry.stored_name, m) for m in _verify(entry, path, trust, limits)
+                Problem(path / entry.stored_name, m) for m in _verify(entry, path, against)
             ]
     for older, newer in itertools.pairwise(found):
         if newer.seq == older.seq + 1 and newer.prev_sha256 != older.sha256:
@@ -196,9 +208,15 @@ def _ledger_problem(entry: Entry, lines: list[tuple[int, str]]) -> str | None:
     return None
 
 
-def check_store(root: Path, trust: TrustStore | None, limits: Limits | None = None) -> CheckReport:
-    """Re-verify everything stored; against ``trust``, else each bundle's recorded signer."""
-    limits = limits or Limits()
+def check_store(
+    root: Path,
+    trust: TrustStore | None,
+    limits: Limits | None = None,
+    revoked: Revocations | None = None,
+) -> CheckReport:
+    """Re-verify everything stored; against ``trust``, else each bundle's recorded signer (and,
+    then, ``revoked``: a given trust store carries its own revocation list)."""
+    against = Against(trust, revoked, limits or Limits())
     check_root(root, must_exist=True)
     problems: list[Problem] = []
     with shared(root):
@@ -207,7 +225,7 @@ def check_store(root: Path, trust: TrustStore | None, limits: Limits | None = No
         bundles = gone = 0
         sites = site_names(root)
         for site in sites:
-            for entry in _check_site(root, site, trust, limits, problems):
+            for entry in _check_site(root, site, against, problems):
                 key = (site, entry.seq)
                 seen.add(key)
                 bundles, gone = bundles + entry.stored, gone + (not entry.stored)
