@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +29,7 @@ from driftctl.bundle.keys import generate_key, load_private_key  # noqa: E402
 from driftctl.bundle.writer import write_bundle  # noqa: E402
 
 SITE = "bench"
+START = datetime(2025, 1, 1, tzinfo=UTC)  # hourly collections, all in the past
 
 
 def snapshot(i: int, workloads: int) -> dict[str, object]:
@@ -35,7 +37,7 @@ def snapshot(i: int, workloads: int) -> dict[str, object]:
     return {
         "schema": "driftctl.snapshot/v1",
         "site": SITE,
-        "collected_at": f"2026-{1 + i // 28 % 12:02d}-{1 + i % 28:02d}T00:00:00Z",
+        "collected_at": (START + timedelta(hours=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "kubernetes": {"server_version": "v1.29.3", "cluster_uid": "uid-bench"},
         "workloads": {
             f"ns{w % 7}/Deployment/app-{w}": {
