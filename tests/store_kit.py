@@ -27,7 +27,7 @@ def chain(base: Path, key: SigningKey, site: str, n: int, tag: str = "") -> list
     """``n`` consecutive bundles of ``site`` from one collector (own out dir and seq state)."""
     out = []
     for i in range(n):
-        snap = snapshot(site, collected_at=f"2026-11-{1 + i:02d}T00:00:00Z", tag=tag, n=i)
+        snap = snapshot(site, collected_at=f"2026-11-{1 + i:02d}T00:00:00Z", probe=f"{tag}{i}")
         written = write_bundle(base / f"out-{site}{tag}", snap, [], {"total": 0}, key, "1")
         out.append(written.path)
     return out

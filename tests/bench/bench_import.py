@@ -23,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from snapshot_kit import container, snapshot_dict, workload  # noqa: E402
 
 from driftctl.bundle import NAMESPACE  # noqa: E402
 from driftctl.bundle.keys import generate_key, load_private_key  # noqa: E402
@@ -34,22 +37,20 @@ START = datetime(2025, 1, 1, tzinfo=UTC)  # hourly collections, all in the past
 
 def snapshot(i: int, workloads: int) -> dict[str, object]:
     """A site with ``workloads`` workloads of two containers; one image changes per bundle."""
-    return {
-        "schema": "driftctl.snapshot/v1",
-        "site": SITE,
-        "collected_at": (START + timedelta(hours=i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "kubernetes": {"server_version": "v1.29.3", "cluster_uid": "uid-bench"},
-        "workloads": {
-            f"ns{w % 7}/Deployment/app-{w}": {
-                "containers": {
-                    "main": {"image": f"registry.local/app-{w}:{1 + (i if w == 0 else 0)}.0"},
-                    "sidecar": {"image": "registry.local/proxy:1.25"},
+    collected = (START + timedelta(hours=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return snapshot_dict(
+        SITE,
+        collected,
+        workloads={
+            f"ns{w % 7}/Deployment/app-{w}": workload(
+                {
+                    "main": container(f"registry.local/app-{w}:{1 + (i if w == 0 else 0)}.0"),
+                    "sidecar": container("registry.local/proxy:1.25"),
                 }
-            }
+            )
             for w in range(workloads)
         },
-        "failures": [],
-    }
+    )
 
 
 def main() -> None:
