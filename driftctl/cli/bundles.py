@@ -239,4 +239,4 @@ def register(app: typer.Typer) -> None:
     app.command("inspect", short_help="Show what a bundle carries out, UNVERIFIED.")(inspect)
     app.command("verify", short_help="Verify a bundle; change nothing.")(verify)
     app.command("import", short_help="Verify bundles and add them to the store.")(import_)
-    app.command("sites", short_help="Per site: last seq, age and gaps.")(sites)
+    app.command("sites", short_help="Per site: latest seq, age, history, signer, gaps.")(sites)

@@ -9,16 +9,18 @@ import typer
 from driftctl.cli.bundles import MAX_MB, STORE_HELP, _limits
 from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, load_trust_store
 from driftctl.errors import ExitCode
+from driftctl.formats.escape import visible
 
 app = typer.Typer(
     name="store",
     help="Check or trim the store of imported bundles (docs/store.md).",
+    short_help="Check or prune the store of imported bundles.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 
 
-@app.command("check")
+@app.command("check", short_help="Re-verify everything stored.")
 def check(
     trust: Path | None = typer.Option(
         None,
@@ -44,7 +46,7 @@ def check(
         revocations = load_revoked(revoked) if revoked is not None else None
         report = check_store(root, None, _limits(max_bundle_mb), revocations)
     for problem in report.problems:
-        typer.echo(str(problem))
+        typer.echo(visible(str(problem)))
     summary = (
         f"checked {_count(report.bundles, 'bundle')} ({report.pruned} pruned) of "
         f"{_count(report.sites, 'site')}: {_count(len(report.problems), 'problem')}"
@@ -54,7 +56,7 @@ def check(
         raise typer.Exit(int(ExitCode.REJECTED))
 
 
-@app.command("prune")
+@app.command("prune", short_help="Keep the newest N bundles per site.")
 def prune(
     keep: int = typer.Option(
         ..., "--keep", "-k", help="Bundles kept per site, newest first (>=1)."
@@ -72,7 +74,7 @@ def prune(
     removals = run_prune(existing_store(store), keep, site, dry_run)
     verb = "would prune" if dry_run else "pruned"
     for r in removals:
-        typer.echo(f"{verb} {r.site} seq {r.seq} ({r.size} bytes)")
+        typer.echo(visible(f"{verb} {r.site} seq {r.seq} ({r.size} bytes)"))
     total = sum(r.size for r in removals)
     typer.echo(
         f"{verb} {_count(len(removals), 'bundle')}, {total} bytes; kept {keep} per site", err=True
