@@ -109,4 +109,33 @@ def collect_site(
             f"{config.site}: nothing could be collected" + (f" ({detail})" if detail else "")
         )
     collected_at = rfc3339(now or datetime.now(UTC))
-    return CollectOutcome(snapshot=run_collectors(config, raw, collected_at), raw=raw)
+    snapshot = run_collectors(config, raw, collected_at)
+    if not learned_anything(snapshot):
+        # A bundle of failures would import as a site "with no findings": refuse to write one.
+        # Root causes first: the components' failures only repeat that their workloads are unknown.
+        failures = sorted(snapshot["failures"], key=lambda f: f["collector"] == "components")
+        detail = "; ".join(f"{f['target']}: {f['error']}" for f in failures[:3])
+        more = f"; and {len(failures) - 3} more" if len(failures) > 3 else ""
+        raise OperationalError(
+            f"{config.site}: no fact could be collected, no bundle written"
+            + (f" ({detail}{more})" if detail else "")
+        )
+    return CollectOutcome(snapshot=snapshot, raw=raw)
+
+
+# Keys that describe how (or why not) a fact was read, not a fact about the site.
+_NOT_FACTS = frozenset({"workload", "sources", "error", "source"})
+
+
+def learned_anything(snapshot: dict[str, Any]) -> bool:
+    """Whether any section holds at least one fact (a value that is not null or empty)."""
+
+    def has_fact(value: Any) -> bool:
+        if isinstance(value, dict):
+            return any(has_fact(v) for k, v in value.items() if k not in _NOT_FACTS)
+        if isinstance(value, list):
+            return bool(value)
+        return value is not None
+
+    sections = ("kubernetes", "workloads", "helm", "nodes", "components")
+    return any(has_fact(snapshot.get(section)) for section in sections)
