@@ -44,6 +44,7 @@ def rel(
 
 def test_recorded_real_release_secret() -> None:
     facts = run([pluto()])
+    decoded = json.loads(real("helm-release-decoded__pluto-demo2.json").read_text())
     assert facts.data["helm"] == {
         "demo2/demo2": {
             "chart": "basic-demo",
@@ -52,6 +53,8 @@ def test_recorded_real_release_secret() -> None:
             "revision": 1,
             "status": "deployed",
             "values": {},
+            # Installed without user values: `helm get values --all` is the chart's defaults.
+            "computed_values": decoded["chart"]["values"],
         }
     }
     assert facts.failures == ()

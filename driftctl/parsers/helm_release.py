@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from driftctl.errors import InputError
+from driftctl.helm_coalesce import coalesce
 from driftctl.parsers.kube_objects import mapping, str_map
 from driftctl.safeio import loads_json
 
@@ -34,6 +35,7 @@ class Release:
     chart_version: str | None
     app_version: str | None
     values: dict[str, Any]
+    computed_values: dict[str, Any] | None = None
 
     @property
     def key(self) -> str:
@@ -47,6 +49,7 @@ class Release:
             "revision": self.revision,
             "status": self.status,
             "values": self.values,
+            **({} if self.computed_values is None else {"computed_values": self.computed_values}),
         }
 
 
@@ -99,6 +102,9 @@ def parse_release_secret(secret: dict[str, Any]) -> Release:
     config = doc.get("config")
     if config is not None and not isinstance(config, dict):
         raise ReleaseError(f"{where}: release 'config' (user values) is not an object")
+    defaults = mapping(doc, "chart").get("values")
+    if defaults is not None and not isinstance(defaults, dict):
+        raise ReleaseError(f"{where}: release 'chart.values' (chart defaults) is not an object")
     return Release(
         namespace=namespace,
         name=name,
@@ -108,6 +114,8 @@ def parse_release_secret(secret: dict[str, Any]) -> Release:
         chart_version=_opt_str(chart_meta.get("version")),
         app_version=_opt_str(chart_meta.get("appVersion")),
         values=config or {},
+        # What `helm get values --all` shows: the chart's defaults under the user's values.
+        computed_values=coalesce(defaults or {}, config or {}),
     )
 
 
