@@ -115,7 +115,10 @@ def _helm(helm: Mapping[str, HelmRelease], spec: str) -> JsonValue:
     if len(matches) != 1:
         found = "not found" if not matches else f"ambiguous ({', '.join(matches)})"
         raise RuleMiss(f"helm release {release} {found}")
-    value: JsonValue = dict(helm[matches[0]].values)
+    # The values the chart's templates see (defaults included), when known; else the user's.
+    chosen = helm[matches[0]]
+    known = not isinstance(chosen.computed_values, Absent)
+    value: JsonValue = dict(chosen.computed_values if known else chosen.values)
     for part in path.split("."):
         if not isinstance(value, dict) or part not in value:
             raise RuleMiss(f"helm release {matches[0]} has no value {path}")
