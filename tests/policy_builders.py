@@ -61,6 +61,7 @@ def platform(
     if gpus is None:
         gpus = {"gpu-1": {"driver_version": "535.54.03"}, "gpu-2": {"driver_version": "535.54.03"}}
     control_plane = {"cp-1": SYNCED} if control_plane is None else control_plane
+    hub = {"timeoutSeconds": 3, "backoffSeconds": 1, "initOnStart": True} if mcp is None else mcp
     nodes: dict[str, Any] = {}
     for name, time in control_plane.items():
         nodes[name] = node(["control-plane"], gpu=None, time=_time(time))
@@ -88,15 +89,10 @@ def platform(
         },
         helm={
             "ai-platform/docai": helm_release(
-                {
-                    "mcpHub": dict(
-                        mcp
-                        if mcp is not None
-                        else {"timeoutSeconds": 3, "backoffSeconds": 1, "initOnStart": True}
-                    )
-                },
+                {"mcpHub": dict(hub)},
                 chart="docai",
                 chart_version="1.8.0",
+                computed_values={"mcpHub": dict(hub), "replicaCount": 1},
             )
         },
         nodes=nodes,

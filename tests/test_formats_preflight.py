@@ -16,7 +16,7 @@ from driftctl.formats.preflight import render
 from driftctl.policy.evaluate import evaluate
 from driftctl.policy.load import load_policy
 from driftctl.policy.model import PreflightReport
-from driftctl.policy.release import load_release
+from driftctl.release.file import load_release
 
 ROOT = Path(__file__).parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "preflight"
@@ -103,7 +103,7 @@ def test_junit_has_one_case_per_site_and_rule() -> None:
     report = fleet_report()
     root = ET.fromstring(render(report, Format.JUNIT))
     cases = root.findall("./testsuite/testcase")
-    rules = len(load_policy(None).rules) + 1  # + freshness
+    rules = len(load_policy(None).rules) + 2  # + freshness, release
     assert len(cases) == 5 * rules + 1  # wind-farm has no snapshot: freshness only
     failed = {(c.get("classname"), c.get("name")) for c in cases if c.find("failure") is not None}
     assert ("preflight.savings-bank", "frontend-parser-api") in failed

@@ -10,10 +10,10 @@ from policy_builders import NOW, Snap, financial_group, platform, public_institu
 
 from driftctl.errors import InputError
 from driftctl.policy.evaluate import evaluate, parse_duration
-from driftctl.policy.load import load_policy
-from driftctl.policy.model import GateSeverity, PreflightReport, SiteResult, Verdict
-from driftctl.policy.release import load_release
+from driftctl.policy.load import load_policy, parse_policy
+from driftctl.policy.model import GateSeverity, PreflightReport, SiteResult, Verdict, worst
 from driftctl.snapshot import ModelError
+from driftctl.release.file import load_release
 
 ROOT = Path(__file__).parent.parent
 RELEASE = load_release(ROOT / "manifests" / "release.example.yaml")
@@ -45,7 +45,7 @@ def test_field_case_1_blocks_savings_bank_and_holding_and_passes_capital() -> No
 
 
 def test_field_case_1_without_the_release_change_passes_everywhere() -> None:
-    from driftctl.policy.release import parse_release
+    from driftctl.release.file import parse_release
 
     harmless = parse_release({"release": "r0", "components": {"parser": {"version": "1.4.2"}}}, "r")
     report = evaluate(POLICY, harmless, financial_group(), now=NOW)
@@ -72,7 +72,8 @@ def test_field_case_3_warns_about_the_fifteen_second_timeout() -> None:
     )
     report = evaluate(POLICY, RELEASE, [Snap("utility", 2, stamp(), snap)], now=NOW)
     (result,) = report.sites
-    assert result.verdict is Verdict.WARN and report.verdict is Verdict.PASS
+    # The overall verdict is the worst site verdict: a warning is not a pass.
+    assert result.verdict is Verdict.WARN and report.verdict is Verdict.WARN
     assert {f.rule for f in result.findings} == {"mcp-timeout", "mcp-backoff", "mcp-init-on-start"}
     timeout = next(f for f in result.findings if f.rule == "mcp-timeout")
     assert (
@@ -149,3 +150,125 @@ def test_parse_duration_rejects(text: str) -> None:
 def test_parse_duration_rejects_overflow(text: str) -> None:
     with pytest.raises(InputError, match=rf"^--max-age: duration '{text}' is too long"):
         parse_duration(text)
+
+
+def empty_site(site: str) -> Snap:
+    """A site whose every collection failed, as a bundle from before 1.1 could carry it."""
+    error = "exit 1: The connection to the server 10.0.0.1:6443 was refused"
+    snap = {
+        "schema": "driftctl.snapshot/v1",
+        "site": site,
+        "collected_at": stamp(),
+        "kubernetes": {},
+        "workloads": {},
+        "helm": {},
+        "nodes": {},
+        "components": {
+            "frontend": {"workload": "ai-platform/Deployment/frontend", "version": None},
+            "parser": {"workload": "ai-platform/Deployment/parser", "version": None},
+        },
+        "failures": [
+            {"target": "kubernetes/workloads", "collector": "workloads", "error": error},
+            {"target": "kubernetes/nodes", "collector": "nodes", "error": error},
+            {"target": "kubernetes/helm-secrets", "collector": "helm", "error": error},
+            *(
+                {
+                    "target": f"components/{c}",
+                    "collector": "components",
+                    "error": f"workload ai-platform/Deployment/{c} unknown (no workload facts)",
+                }
+                for c in ("frontend", "parser")
+            ),
+        ],
+    }
+    return Snap(site, 1, stamp(), snap)
+
+
+def test_a_site_nobody_knows_anything_about_blocks_saying_why() -> None:
+    report = evaluate(POLICY, RELEASE, [*financial_group(), empty_site("dark")], now=NOW)
+    dark = site(report, "dark")
+    assert dark.verdict is Verdict.BLOCK and report.verdict is Verdict.BLOCK
+    blocks = [f for f in dark.findings if f.severity is GateSeverity.BLOCK]
+    assert {f.rule for f in blocks} == {r.id for r in POLICY.rules} - {
+        "mcp-timeout",
+        "mcp-backoff",
+        "mcp-init-on-start",
+    }
+    api = next(f for f in dark.findings if f.rule == "frontend-parser-api")
+    assert api.message == (
+        "frontend-parser-api: cannot check: frontend parser_api unknown at dark (collection "
+        "failed: workload ai-platform/Deployment/frontend unknown (no workload facts); "
+        "kubernetes/workloads: exit 1: The connection to the server 10.0.0.1:6443 was refused)"
+    )
+    clock = next(f for f in dark.findings if f.rule == "control-plane-clock")
+    assert "(collection failed: kubernetes/nodes: exit 1:" in clock.message
+    # Warn rules that cannot be checked stay warnings.
+    assert {f.severity for f in dark.findings if f.rule.startswith("mcp-")} == {GateSeverity.WARN}
+
+
+def test_allow_unknown_turns_cannot_check_blocks_into_warnings() -> None:
+    snaps = [*financial_group(), empty_site("dark")]
+    report = evaluate(POLICY, RELEASE, snaps, sites=["dark"], allow_unknown=True, now=NOW)
+    (dark,) = report.sites
+    assert dark.verdict is Verdict.WARN and report.verdict is Verdict.WARN
+    assert dark.findings and all(f.unknown for f in dark.findings)
+    assert {f.severity for f in dark.findings} == {GateSeverity.WARN}
+    # A real violation is not unknown: --allow-unknown never lets it through.
+    report = evaluate(POLICY, RELEASE, financial_group(), allow_unknown=True, now=NOW)
+    assert site(report, "holding").verdict is Verdict.BLOCK
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "overall"),
+    [
+        ((Verdict.PASS, Verdict.PASS), Verdict.PASS),
+        ((Verdict.PASS, Verdict.WARN), Verdict.WARN),
+        ((Verdict.WARN, Verdict.WARN), Verdict.WARN),
+        ((Verdict.WARN, Verdict.BLOCK, Verdict.PASS), Verdict.BLOCK),
+        ((), Verdict.PASS),
+    ],
+    ids=["all-pass", "one-warn", "all-warn", "one-block", "none"],
+)
+def test_overall_verdict_is_the_worst_site_verdict(
+    verdicts: tuple[Verdict, ...], overall: Verdict
+) -> None:
+    assert worst(verdicts) is overall
+
+
+def test_a_policy_that_no_site_can_resolve_is_bad_input() -> None:
+    # Only the empty site: nothing the policy names exists anywhere; the policy is not checkable.
+    with pytest.raises(InputError, match="frontend has no attribute 'parser_api' at any site"):
+        evaluate(POLICY, RELEASE, [empty_site("dark")], now=NOW)
+
+
+def test_a_policy_typo_is_bad_input_naming_rule_key_and_hint() -> None:
+    typo = parse_policy(
+        {
+            "rules": [
+                {
+                    "id": "mcp-timeout",
+                    "kind": "value",
+                    "severity": "warn",
+                    "path": "helm.ai-platform/docai.values.mcpHub.timeoutSecond",
+                    "max": 5,
+                }
+            ]
+        },
+        "typo.yaml",
+    )
+    with pytest.raises(InputError) as err:
+        evaluate(typo, RELEASE, financial_group(), now=NOW)
+    assert str(err.value) == (
+        "typo.yaml: rule 'mcp-timeout': key 'path': "
+        "helm.ai-platform/docai.values.mcpHub.timeoutSecond resolves at no site and not in the "
+        "release (did you mean 'timeoutSeconds'?)"
+    )
+
+
+def test_a_release_component_no_site_runs_is_bad_input() -> None:
+    from driftctl.release.file import parse_release
+
+    typo = parse_release({"release": "r", "components": {"parsr": {"version": "2.0.0"}}}, "r.yaml")
+    with pytest.raises(InputError) as err:
+        evaluate(POLICY, typo, financial_group(), now=NOW)
+    assert str(err.value) == "r.yaml: component 'parsr': no site runs it (did you mean 'parser'?)"

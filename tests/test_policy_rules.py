@@ -15,13 +15,17 @@ from driftctl.policy.rules import REGISTRY
 
 
 def run(
-    rule: dict[str, Any], snap: dict[str, Any], fleet: dict[str, Any] | None = None
+    rule: dict[str, Any],
+    snap: dict[str, Any],
+    fleet: dict[str, Any] | None = None,
+    *,
+    allow_unknown: bool = False,
 ) -> list[Finding]:
     policy = parse_policy({"rules": [{"id": "r", "severity": "block", **rule}]}, "p.yaml")
     (parsed,) = policy.rules
     site = snap["site"]
     fleet = {s: typed(x) for s, x in (fleet or {site: snap}).items()}
-    ctx = SiteContext(site, typed(snap), fleet)
+    ctx = SiteContext(site, typed(snap), fleet, allow_unknown=allow_unknown)
     return list(REGISTRY[parsed.kind].check(parsed, ctx))
 
 
@@ -51,20 +55,49 @@ def test_api_contract_blocks_naming_both_components_and_the_api() -> None:
 @pytest.mark.parametrize(
     ("mutate", "text"),
     [
-        (lambda s: s["components"].pop("frontend"), "component frontend not found"),
-        (lambda s: s["components"]["parser"].pop("api_versions"), "parser has no api_versions"),
         (
-            lambda s: s["components"]["frontend"].update(parser_api=None),
-            "frontend has no parser_api",
+            lambda s: s["components"].pop("frontend"),
+            "r: cannot check: component frontend unknown at s "
+            "(the site config defines no such component)",
+        ),
+        (
+            lambda s: s["components"]["parser"].pop("api_versions"),
+            "r: cannot check: parser api_versions unknown at s (no api_versions recorded)",
+        ),
+        (
+            lambda s: (
+                s["components"]["frontend"].update(parser_api=None),
+                s["failures"].append(
+                    {
+                        "target": "components/frontend",
+                        "collector": "components",
+                        "error": "parser_api (env:PARSER_API_VERSION): no container sets env "
+                        "PARSER_API_VERSION",
+                    }
+                ),
+            ),
+            "r: cannot check: frontend parser_api unknown at s (collection failed: parser_api "
+            "(env:PARSER_API_VERSION): no container sets env PARSER_API_VERSION)",
         ),
     ],
     ids=["no-consumer", "no-provider-attribute", "null-consumer-attribute"],
 )
-def test_api_contract_unknown_facts_warn(mutate: Any, text: str) -> None:
+def test_api_contract_unknown_facts_block_saying_why(mutate: Any, text: str) -> None:
     snap = platform("s")
     mutate(snap)
     (f,) = run(API, snap)
-    assert f.severity is GateSeverity.WARN and f.unknown and text in f.message
+    assert f.severity is GateSeverity.BLOCK and f.unknown and f.message == text
+    (f,) = run(API, snap, allow_unknown=True)
+    assert f.severity is GateSeverity.WARN and f.unknown and f.message == text
+
+
+def test_unknown_facts_keep_a_warn_rule_a_warning() -> None:
+    snap = platform("s")
+    del snap["components"]["frontend"]
+    policy = parse_policy({"rules": [{"id": "r", "severity": "warn", **API}]}, "p.yaml")
+    ctx = SiteContext("s", typed(snap), {"s": typed(snap)})
+    (f,) = REGISTRY["api-contract"].check(policy.rules[0], ctx)
+    assert f.severity is GateSeverity.WARN and f.unknown
 
 
 PAIR = {
@@ -113,16 +146,17 @@ def test_version_pair(frontend: str, parser: str, outcome: str) -> None:
             f.message == f"r: frontend {frontend} requires parser >=2.0,<4, found parser {parser}"
         )
     else:
-        assert f.severity is GateSeverity.WARN and f.unknown
-        bad = frontend if frontend == "latest" else parser
-        assert f"version {bad!r} is not a version; rule cannot be checked" in f.message
+        assert f.severity is GateSeverity.BLOCK and f.unknown
+        name, bad = ("frontend", frontend) if frontend == "latest" else ("parser", parser)
+        assert f.message == f"r: cannot check: {name} version {bad!r} at s is not a version"
 
 
-def test_version_pair_missing_component_warns() -> None:
+def test_version_pair_missing_component_blocks() -> None:
     snap = platform("s", frontend="3.0.1")
     del snap["components"]["parser"]
     (f,) = run(PAIR, snap)
-    assert f.unknown and "component parser not found" in f.message
+    assert f.unknown and f.severity is GateSeverity.BLOCK
+    assert "cannot check: component parser unknown at s" in f.message
 
 
 GPU = {"kind": "gpu", "component": "parser", "cuda": ">=12.0"}
@@ -174,23 +208,36 @@ def test_gpu_driver_range(driver: str, blocked: bool) -> None:
     assert bool(found) is blocked
 
 
-def test_gpu_unknown_facts_warn_naming_the_node() -> None:
+def test_gpu_unknown_facts_block_naming_node_and_failure() -> None:
     gpus = {"gpu-1": gpu("535.54.03"), "gpu-2": None, "gpu-3": gpu(None, error="driver-not-loaded")}
-    (f,) = run(GPU, platform("s", gpus=gpus))
-    assert f.severity is GateSeverity.WARN and f.unknown and f.nodes == ("gpu-2", "gpu-3")
-    assert f.message.startswith(
-        "r: no GPU facts for nodes gpu-2, gpu-3 (driver-not-loaded) where parser runs"
+    snap = platform("s", gpus=gpus)
+    snap["failures"].append(
+        {"target": "gpu-3", "collector": "gpu", "error": "nvidia-smi: NVIDIA driver not loaded"}
+    )
+    (f,) = run(GPU, snap)
+    assert f.severity is GateSeverity.BLOCK and f.unknown and f.nodes == ("gpu-2", "gpu-3")
+    assert f.message == (
+        "r: cannot check: GPU driver of nodes gpu-2, gpu-3 (driver-not-loaded) unknown at s "
+        "(parser runs there; collection failed: gpu-3: nvidia-smi: NVIDIA driver not loaded)"
     )
 
 
-def test_gpu_component_without_nodes_warns() -> None:
+def test_gpu_component_without_nodes_cannot_check() -> None:
     snap = platform("s")
     snap["workloads"]["ai-platform/Deployment/parser"]["nodes"] = []
     (f,) = run(GPU, snap)
-    assert f.unknown and "parser has no running pods" in f.message
+    assert f.unknown and f.message == (
+        "r: cannot check: nodes where parser runs unknown at s (it has no running pods)"
+    )
     del snap["workloads"]["ai-platform/Deployment/parser"]
+    snap["failures"].append(
+        {"target": "kubernetes/pods", "collector": "workloads", "error": "exit 1: refused"}
+    )
     (f,) = run(GPU, snap)
-    assert f.unknown and "no known workload nodes" in f.message
+    assert f.unknown and f.message == (
+        "r: cannot check: nodes where parser runs unknown at s "
+        "(collection failed: kubernetes/pods: exit 1: refused)"
+    )
 
 
 TIME = {"kind": "time", "nodes": "control-plane", "synchronized": True, "max_offset_seconds": 0.5}
@@ -221,16 +268,21 @@ def test_time_blocks_naming_unsynced_and_drifted_nodes() -> None:
     assert "cp-3 offset -0.9 s beyond ±0.5 s" in f.message
 
 
-def test_time_unknown_facts_warn() -> None:
+def test_time_unknown_facts_block() -> None:
     cps = {"cp-1": SYNCED, "cp-2": None, "cp-3": {"synchronized": True, "offset_seconds": None}}
     (f,) = run(TIME, platform("s", control_plane=cps))
-    assert f.severity is GateSeverity.WARN and f.nodes == ("cp-2", "cp-3")
-    assert "cp-2 (no time facts)" in f.message and "cp-3 (offset unknown)" in f.message
+    assert f.severity is GateSeverity.BLOCK and f.unknown and f.nodes == ("cp-2", "cp-3")
+    assert f.message == (
+        "r: cannot check: clock of control-plane nodes cp-2 (no time facts), "
+        "cp-3 (offset unknown) unknown at s"
+    )
 
 
-def test_time_role_absent_warns_and_all_covers_workers() -> None:
+def test_time_role_absent_cannot_check_and_all_covers_workers() -> None:
     (f,) = run({**TIME, "nodes": "etcd"}, platform("s"))
-    assert f.unknown and "no nodes with role etcd" in f.message
+    assert f.unknown and f.message == (
+        "r: cannot check: nodes with role etcd unknown at s (no such node in the snapshot)"
+    )
     snap = platform("s")
     snap["nodes"]["gpu-2"]["time"] = clock(False, 2.5)
     assert run(TIME, snap) == []
@@ -275,13 +327,13 @@ def test_value_checks(check: dict[str, Any], value: Any, problem: str | None) ->
         assert f.severity is GateSeverity.BLOCK and problem in f.message and PATH in f.message
 
 
-def test_value_unknown_path_and_non_number_warn() -> None:
+def test_value_unknown_path_and_non_number_cannot_check() -> None:
     (f,) = run({"kind": "value", "path": PATH, "max": 5}, platform("s", mcp={}))
-    assert f.unknown and f"{PATH} is unknown at this site" in f.message
+    assert f.unknown and f.message == f"r: cannot check: {PATH} unknown at s (not in the snapshot)"
     (f,) = run(
         {"kind": "value", "path": PATH, "max": 5}, platform("s", mcp={"timeoutSeconds": "slow"})
     )
-    assert f.unknown and "not a number" in f.message
+    assert f.unknown and f.message == f"r: cannot check: {PATH} is 'slow' at s, not a number"
 
 
 def test_value_same_across_sites_names_the_other_values() -> None:

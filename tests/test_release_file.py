@@ -1,4 +1,4 @@
-"""Release files: strict validation, and the overlay of a release onto a site's snapshot."""
+"""Release files: strict validation, and their overlay onto a site's snapshot."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from policy_builders import platform
 from snapshot_kit import typed
 
 from driftctl.errors import InputError
-from driftctl.policy.release import load_release, overlay, parse_release
+from driftctl.release.file import load_release, parse_release
+from driftctl.release.overlay import overlay
 
 ROOT = Path(__file__).parent.parent
 
@@ -79,7 +80,7 @@ def test_overlay_sets_version_attributes_and_image_keeping_nodes() -> None:
     snap = typed(platform("s"))
     before = snap.to_dict()
     release = load_release(ROOT / "manifests" / "release.example.yaml")
-    out = overlay(snap, release)
+    out = overlay(snap, release, "s").snapshot
     assert snap.to_dict() == before, "the overlay must not modify its input"
     parser = out.components["parser"]
     assert parser.version == "2.0.0" and parser.get("api_versions") == ["v2"]
@@ -96,5 +97,9 @@ def test_overlay_sets_version_attributes_and_image_keeping_nodes() -> None:
 
 def test_overlay_of_a_new_component_has_no_nodes() -> None:
     release = parse_release({"release": "r", "components": {"ocr": {"version": "1.0.0"}}}, "r.yaml")
-    out = overlay(typed(platform("s")), release)
-    assert out.components["ocr"].to_dict() == {"workload": None, "version": "1.0.0"}
+    result = overlay(typed(platform("s")), release, "s")
+    assert result.snapshot.components["ocr"].to_dict() == {"workload": None, "version": "1.0.0"}
+    (note,) = result.notes
+    assert (
+        not note.blocks and note.text == "component ocr does not run at s; the release would add it"
+    )

@@ -10,7 +10,17 @@ import sys
 import typer
 
 from driftctl import __version__
-from driftctl.cli import bundles, collect, diff, dumpscript, keygen, preflight, report, store
+from driftctl.cli import (
+    bundles,
+    collect,
+    diff,
+    dumpscript,
+    keygen,
+    policy,
+    preflight,
+    report,
+    store,
+)
 from driftctl.errors import DriftctlError, ExitCode
 from driftctl.formats.escape import visible
 
@@ -25,7 +35,7 @@ app = typer.Typer(
 )
 
 # Explicit registry: each module adds its commands; order is the order of `--help`.
-for module in (keygen, collect, dumpscript, bundles, store, diff, preflight, report):
+for module in (keygen, collect, dumpscript, bundles, store, diff, preflight, report, policy):
     module.register(app)
 
 

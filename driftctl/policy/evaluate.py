@@ -9,24 +9,27 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from driftctl.errors import InputError
+from driftctl.policy.check import check_policy
 from driftctl.policy.facts import SiteContext
+from driftctl.policy.hints import did_you_mean
 from driftctl.policy.model import (
     Finding,
     GateSeverity,
     Policy,
     PreflightReport,
-    Release,
     SiteResult,
-    Verdict,
     verdict_of,
+    worst,
 )
-from driftctl.policy.release import overlay
 from driftctl.policy.rules import REGISTRY
 from driftctl.snapshot import Snapshot as SnapshotModel
+from driftctl.release.model import Release
+from driftctl.release.overlay import Overlaid, overlay
 
 log = logging.getLogger(__name__)
 
 FRESHNESS = "freshness"
+RELEASE = "release"
 DEFAULT_MAX_AGE = "14d"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhms])\s*$")
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -111,6 +114,14 @@ def _run_rules(policy: Policy, ctx: SiteContext) -> list[Finding]:
     return found
 
 
+def _release_findings(site: str, overlaid: Overlaid) -> list[Finding]:
+    out = []
+    for note in overlaid.notes:
+        severity = GateSeverity.BLOCK if note.blocks else GateSeverity.WARN
+        out.append(Finding(RELEASE, site, severity, f"{RELEASE}: {note.text}", unknown=note.blocks))
+    return out
+
+
 def evaluate(
     policy: Policy,
     release: Release,
@@ -119,6 +130,7 @@ def evaluate(
     sites: Sequence[str] = (),
     max_age: timedelta = timedelta(days=14),
     allow_stale: bool = False,
+    allow_unknown: bool = False,
     now: datetime,
 ) -> PreflightReport:
     """Judge the release at every site; a site without a snapshot cannot be vouched for."""
@@ -126,9 +138,16 @@ def evaluate(
     wanted = sorted(set(sites)) if sites else sorted(latest)
     if not wanted:
         raise InputError("no site snapshots to check: the store is empty and no bundles were given")
-    fleet = {site: overlay(latest[site].snapshot, release) for site in wanted if site in latest}
+    check_release_components(release, [snap.snapshot for snap in latest.values()])
+    overlaid = {
+        site: overlay(latest[site].snapshot, release, site) for site in wanted if site in latest
+    }
+    fleet = {site: o.snapshot for site, o in overlaid.items()}
+    # A rule that can match nothing is a typo (exit 2), never a silent "unknown" everywhere.
+    others = [snap.snapshot for site, snap in latest.items() if site not in fleet]
+    check_policy(policy, [*fleet.values(), *others])
     memo: dict[Any, Any] = {}
-    rule_ids = tuple(r.id for r in policy.rules)
+    rule_ids = (FRESHNESS, RELEASE, *(r.id for r in policy.rules))
     results: list[SiteResult] = []
     for site in wanted:
         snap = latest.get(site)
@@ -144,17 +163,36 @@ def evaluate(
         fresh = _freshness(site, snap, max_age, allow_stale, now)
         if fresh is not None:
             findings.append(fresh)
-        findings.extend(_run_rules(policy, SiteContext(site, fleet[site], fleet, memo)))
+        findings.extend(_release_findings(site, overlaid[site]))
+        ctx = SiteContext(
+            site,
+            fleet[site],
+            fleet,
+            memo,
+            allow_unknown=allow_unknown,
+            release_gaps=overlaid[site].gaps,
+        )
+        findings.extend(_run_rules(policy, ctx))
         ordered = tuple(sorted(findings, key=Finding.sort_key))
         results.append(
-            SiteResult(
-                site,
-                verdict_of(ordered),
-                snap.seq,
-                snap.collected_at,
-                ordered,
-                (FRESHNESS, *rule_ids),
-            )
+            SiteResult(site, verdict_of(ordered), snap.seq, snap.collected_at, ordered, rule_ids)
         )
-    overall = Verdict.BLOCK if any(r.verdict is Verdict.BLOCK for r in results) else Verdict.PASS
+    overall = worst(r.verdict for r in results)
     return PreflightReport(release.name, policy.source, overall, tuple(results))
+
+
+def check_release_components(release: Release, snapshots: Sequence[Mapping[str, Any]]) -> None:
+    """A component the release names that no site runs is a typo until shown otherwise."""
+    if not snapshots:
+        return  # nothing to check against; every wanted site blocks for freshness anyway
+    known: set[str] = set()
+    for snap in snapshots:
+        comps = snap.get("components")
+        if isinstance(comps, Mapping):
+            known.update(str(k) for k in comps)
+    for rc in release.components:
+        if rc.name not in known:
+            raise InputError(
+                f"{release.source}: component {rc.name!r}: no site runs it"
+                + did_you_mean(rc.name, known)
+            )

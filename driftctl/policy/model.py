@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from driftctl.snapshot.enums import GateSeverity, Verdict
@@ -13,12 +13,11 @@ __all__ = [
     "GateSeverity",
     "Policy",
     "PreflightReport",
-    "Release",
-    "ReleaseComponent",
     "Rule",
     "SiteResult",
     "Verdict",
     "verdict_of",
+    "worst",
 ]
 
 
@@ -39,25 +38,6 @@ class Policy:
 
     source: str
     rules: tuple[Rule, ...]
-
-
-@dataclass(frozen=True)
-class ReleaseComponent:
-    """What the release sets for one component: version, image and any other attribute."""
-
-    name: str
-    version: str | None
-    image: str | None
-    attributes: Mapping[str, JsonValue] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Release:
-    """The planned push (``--release``): its name and the components it changes."""
-
-    name: str
-    source: str
-    components: tuple[ReleaseComponent, ...]
 
 
 @dataclass(frozen=True)
@@ -107,7 +87,7 @@ class SiteResult:
 
 @dataclass(frozen=True)
 class PreflightReport:
-    """The whole preflight: release, overall verdict (``pass``/``block``) and the sites by name."""
+    """The whole preflight: release, overall (worst) verdict and the sites by name."""
 
     release: str
     policy: str
@@ -129,3 +109,11 @@ def verdict_of(findings: tuple[Finding, ...]) -> Verdict:
     if GateSeverity.WARN in severities:
         return Verdict.WARN
     return Verdict.PASS
+
+
+_RANK = {Verdict.PASS: 0, Verdict.WARN: 1, Verdict.BLOCK: 2}
+
+
+def worst(verdicts: Iterable[Verdict]) -> Verdict:
+    """The worst verdict (``block`` > ``warn`` > ``pass``); ``pass`` for none."""
+    return max(verdicts, key=_RANK.__getitem__, default=Verdict.PASS)

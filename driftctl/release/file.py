@@ -1,19 +1,16 @@
-"""The release file (strictly validated) and its overlay onto a site's latest snapshot (docs/policy.md)."""
+"""``--release FILE``: the hand-written release, strictly validated."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from driftctl.errors import InputError
 from driftctl.policy import validate as v
-from driftctl.policy.model import Release, ReleaseComponent
+from driftctl.release.model import Form, Release, ReleaseComponent
 from driftctl.safeio import check_keys, expect_mapping, load_yaml_file
-from driftctl.snapshot import Component, Container, JsonValue, Snapshot
 
 ATTRIBUTE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
 COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -34,7 +31,7 @@ def parse_release(doc: Any, source: str) -> Release:
     if not comps:
         raise InputError(f"{source}: key 'components' is empty; the release changes nothing")
     parsed = tuple(_component(cname, raw, source) for cname, raw in sorted(comps.items()))
-    return Release(name=name, source=source, components=parsed)
+    return Release(name=name, source=source, form=Form.FILE, components=parsed)
 
 
 def _scalar(value: Any) -> bool:
@@ -68,30 +65,3 @@ def _component(name: str, raw: Any, source: str) -> ReleaseComponent:
         image=v.optional_string(entry, "image", where),
         attributes=attributes,
     )
-
-
-def _container_for(containers: Mapping[str, Container], component: str) -> str | None:
-    if component in containers:
-        return component
-    return next(iter(containers)) if len(containers) == 1 else None
-
-
-def overlay(snapshot: Snapshot, release: Release) -> Snapshot:
-    """The snapshot as it would be after the push; the input is never modified."""
-    comps = dict(snapshot.components)
-    workloads = dict(snapshot.workloads)
-    for rc in release.components:
-        current = comps.get(rc.name) or Component(workload=None)
-        attributes: dict[str, JsonValue] = {**current.attributes, **rc.attributes}
-        if rc.version is not None:
-            attributes["version"] = rc.version
-        if rc.image is not None:
-            attributes["image"] = rc.image
-            wl = workloads.get(current.workload) if current.workload is not None else None
-            target = _container_for(wl.containers, rc.name) if wl is not None else None
-            if wl is not None and target is not None and current.workload is not None:
-                containers = dict(wl.containers)
-                containers[target] = replace(containers[target], image=rc.image, image_id=None)
-                workloads[current.workload] = replace(wl, containers=containers)
-        comps[rc.name] = replace(current, attributes=attributes)
-    return replace(snapshot, components=comps, workloads=workloads)

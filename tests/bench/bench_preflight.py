@@ -16,7 +16,7 @@ from driftctl.formats import Format
 from driftctl.formats.preflight import render
 from driftctl.policy.evaluate import evaluate
 from driftctl.policy.load import parse_policy
-from driftctl.policy.release import parse_release
+from driftctl.release.file import parse_release
 
 SITES = 50
 RULES = 100

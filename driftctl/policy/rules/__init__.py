@@ -8,6 +8,7 @@ from typing import Any
 
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import Finding, Rule
+from driftctl.policy.refs import Ref
 from driftctl.policy.rules import api_contract, clock, gpu, value, version_pair
 
 
@@ -20,9 +21,10 @@ class RuleKind:
     required: frozenset[str]
     parse: Callable[[dict[str, Any], str], object]
     check: Callable[[Rule, SiteContext], Iterator[Finding]]
+    refs: Callable[[Any], list[Ref]]  # the names it reads, for `policy check`
 
 
 REGISTRY: dict[str, RuleKind] = {
-    m.KIND: RuleKind(m.KIND, frozenset(m.KEYS), frozenset(m.REQUIRED), m.parse, m.check)
+    m.KIND: RuleKind(m.KIND, frozenset(m.KEYS), frozenset(m.REQUIRED), m.parse, m.check, m.refs)
     for m in (api_contract, version_pair, gpu, clock, value)
 }

@@ -9,6 +9,7 @@ from typing import Any
 from driftctl.policy import validate as v
 from driftctl.policy.facts import SiteContext, as_list, show
 from driftctl.policy.model import Finding, Rule
+from driftctl.policy.refs import Ref, RefKind
 
 KIND = "api-contract"
 KEYS = {"consumer", "provider"}
@@ -39,6 +40,14 @@ def parse(raw: dict[str, Any], where: str) -> ApiContract:
     return ApiContract(_endpoint(raw, "consumer", where), _endpoint(raw, "provider", where))
 
 
+def refs(cfg: ApiContract) -> list[Ref]:
+    out = []
+    for side, end in (("consumer", cfg.consumer), ("provider", cfg.provider)):
+        out.append(Ref(f"{side}.component", RefKind.COMPONENT, end.component))
+        out.append(Ref(f"{side}.attribute", RefKind.ATTRIBUTE, end.attribute, end.component))
+    return out
+
+
 def _label(name: str, comp: Any) -> str:
     version = comp.get("version") if comp else None
     return f"{name} {version}" if version is not None else name
@@ -52,8 +61,8 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
     consumer, provider = ctx.component(con.component), ctx.component(pro.component)
     for name, comp in ((con.component, consumer), (pro.component, provider)):
         if comp is None:
-            yield ctx.finding(
-                rule, f"component {name} not found at this site", unknown=True, components=names
+            yield ctx.cannot_check(
+                rule, f"component {name}", ctx.why_component(name), components=names
             )
             return
     assert consumer is not None and provider is not None
@@ -64,11 +73,8 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
         (pro.component, pro.attribute, serves),
     ):
         if not value:
-            yield ctx.finding(
-                rule,
-                f"{name} has no {attr}; contract cannot be checked",
-                unknown=True,
-                components=names,
+            yield ctx.cannot_check(
+                rule, f"{name} {attr}", ctx.why_component(name, attr), components=names
             )
             return
     assert wants is not None and serves is not None

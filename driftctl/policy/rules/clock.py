@@ -11,6 +11,7 @@ from driftctl.policy import validate as v
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import Finding, Rule
 from driftctl.snapshot import TimeFacts
+from driftctl.policy.refs import Ref, RefKind
 
 KIND = "time"
 KEYS = {"nodes", "synchronized", "max_offset_seconds"}
@@ -37,6 +38,10 @@ def parse(raw: dict[str, Any], where: str) -> TimeRule:
     )
 
 
+def refs(cfg: TimeRule) -> list[Ref]:
+    return [] if cfg.nodes == "all" else [Ref("nodes", RefKind.ROLE, cfg.nodes)]
+
+
 def _judge(cfg: TimeRule, time: TimeFacts) -> tuple[str | None, str | None]:
     """(violation, unknown) description for one node's time facts."""
     synced = time.synchronized
@@ -61,7 +66,9 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
     if cfg.nodes != "all":
         names = [n for n in names if cfg.nodes in ctx.node(n).role_names()]
     if not names:
-        yield ctx.finding(rule, f"no nodes with role {cfg.nodes} at this site", unknown=True)
+        what = "nodes" if cfg.nodes == "all" else f"nodes with role {cfg.nodes}"
+        why = ctx.why_nodes() or "no such node in the snapshot"
+        yield ctx.cannot_check(rule, what, why)
         return
     bad: dict[str, str] = {}
     unknown: dict[str, str] = {}
@@ -86,6 +93,5 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
         )
     if unknown:
         detail = ", ".join(f"{n} ({why})" for n, why in unknown.items())
-        yield ctx.finding(
-            rule, f"clock of {role} unknown: {detail}", unknown=True, nodes=tuple(unknown)
-        )
+        causes = "; ".join(filter(None, (ctx.why_node(n, "clock") for n in unknown)))
+        yield ctx.cannot_check(rule, f"clock of {role} {detail}", causes, nodes=tuple(unknown))

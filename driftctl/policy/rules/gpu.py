@@ -14,6 +14,7 @@ from driftctl.policy.cuda import ToolkitEntry, load_table
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import Finding, Rule
 from driftctl.snapshot import Absent, Gpu
+from driftctl.policy.refs import Ref, RefKind
 from driftctl.versions import parse_version, satisfies
 
 KIND = "gpu"
@@ -61,6 +62,10 @@ def parse(raw: dict[str, Any], where: str) -> GpuRule:
     )
 
 
+def refs(cfg: GpuRule) -> list[Ref]:
+    return [Ref("component", RefKind.COMPONENT, cfg.component)]
+
+
 def _need(cfg: GpuRule) -> str:
     parts = []
     if cfg.cuda_text and cfg.cuda_minimum:
@@ -94,16 +99,15 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
     name = cfg.component
     comp = ctx.component(name)
     if comp is None:
-        yield ctx.finding(
-            rule, f"component {name} not found at this site", unknown=True, components=(name,)
+        yield ctx.cannot_check(
+            rule, f"component {name}", ctx.why_component(name), components=(name,)
         )
         return
     nodes = ctx.component_nodes(name)
     if not nodes:
-        what = "no running pods" if nodes == [] else "no known workload nodes"
-        yield ctx.finding(
-            rule, f"{name} has {what}; no GPU nodes to check", unknown=True, components=(name,)
-        )
+        # Pods stay where they run today: with none running, nobody knows where they will.
+        why = "it has no running pods" if nodes == [] else ctx.why_workload_nodes(name)
+        yield ctx.cannot_check(rule, f"nodes where {name} runs", why, components=(name,))
         return
     label = f"{name} {comp.version}" if comp.version is not None else name
     bad: dict[str, str] = {}
@@ -135,10 +139,12 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
     if unknown:
         detail = ", ".join(f"{n}{why}" for n, why in unknown.items())
         plural = "nodes" if len(unknown) > 1 else "node"
-        yield ctx.finding(
+        causes = [ctx.why_node(n, "gpu", "nodes") for n in unknown]
+        why = "; ".join([f"{name} runs there", *filter(None, causes)])
+        yield ctx.cannot_check(
             rule,
-            f"no GPU facts for {plural} {detail} where {name} runs",
-            unknown=True,
+            f"GPU driver of {plural} {detail}",
+            why,
             components=(name,),
             nodes=tuple(unknown),
         )

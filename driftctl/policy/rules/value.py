@@ -12,6 +12,7 @@ from driftctl.policy import validate as v
 from driftctl.policy.facts import SiteContext, resolve_path, show
 from driftctl.policy.model import Finding, Rule
 from driftctl.snapshot import FactPath, PathError
+from driftctl.policy.refs import Ref, RefKind
 
 KIND = "value"
 KEYS = {"path", "max", "min", "equals", "one_of", "same_across_sites"}
@@ -57,6 +58,10 @@ def parse(raw: dict[str, Any], where: str) -> ValueRule:
             v.boolean(raw, "same_across_sites", where) if "same_across_sites" in raw else False
         ),
     )
+
+
+def refs(cfg: ValueRule) -> list[Ref]:
+    return [Ref("path", RefKind.PATH, cfg.path)]
 
 
 def _items(value: Any, key: str) -> list[Any]:
@@ -105,7 +110,7 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
     assert isinstance(cfg, ValueRule)
     found, value = resolve_path(ctx.snapshot, cfg.fact)
     if not found or value is None:
-        yield ctx.finding(rule, f"{cfg.path} is unknown at this site", unknown=True)
+        yield ctx.cannot_check(rule, cfg.path, ctx.why_path(cfg.fact))
         return
     shown = show(value)
     problems: list[str] = []
@@ -114,7 +119,7 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
         if number is None:
             yield ctx.finding(
                 rule,
-                f"{cfg.path} is {shown!r}, not a number; bounds cannot be checked",
+                f"cannot check: {cfg.path} is {shown!r} at {ctx.site}, not a number",
                 unknown=True,
             )
         elif cfg.max is not None and number > cfg.max:

@@ -11,6 +11,7 @@ from packaging.specifiers import SpecifierSet
 from driftctl.policy import validate as v
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import Finding, Rule
+from driftctl.policy.refs import Ref, RefKind
 from driftctl.versions import satisfies
 
 KIND = "version-pair"
@@ -42,26 +43,36 @@ def parse(raw: dict[str, Any], where: str) -> VersionPair:
     return VersionPair(_side(raw, "when", where), _side(raw, "require", where))
 
 
+def refs(cfg: VersionPair) -> list[Ref]:
+    return [
+        Ref("when.component", RefKind.COMPONENT, cfg.when.component),
+        Ref("require.component", RefKind.COMPONENT, cfg.require.component),
+    ]
+
+
 def _version(
     ctx: SiteContext, rule: Rule, side: Side, names: tuple[str, ...]
 ) -> tuple[str | None, Finding | None]:
     comp = ctx.component(side.component)
     if comp is None:
-        return None, ctx.finding(
-            rule,
-            f"component {side.component} not found at this site",
-            unknown=True,
-            components=names,
-        )
+        why = ctx.why_component(side.component)
+        return None, ctx.cannot_check(rule, f"component {side.component}", why, components=names)
     version = comp.get("version")
     if version is None:
-        return None, ctx.finding(
-            rule,
-            f"{side.component} version unknown; rule cannot be checked",
-            unknown=True,
-            components=names,
-        )
+        why = ctx.why_component(side.component, "version")
+        return None, ctx.cannot_check(rule, f"{side.component} version", why, components=names)
     return str(version), None
+
+
+def _not_a_version(
+    ctx: SiteContext, rule: Rule, name: str, version: str, names: tuple[str, ...]
+) -> Finding:
+    return ctx.finding(
+        rule,
+        f"cannot check: {name} version {version!r} at {ctx.site} is not a version",
+        unknown=True,
+        components=names,
+    )
 
 
 def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
@@ -75,12 +86,7 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
         return
     applies = satisfies(when_version, cfg.when.version)
     if applies is None:
-        yield ctx.finding(
-            rule,
-            f"{cfg.when.component} version {when_version!r} is not a version; rule cannot be checked",
-            unknown=True,
-            components=names,
-        )
+        yield _not_a_version(ctx, rule, cfg.when.component, when_version, names)
         return
     if not applies:
         return
@@ -91,12 +97,7 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
         return
     ok = satisfies(need_version, cfg.require.version)
     if ok is None:
-        yield ctx.finding(
-            rule,
-            f"{cfg.require.component} version {need_version!r} is not a version; rule cannot be checked",
-            unknown=True,
-            components=names,
-        )
+        yield _not_a_version(ctx, rule, cfg.require.component, need_version, names)
     elif not ok:
         yield ctx.finding(
             rule,

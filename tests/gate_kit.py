@@ -1,0 +1,99 @@
+"""Shared by the release-gate tests: the real CLI, the real helm, the fixture fleet in a store."""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from bundle_kit import private_key_copy
+
+ROOT = Path(__file__).parent.parent
+SITES_DIR = ROOT / "fixtures" / "sites"
+FLEET = ("capital", "holding", "public-institution", "savings-bank", "utility")
+CHART = ROOT / "fixtures" / "charts" / "docai"
+SITE_VALUES = ROOT / "fixtures" / "charts" / "site-values"
+CHART_ARGS = ("--release-name", "docai", "--namespace", "ai-platform")
+
+
+def helm_path() -> str:
+    """The helm binary from tests/tools/fetch_kubectl.sh; fails (never skips) when absent."""
+    found = ROOT / ".cache" / "tools" / "bin" / "helm"
+    if found.is_file() and os.access(found, os.X_OK):
+        return str(found)
+    other = shutil.which("helm")
+    if other:
+        return other
+    pytest.fail("helm not found: run tests/tools/fetch_kubectl.sh (CI runs it in tests/run.sh)")
+
+
+def driftctl(
+    *args: str, stdin: str | None = None, cwd: Path = ROOT, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI; a traceback is always a failure."""
+    res = subprocess.run(
+        [sys.executable, "-m", "driftctl", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        input=stdin,
+    )
+    assert "Traceback" not in res.stderr, res.stderr
+    return res
+
+
+def helm_template(*values: Path, namespace: str = "ai-platform") -> str:
+    """What `helm template docai fixtures/charts/docai -n NS -f …` prints (the real helm)."""
+    args = [helm_path(), "template", "docai", str(CHART), "--namespace", namespace]
+    for path in values:
+        args += ["--values", str(path)]
+    res = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True)
+    return res.stdout
+
+
+@functools.cache
+def fleet_store() -> Path:
+    """The five fixture sites collected from their dumps, signed and imported (built once)."""
+    base = Path(tempfile.mkdtemp(prefix="driftctl-gate-"))
+    atexit.register(shutil.rmtree, base, True)
+    bundles = base / "bundles"
+    for site in FLEET:
+        res = driftctl(
+            "collect",
+            "--config",
+            str(SITES_DIR / site / "site.yaml"),
+            "--from-dump",
+            str(SITES_DIR / site / "dump"),
+            "--key",
+            str(private_key_copy(ROOT / "fixtures" / "keys" / f"{site}_ed25519", base)),
+            "--out-dir",
+            str(bundles),
+            "--state-dir",
+            str(base / "state"),
+            "--fleet-key",
+            str(ROOT / "fixtures" / "fleet.key"),
+        )
+        assert res.returncode == 0, res.stderr
+    res = driftctl(
+        "import",
+        *map(str, sorted(bundles.glob("*.tar.gz"))),
+        "--trust",
+        str(ROOT / "fixtures" / "allowed_signers"),
+        "--store",
+        str(base / "store"),
+    )
+    assert res.returncode == 0, res.stderr
+    return base / "store"
+
+
+def verdicts(table: str) -> dict[str, str]:
+    """Site → verdict from a preflight table."""
+    lines = table.splitlines()[2:]
+    return {ln.split()[0]: ln.split()[1] for ln in lines if ln and not ln.startswith(" ")}
