@@ -140,3 +140,19 @@ def test_rule_misses_are_failures_naming_component_and_rule(
     assert needle in failure.error
     if workload != "ai/Deployment/ghost":
         assert rule in failure.error
+
+
+def test_helm_rules_read_what_the_templates_see_when_it_is_known() -> None:
+    """computed_values holds the chart's defaults too: a tag left to the chart is still read."""
+    facts = {
+        "helm": {
+            "ai/docai": {
+                "values": {"mcpHub": {"timeoutSeconds": 15}},
+                "computed_values": {"mcpHub": {"timeoutSeconds": 15}, "image": {"tag": "1.8.0"}},
+            }
+        }
+    }
+    rule = ComponentRule("docai", None, (("version", "helm:ai/docai:image.tag"),))
+    config = SiteConfig(site="s", source=Path("s.yaml"), components=(rule,))
+    out = Collector().collect(CollectContext(config=config, raw=None, facts=facts))  # type: ignore[arg-type]
+    assert out.data["components"]["docai"]["version"] == "1.8.0" and out.failures == ()

@@ -77,7 +77,8 @@ def test_field_case_3_warns_about_the_fifteen_second_timeout() -> None:
     assert {f.rule for f in result.findings} == {"mcp-timeout", "mcp-backoff", "mcp-init-on-start"}
     timeout = next(f for f in result.findings if f.rule == "mcp-timeout")
     assert (
-        "helm.ai-platform/docai.values.mcpHub.timeoutSeconds is 15, above max 5" in timeout.message
+        "helm.ai-platform/docai.computed_values.mcpHub.timeoutSeconds is 15, above max 5"
+        in timeout.message
     )
 
 

@@ -24,7 +24,7 @@ from driftctl.policy.model import (
 from driftctl.policy.rules import REGISTRY
 from driftctl.snapshot import Snapshot as SnapshotModel
 from driftctl.release.model import Release
-from driftctl.release.overlay import Overlaid, overlay
+from driftctl.release.overlay import Overlaid, Overlay
 
 log = logging.getLogger(__name__)
 
@@ -139,9 +139,8 @@ def evaluate(
     if not wanted:
         raise InputError("no site snapshots to check: the store is empty and no bundles were given")
     check_release_components(release, [snap.snapshot for snap in latest.values()])
-    overlaid = {
-        site: overlay(latest[site].snapshot, release, site) for site in wanted if site in latest
-    }
+    apply = Overlay(release)
+    overlaid = {site: apply(latest[site].snapshot, site) for site in wanted if site in latest}
     fleet = {site: o.snapshot for site, o in overlaid.items()}
     # A rule that can match nothing is a typo (exit 2), never a silent "unknown" everywhere.
     others = [snap.snapshot for site, snap in latest.items() if site not in fleet]

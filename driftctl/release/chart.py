@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import tarfile
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ from driftctl.safeio import expect_mapping, loads_yaml, read_capped
 MAX_MEMBER_BYTES = 4 * 1024 * 1024
 MAX_MEMBERS = 10_000
 CONCURRENCY = 4
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -122,9 +126,16 @@ def render_sites(run: ChartRun, sites: Sequence[str]) -> tuple[dict[str, Render]
         key = digest.hexdigest()
         keyed.setdefault(key, chain)
         site_key[site] = key
+    started = time.monotonic()
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         futures = {key: pool.submit(_render, run, chain) for key, chain in keyed.items()}
         done = {key: future.result() for key, future in futures.items()}
+    log.info(
+        "helm template: %d render(s) for %d site(s) in %.2f s",
+        len(keyed),
+        len(site_key),
+        time.monotonic() - started,
+    )
     return {site: done[key] for site, key in site_key.items()}, missing
 
 

@@ -48,37 +48,78 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """A render's workloads as the collector reads them, computed once for every site."""
+
+    facts: dict[str, dict[str, Any]]
+    raw_env: dict[str, RawEnv]
+
+
+def _parse(render: Render) -> _Parsed:
+    facts: dict[str, dict[str, Any]] = {}
+    raw_env: dict[str, RawEnv] = {}
+    for key, obj in render.workloads.items():
+        facts[key] = workload_facts(dict(obj))
+        raw_env[key] = {
+            c["name"]: container_env(c)[0]
+            for c in seq(obj, "spec", "template", "spec", "containers")
+            if isinstance(c, dict) and isinstance(c.get("name"), str)
+        }
+    return _Parsed(facts, raw_env)
+
+
+class Overlay:
+    """Overlays one release on any number of site snapshots (a render is parsed only once)."""
+
+    def __init__(self, release: Release) -> None:
+        self.release = release
+        self._parsed: dict[int, tuple[Render, _Parsed]] = {}
+
+    def parsed(self, render: Render) -> _Parsed:
+        hit = self._parsed.get(id(render))
+        if hit is None or hit[0] is not render:
+            hit = (render, _parse(render))
+            self._parsed[id(render)] = hit
+        return hit[1]
+
+    def __call__(self, snapshot: Mapping[str, Any], site: str) -> Overlaid:
+        """The snapshot as it would be after the push; the input is never modified."""
+        release = self.release
+        out = dict(snapshot)
+        out["components"] = {
+            k: dict(_mapping(v)) for k, v in _mapping(snapshot.get("components")).items()
+        }
+        out["workloads"] = dict(_mapping(snapshot.get("workloads")))
+        out["helm"] = dict(_mapping(snapshot.get("helm")))
+        gaps: dict[str, str] = {}
+        notes: list[Note] = []
+        if release.rendered:
+            render = release.render_for(site)
+            if render is None:
+                why = release.missing.get(site, "no rendered release for this site")
+                notes.append(Note(True, f"no rendered release for this site: {why}"))
+            else:
+                notes += _apply_render(out, render, self.parsed(render), site, gaps)
+        for rc in release.components:
+            notes += _apply_component(out, rc, site, gaps)
+        return Overlaid(out, gaps, tuple(notes))
+
+
 def overlay(snapshot: Mapping[str, Any], release: Release, site: str) -> Overlaid:
-    """The snapshot as it would be after the push; the input is never modified."""
-    out = dict(snapshot)
-    out["components"] = {
-        k: dict(_mapping(v)) for k, v in _mapping(snapshot.get("components")).items()
-    }
-    out["workloads"] = dict(_mapping(snapshot.get("workloads")))
-    out["helm"] = dict(_mapping(snapshot.get("helm")))
-    gaps: dict[str, str] = {}
-    notes: list[Note] = []
-    if release.rendered:
-        render = release.render_for(site)
-        if render is None:
-            why = release.missing.get(site, "no rendered release for this site")
-            notes.append(Note(True, f"no rendered release for this site: {why}"))
-        else:
-            notes += _apply_render(out, render, site, gaps)
-    for rc in release.components:
-        notes += _apply_component(out, rc, site, gaps)
-    return Overlaid(out, gaps, tuple(notes))
+    """The snapshot of one site as it would be after the push (see ``Overlay``)."""
+    return Overlay(release)(snapshot, site)
 
 
 def _apply_render(
-    out: dict[str, Any], render: Render, site: str, gaps: dict[str, str]
+    out: dict[str, Any], render: Render, parsed: _Parsed, site: str, gaps: dict[str, str]
 ) -> list[Note]:
     workloads: dict[str, Any] = out["workloads"]
-    raw_env: dict[str, RawEnv] = {}
     new: set[str] = set()
-    for key, obj in render.workloads.items():
+    for key, shared in parsed.facts.items():
         before = _mapping(workloads.get(key))
-        facts = workload_facts(dict(obj))
+        # Per-site copy: nodes and digests below are this site's.
+        facts = {**shared, "containers": {c: dict(v) for c, v in shared["containers"].items()}}
         # Pods stay where they run today; a workload not running here has no nodes yet.
         facts["nodes"] = before.get("nodes") if before else None
         old = _mapping(before.get("containers"))
@@ -87,13 +128,9 @@ def _apply_render(
             if previous.get("image") == container.get("image"):
                 container["image_id"] = previous.get("image_id")
         workloads[key] = facts
-        raw_env[key] = {
-            c["name"]: container_env(c)[0]
-            for c in seq(obj, "spec", "template", "spec", "containers")
-            if isinstance(c, dict) and isinstance(c.get("name"), str)
-        }
         if not before:
             new.add(key)
+    raw_env = parsed.raw_env
     if render.helm is not None:
         helm = render.helm
         out["helm"][helm.key] = {
@@ -110,7 +147,7 @@ def _apply_render(
         in_render = isinstance(workload, str) and workload in render.workloads
         if not in_render and render.helm is None:
             continue
-        notes += _derive(out, name, comp, raw_env.get(str(workload)), in_render, site, gaps)
+        _derive(out, name, comp, raw_env.get(str(workload)), in_render, gaps)
         if in_render and workload in new:
             notes.append(
                 Note(False, f"{name} is new here: {workload} does not run at {site} today")
@@ -124,9 +161,8 @@ def _derive(
     comp: dict[str, Any],
     env: RawEnv | None,
     in_render: bool,
-    site: str,
     gaps: dict[str, str],
-) -> list[Note]:
+) -> None:
     """Derive a component's facts again from the overlaid workloads and Helm values."""
     sources = valid_sources(comp.get("sources"))
     if sources is None:
@@ -135,7 +171,7 @@ def _derive(
                 if attr not in ("workload", "sources"):
                     comp[attr] = None
                     gaps[f"{name}.{attr}"] = NO_SOURCES
-        return []
+        return
     workload = out["workloads"].get(comp.get("workload"))
     for attr, rule in sources.items():
         kind, _, arg = rule.partition(":")
@@ -150,7 +186,6 @@ def _derive(
         except RuleMiss as exc:
             comp[attr] = None
             gaps[f"{name}.{attr}"] = f"not given by the release: {rule}: {exc}"
-    return []
 
 
 def _apply_component(
