@@ -294,6 +294,17 @@ def test_readme_quickstart_from_a_fresh_clone(tmp_path: Path) -> None:
     codes = re.findall(r"^\(exit code (\d+)\b", preflight, re.M)
     assert codes and codes[-1] == "1", f"preflight exit codes shown: {codes}\n{preflight}"
 
+    # The same gate from the chart, rendered per site by helm: no hand-written release file.
+    chart = after(out, "$ driftctl preflight --chart fixtures/charts/docai")
+    assert re.search(r"^preflight docai 2\.0\.0 .*: BLOCK$", chart, re.M), chart
+    sites = preflight_sites(chart)
+    for site in ("savings-bank", "holding"):
+        verdict, found = sites[site]
+        rule = found.get("frontend-parser-api", "")
+        assert verdict == "block" and rule.startswith("block "), f"{site}: {found}"
+    verdict, found = sites["utility"]
+    assert "timeoutSeconds is 15, above max 5" in found.get("mcp-timeout", ""), found
+
     driftctl = clone / ".venv" / "bin" / "driftctl"
     assert driftctl.is_file() and os.access(driftctl, os.X_OK), "no .venv/bin/driftctl in the clone"
     where = subprocess.run(
