@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
+from driftctl.dump_layout import WORKLOAD_KINDS
 from driftctl.errors import InputError
-from driftctl.parsers.kube_objects import WORKLOAD_KINDS
 from driftctl.release.model import Render
 from driftctl.safeio import read_capped
 
