@@ -1,18 +1,25 @@
 """The release options shared by every command that judges a release (``preflight``, ``report``).
 
-A command lists these defaults in its signature and hands the values to ``release_inputs``;
-``prepare`` and ``for_sites`` in ``driftctl.release.load`` do the rest.
+A command lists these defaults in its signature, hands the values to ``release_inputs``, calls
+``prepare`` (bad input fails here, before anything else is read) and, once the snapshots are
+loaded, ``release_for`` — as ``preflight`` does.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from driftctl.release.model import DEFAULT_HELM_TIMEOUT as DEFAULT_TIMEOUT
-from driftctl.release.model import ReleaseInputs
+from driftctl.release.model import Release, ReleaseInputs
+
+if TYPE_CHECKING:
+    from driftctl.inputs import SiteSnapshot
+    from driftctl.release.load import Prepared
 
 RELEASE = typer.Option(
     None, "--release", "-r", help="The planned push as a release file (YAML, docs/policy.md)."
@@ -85,3 +92,22 @@ def stdin_for(inputs: ReleaseInputs) -> bytes | None:
 
         return sys.stdin.buffer.read(MAX_RENDER_BYTES + 1)
     return None
+
+
+def prepare(inputs: ReleaseInputs) -> Prepared:
+    """The release inputs read and checked (exit 2 on any problem); stdin read if asked for."""
+    from driftctl.release.load import prepare as prepare_release
+
+    return prepare_release(inputs, stdin_for(inputs))
+
+
+def release_for(
+    prepared: Prepared, snapshots: Sequence[SiteSnapshot], sites: Sequence[str]
+) -> Release:
+    """The Release for the sites to judge (``--site``, else every site with a snapshot);
+    charts are rendered here, once per distinct site values."""
+    from driftctl.release.load import for_sites
+
+    have = {s.site for s in snapshots}
+    wanted = sorted(set(sites)) if sites else sorted(have)
+    return for_sites(prepared, [s for s in wanted if s in have])
