@@ -142,9 +142,10 @@ def render_sites(run: ChartRun, sites: Sequence[str]) -> tuple[dict[str, Render]
 def _render(run: ChartRun, chain: tuple[tuple[Path, bytes, Mapping[str, Any]], ...]) -> Render:
     files = [str(path) for path, _, _ in chain]
     what = f"helm template {run.chart.path}" + (f" with {files[-1]}" if files else "")
-    args = ["template", run.release_name, str(run.chart.path), "--namespace", run.namespace]
-    for path in files:
-        args += ["--values", path]
+    # Flags in --name=value form and positionals after "--": no path can pass for a flag.
+    args = ["template", f"--namespace={run.namespace}"]
+    args += [f"--values={path}" for path in files]
+    args += ["--", run.release_name, str(run.chart.path)]
     out = run.helm.run(args, what)
     workloads = parse_manifests(out, what, run.namespace)
     user = merge_values([values for _, _, values in chain])

@@ -14,8 +14,9 @@ from driftctl.safeio import check_keys, expect_mapping, load_yaml_file
 
 ATTRIBUTE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
 COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-# A release changes what runs, never where it runs: the pods stay on today's nodes.
-FORBIDDEN = {"workload"}
+# A release changes what runs, never where it runs (the pods stay on today's nodes), and never
+# how a site reads its facts.
+FORBIDDEN = {"workload", "sources"}
 
 
 def load_release(path: Path) -> Release:

@@ -21,6 +21,8 @@ from driftctl.redact import SECRET_KEY_RE
 from driftctl.release.image import from_image, valid_sources
 from driftctl.release.model import Release, ReleaseComponent, Render
 
+# Keys of a component that say how its facts are read, not facts a release could change.
+_NOT_ATTRIBUTES = ("workload", "sources")
 NO_SOURCES = (
     "not given by the release: the site's snapshot records no sources for it (collected by a "
     "driftctl before 1.1); collect the site again"
@@ -167,10 +169,9 @@ def _derive(
     sources = valid_sources(comp.get("sources"))
     if sources is None:
         if in_render:
-            for attr in comp:
-                if attr not in ("workload", "sources"):
-                    comp[attr] = None
-                    gaps[f"{name}.{attr}"] = NO_SOURCES
+            for attr in [a for a in comp if a not in _NOT_ATTRIBUTES]:
+                comp[attr] = None
+                gaps[f"{name}.{attr}"] = NO_SOURCES
         return
     workload = out["workloads"].get(comp.get("workload"))
     for attr, rule in sources.items():
@@ -202,12 +203,10 @@ def _apply_component(
     if rc.image is not None:
         workload = _set_image(out, comp, rc)
         sources = valid_sources(comp.get("sources"))
-        if sources is None:
-            sources = {a: "" for a in comp if a not in ("workload", "sources", "image")}
-            for attr in sources:
-                if attr not in given:
-                    comp[attr] = None
-                    gaps[f"{rc.name}.{attr}"] = NO_SOURCES
+        if sources is None:  # how this site reads the rest is not recorded: nothing is known
+            for attr in [a for a in comp if a not in (*_NOT_ATTRIBUTES, "image", *given)]:
+                comp[attr] = None
+                gaps[f"{rc.name}.{attr}"] = NO_SOURCES
         else:
             derived, missing = from_image(rc.name, workload, sources, given)
             comp.update(derived)
