@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -272,14 +273,14 @@ def test_an_old_bundle_of_failures_now_blocks(tmp_path: Path) -> None:
     from driftctl.bundle.writer import write_bundle
     from driftctl.config import load_site_config
     from driftctl.model import RawSet
-    from driftctl.pipeline import run_collectors
+    from driftctl.pipeline import rfc3339, run_collectors
     from driftctl.progress import NullProgress
     from driftctl.sources.dump import DumpSource
 
     config = load_site_config(SITES_DIR / "utility" / "site.yaml")
     raw = RawSet()
     DumpSource(dark_dump(tmp_path / "dump")).acquire(config, raw, NullProgress())
-    snapshot = run_collectors(config, raw, "2099-01-01T00:00:00Z")
+    snapshot = run_collectors(config, raw, rfc3339(datetime.now(UTC)))
     key = load_signer(private_key_copy(ROOT / "fixtures" / "keys" / "utility_ed25519", tmp_path))
     bundles = tmp_path / "bundles"
     bundles.mkdir()
@@ -306,8 +307,6 @@ def test_an_old_bundle_of_failures_now_blocks(tmp_path: Path) -> None:
         str(store),
         "--site",
         "utility",
-        "--max-age",
-        "36500d",
     )
     assert res.returncode == 1, res.stderr
     assert verdicts(res.stdout) == {"utility": "block"}
