@@ -113,8 +113,8 @@ def collect_site(
     if not learned_anything(snapshot):
         # A bundle of failures would import as a site "with no findings": refuse to write one.
         # Root causes first: the components' failures only repeat that their workloads are unknown.
-        failures = sorted(snapshot["failures"], key=lambda f: f["collector"] == "components")
-        detail = "; ".join(f"{f['target']}: {f['error']}" for f in failures[:3])
+        failures = sorted(snapshot.failures, key=lambda f: f.collector == "components")
+        detail = "; ".join(f"{f.target}: {f.error}" for f in failures[:3])
         more = f"; and {len(failures) - 3} more" if len(failures) > 3 else ""
         raise OperationalError(
             f"{config.site}: no fact could be collected, no bundle written"
@@ -127,7 +127,7 @@ def collect_site(
 _NOT_FACTS = frozenset({"workload", "sources", "error", "source"})
 
 
-def learned_anything(snapshot: dict[str, Any]) -> bool:
+def learned_anything(snapshot: Snapshot) -> bool:
     """Whether any section holds at least one fact (a value that is not null or empty)."""
 
     def has_fact(value: Any) -> bool:
@@ -137,5 +137,6 @@ def learned_anything(snapshot: dict[str, Any]) -> bool:
             return bool(value)
         return value is not None
 
+    data = snapshot.to_dict()
     sections = ("kubernetes", "workloads", "helm", "nodes", "components")
-    return any(has_fact(snapshot.get(section)) for section in sections)
+    return any(has_fact(data.get(section)) for section in sections)

@@ -131,7 +131,7 @@ def preflight_report_schema() -> Schema:
         },
         more=True,
     )
-    overall = _enum([Verdict.PASS, Verdict.BLOCK])
+    overall = _enum(Verdict)  # the worst site verdict: block > warn > pass
     summary: Schema = {
         "type": "object",
         "additionalProperties": {"type": "integer", "minimum": 0},

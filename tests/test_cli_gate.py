@@ -287,7 +287,9 @@ def test_an_old_bundle_of_failures_now_blocks(tmp_path: Path) -> None:
     for other in sorted((fleet_store().parent / "bundles").glob("*.tar.gz*")):
         if not other.name.startswith("utility-"):
             shutil.copy(other, bundles / other.name)
-    written = write_bundle(bundles, snapshot, [], {"total": 0}, key, "1.0.0", tmp_path / "st")
+    written = write_bundle(
+        bundles, snapshot.to_dict(), [], {"total": 0}, key, "1.0.0", tmp_path / "st"
+    )
     store = tmp_path / "store"
     res = driftctl(
         "import",

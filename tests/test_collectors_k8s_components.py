@@ -146,10 +146,10 @@ def test_helm_rules_read_what_the_templates_see_when_it_is_known() -> None:
     """computed_values holds the chart's defaults too: a tag left to the chart is still read."""
     facts = {
         "helm": {
-            "ai/docai": {
-                "values": {"mcpHub": {"timeoutSeconds": 15}},
-                "computed_values": {"mcpHub": {"timeoutSeconds": 15}, "image": {"tag": "1.8.0"}},
-            }
+            "ai/docai": helm_release(
+                {"mcpHub": {"timeoutSeconds": 15}},
+                computed_values={"mcpHub": {"timeoutSeconds": 15}, "image": {"tag": "1.8.0"}},
+            )
         }
     }
     rule = ComponentRule("docai", None, (("version", "helm:ai/docai:image.tag"),))

@@ -178,5 +178,4 @@ def test_secret_named_env_values_stay_out_of_workload_facts_but_rules_read_them(
         "sources": {"token": "env:API_TOKEN", "version": "env:MODE"},
         "token": "tok-planted-123",
         "version": "prod",
-        "sources": {"token": "env:API_TOKEN", "version": "env:MODE"},
     }

@@ -12,8 +12,8 @@ from driftctl.errors import InputError
 from driftctl.policy.evaluate import evaluate, parse_duration
 from driftctl.policy.load import load_policy, parse_policy
 from driftctl.policy.model import GateSeverity, PreflightReport, SiteResult, Verdict, worst
-from driftctl.snapshot import ModelError
 from driftctl.release.file import load_release
+from driftctl.snapshot import ModelError
 
 ROOT = Path(__file__).parent.parent
 RELEASE = load_release(ROOT / "manifests" / "release.example.yaml")

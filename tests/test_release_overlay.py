@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-import copy
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gate_kit import FLEET, SITE_VALUES, fleet_store, helm_template
 from policy_builders import platform
+from snapshot_kit import typed
 
 from driftctl.inputs import latest_snapshots
 from driftctl.release.file import parse_release
 from driftctl.release.manifests import parse_manifests
 from driftctl.release.model import Form, HelmValues, Release, Render
 from driftctl.release.overlay import NO_SOURCES, overlay
+from driftctl.snapshot import Snapshot
 
 TODAY = 'parser:\n  image:\n    tag: "1.4.2"\n  apiVersions: [v1, v2]\n'
 
 
-def fleet() -> dict[str, dict[str, Any]]:
-    return {s.site: dict(s.snapshot) for s in latest_snapshots(fleet_store())}
+def fleet() -> dict[str, Snapshot]:
+    return {s.site: s.snapshot for s in latest_snapshots(fleet_store())}
 
 
 def render_of(site: str, *extra: Path) -> Render:
@@ -41,29 +43,28 @@ def test_a_render_of_what_runs_today_derives_the_collected_components(
     today = tmp_path / "today.yaml"
     today.write_text(TODAY)
     snap = fleet()[site]
-    before = copy.deepcopy(snap)
+    before = snap.to_dict()
     result = overlay(snap, per_site({site: render_of(site, today)}), site)
-    assert snap == before, "the overlay must not modify its input"
+    assert snap.to_dict() == before, "the overlay must not modify its input"
     assert result.gaps == {} and result.notes == ()
-    assert result.snapshot["components"] == snap["components"]
+    assert result.snapshot.components == snap.components
     for name in ("frontend", "parser"):
         key = f"ai-platform/Deployment/{name}"
-        now, then = result.snapshot["workloads"][key], snap["workloads"][key]
-        assert now["nodes"] == then["nodes"], "pods stay where they run today"
-        assert now["containers"][name]["image"] == then["containers"][name]["image"]
+        now, then = result.snapshot.workloads[key], snap.workloads[key]
+        assert now.nodes == then.nodes, "pods stay where they run today"
+        assert now.containers[name].image == then.containers[name].image
+        assert now.containers[name].image_id == then.containers[name].image_id
 
 
 def test_the_release_render_changes_what_the_site_derives() -> None:
     snap = fleet()["savings-bank"]
     result = overlay(snap, per_site({"savings-bank": render_of("savings-bank")}), "savings-bank")
-    comps = result.snapshot["components"]
-    assert comps["parser"]["version"] == "2.0.0" and comps["parser"]["api_versions"] == "v2"
-    assert comps["frontend"] == snap["components"]["frontend"]
-    parser = result.snapshot["workloads"]["ai-platform/Deployment/parser"]
-    assert parser["containers"]["parser"]["image"] == (
-        "registry.savings-bank.local/ai/parser:2.0.0"
-    )
-    assert parser["containers"]["parser"]["image_id"] is None  # a new image: digest unknown
+    comps = result.snapshot.components
+    assert comps["parser"].version == "2.0.0" and comps["parser"].get("api_versions") == "v2"
+    assert comps["frontend"] == snap.components["frontend"]
+    parser = result.snapshot.workloads["ai-platform/Deployment/parser"]
+    assert parser.containers["parser"].image == "registry.savings-bank.local/ai/parser:2.0.0"
+    assert parser.containers["parser"].image_id is None  # a new image: digest unknown
 
 
 def test_a_site_without_a_render_blocks() -> None:
@@ -76,12 +77,13 @@ def test_a_site_without_a_render_blocks() -> None:
 
 def test_a_workload_new_at_a_site_is_reported_and_has_no_nodes() -> None:
     snap = fleet()["capital"]
-    del snap["workloads"]["ai-platform/Deployment/parser"]
+    workloads = {k: v for k, v in snap.workloads.items() if k != "ai-platform/Deployment/parser"}
+    snap = replace(snap, workloads=workloads)
     result = overlay(snap, per_site({"capital": render_of("capital")}), "capital")
     assert [n.text for n in result.notes] == [
         "parser is new here: ai-platform/Deployment/parser does not run at capital today"
     ]
-    assert result.snapshot["workloads"]["ai-platform/Deployment/parser"]["nodes"] is None
+    assert result.snapshot.workloads["ai-platform/Deployment/parser"].nodes is None
 
 
 def test_helm_values_of_the_render_replace_the_sites() -> None:
@@ -96,12 +98,12 @@ def test_helm_values_of_the_render_replace_the_sites() -> None:
         {"image": {"tag": "1.9.0"}, "mcpHub": {"timeoutSeconds": 3}},
     )
     result = overlay(snap, per_site({"utility": Render("r", {}, helm)}), "utility")
-    release = result.snapshot["helm"]["ai-platform/docai"]
-    assert release["chart_version"] == "2.0.0" and release["revision"] == 2
-    assert release["computed_values"]["mcpHub"] == {"timeoutSeconds": 3}
+    release = result.snapshot.helm["ai-platform/docai"]
+    assert release.chart_version == "2.0.0" and release.revision == 2
+    assert release.computed_values == {"image": {"tag": "1.9.0"}, "mcpHub": {"timeoutSeconds": 3}}
     # docai's version is read by a helm: rule, so it follows the new values.
-    assert result.snapshot["components"]["docai"]["version"] == "1.9.0"
-    assert result.snapshot["components"]["frontend"] == snap["components"]["frontend"]
+    assert result.snapshot.components["docai"].version == "1.9.0"
+    assert result.snapshot.components["frontend"] == snap.components["frontend"]
 
 
 def image_only(image: str = "registry.local/ai/parser:2.0.0", **more: Any) -> Release:
@@ -111,27 +113,27 @@ def image_only(image: str = "registry.local/ai/parser:2.0.0", **more: Any) -> Re
 def test_an_image_gives_what_the_site_reads_from_the_tag_and_nothing_else() -> None:
     snap = fleet()["holding"]
     result = overlay(snap, image_only(), "holding")
-    parser = result.snapshot["components"]["parser"]
-    assert parser["version"] == "2.0.0"  # holding reads it by image_tag
-    assert parser["api_versions"] is None  # holding reads it from an annotation
+    parser = result.snapshot.components["parser"]
+    assert parser.version == "2.0.0"  # holding reads it by image_tag
+    assert parser.get("api_versions") is None  # holding reads it from an annotation
     assert result.gaps == {
         "parser.api_versions": "not given by the release: this site reads it from "
         "annotation:driftctl.io/api-versions, which an image alone does not carry"
     }
-    container = result.snapshot["workloads"]["ai-platform/Deployment/parser"]["containers"]
-    assert container["parser"]["image"] == "registry.local/ai/parser:2.0.0"
-    assert result.snapshot["components"]["frontend"] == snap["components"]["frontend"]
+    container = result.snapshot.workloads["ai-platform/Deployment/parser"].containers
+    assert container["parser"].image == "registry.local/ai/parser:2.0.0"
+    assert result.snapshot.components["frontend"] == snap.components["frontend"]
 
 
 def test_what_the_release_gives_explicitly_is_no_gap() -> None:
     result = overlay(fleet()["holding"], image_only(api_versions=["v2"]), "holding")
     assert result.gaps == {}
-    assert result.snapshot["components"]["parser"]["api_versions"] == ["v2"]
+    assert result.snapshot.components["parser"].get("api_versions") == ["v2"]
 
 
 def test_an_image_without_a_tag_gives_no_version() -> None:
     result = overlay(fleet()["holding"], image_only("registry.local/ai/parser"), "holding")
-    assert result.snapshot["components"]["parser"]["version"] is None
+    assert result.snapshot.components["parser"].version is None
     assert result.gaps["parser.version"] == (
         "not given by the release: image_tag: image 'registry.local/ai/parser' of container "
         "parser has no tag"
@@ -139,19 +141,20 @@ def test_an_image_without_a_tag_gives_no_version() -> None:
 
 
 def test_a_snapshot_without_sources_cannot_take_an_image() -> None:
-    snap = platform("old")  # as collected before sources were recorded
+    snap = typed(platform("old"))  # as collected before sources were recorded
     result = overlay(snap, image_only(), "old")
-    parser = result.snapshot["components"]["parser"]
-    assert parser["version"] is None and parser["api_versions"] is None
+    parser = result.snapshot.components["parser"]
+    assert parser.version is None and parser.get("api_versions") is None
     assert result.gaps["parser.version"] == NO_SOURCES
 
 
 def test_secret_env_is_not_read_from_a_render() -> None:
     snap = fleet()["capital"]
-    snap["components"]["frontend"] = {
-        **snap["components"]["frontend"],
-        "sources": {"version": "label:app.kubernetes.io/version", "token": "env:API_TOKEN"},
-    }
+    frontend = replace(
+        snap.components["frontend"],
+        sources={"version": "label:app.kubernetes.io/version", "token": "env:API_TOKEN"},
+    )
+    snap = replace(snap, components={**snap.components, "frontend": frontend})
     result = overlay(snap, per_site({"capital": render_of("capital")}), "capital")
-    assert result.snapshot["components"]["frontend"]["token"] is None
+    assert result.snapshot.components["frontend"].get("token") is None
     assert result.gaps["frontend.token"] == "not read from the release: env:API_TOKEN looks secret"

@@ -56,9 +56,13 @@ def test_manifest_written_by_the_writer_validates() -> None:
     [
         ("manifest", {"schema": "driftctl.bundle/v1"}),
         ("diff-report", {"sites": [], "summary": {}, "findings": [{"key": "k"}]}),
-        ("preflight-report", {"release": "r", "verdict": "warn", "sites": {}}),
+        ("preflight-report", {"release": "r", "verdict": "warned", "sites": {}}),
     ],
-    ids=["manifest-missing-fields", "finding-missing-keys", "overall-verdict-is-pass-or-block"],
+    ids=[
+        "manifest-missing-fields",
+        "finding-missing-keys",
+        "overall-verdict-is-pass-warn-or-block",
+    ],
 )
 def test_schemas_refuse_what_the_contract_refuses(kind: str, doc: object) -> None:
     assert problems(kind, doc)

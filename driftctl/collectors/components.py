@@ -117,8 +117,8 @@ def _helm(helm: Mapping[str, HelmRelease], spec: str) -> JsonValue:
         raise RuleMiss(f"helm release {release} {found}")
     # The values the chart's templates see (defaults included), when known; else the user's.
     chosen = helm[matches[0]]
-    known = not isinstance(chosen.computed_values, Absent)
-    value: JsonValue = dict(chosen.computed_values if known else chosen.values)
+    computed = chosen.computed_values
+    value: JsonValue = dict(chosen.values if isinstance(computed, Absent) else computed)
     for part in path.split("."):
         if not isinstance(value, dict) or part not in value:
             raise RuleMiss(f"helm release {matches[0]} has no value {path}")

@@ -7,7 +7,7 @@ file, the rule, the key, and the nearest name that does exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,8 @@ from driftctl.policy.hints import did_you_mean
 from driftctl.policy.model import Policy, Rule
 from driftctl.policy.refs import Ref, RefKind
 from driftctl.policy.rules import REGISTRY
+from driftctl.snapshot import FactPath, Snapshot
+from driftctl.snapshot.path import parse
 
 # Component facts every component has, whether or not a site could read them.
 COMPONENT_FACTS = frozenset({"version", "workload"})
@@ -38,49 +40,38 @@ class Problem:
 class Fleet:
     """The names the snapshots (release overlaid) hold, gathered once."""
 
-    snapshots: tuple[Mapping[str, Any], ...]
+    snapshots: tuple[Snapshot, ...]
     components: dict[str, set[str]]
     roles: set[str]
 
     @classmethod
-    def of(cls, snapshots: Iterable[Mapping[str, Any]]) -> Fleet:
-        snaps = tuple(s for s in snapshots if isinstance(s, Mapping))
+    def of(cls, snapshots: Iterable[Snapshot]) -> Fleet:
+        snaps = tuple(snapshots)
         components: dict[str, set[str]] = {}
         roles: set[str] = set()
         for snap in snaps:
-            for name, comp in _mapping(snap.get("components")).items():
-                components.setdefault(str(name), set()).update(str(k) for k in _mapping(comp))
-            for node in _mapping(snap.get("nodes")).values():
-                found = _mapping(node).get("roles")
-                if isinstance(found, list):
-                    roles.update(str(r) for r in found)
+            for name, comp in snap.components.items():
+                components.setdefault(name, set()).update(comp.attributes)
+            for node in snap.nodes.values():
+                roles.update(node.role_names())
         return cls(snaps, components, roles)
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _nearest_path(fleet: Fleet, path: str) -> str:
+def _nearest_path(fleet: Fleet, path: FactPath) -> str:
     """The hint for a path that resolves nowhere: the closest key where it stops resolving."""
-    best: tuple[int, str, list[str]] = (-1, path, [])
+    best: tuple[int, str, list[str]] = (-1, "", [])
     for snap in fleet.snapshots:
-        node: Any = snap
-        rest = path
-        done = 0
-        while isinstance(node, Mapping) and rest:
-            keys = [
-                k for k in node if isinstance(k, str) and (rest == k or rest.startswith(k + "."))
-            ]
-            if not keys:
+        node: Any = snap.to_dict()
+        depth = 0
+        for segment in path:
+            if not isinstance(segment, str) or not isinstance(node, dict) or segment not in node:
                 break
-            key = max(keys, key=len)
-            node, rest, done = node[key], rest[len(key) + 1 :], done + len(key) + 1
-        if done > best[0] and isinstance(node, Mapping):
-            best = (done, rest, [k for k in node if isinstance(k, str)])
-    _, rest, keys = best
-    head = rest.split(".", 1)[0]
-    return did_you_mean(head, keys)
+            node, depth = node[segment], depth + 1
+        if depth > best[0] and isinstance(node, dict) and depth < len(path):
+            missing = path[depth]
+            best = (depth, missing if isinstance(missing, str) else "", list(node))
+    _, missing, keys = best
+    return did_you_mean(missing, keys) if missing else ""
 
 
 def _check_ref(ref: Ref, fleet: Fleet) -> str | None:
@@ -102,10 +93,11 @@ def _check_ref(ref: Ref, fleet: Fleet) -> str | None:
             return None
         hint = did_you_mean(ref.value, fleet.roles | {"all"})
         return f"no node has role {ref.value!r} at any site{hint}"
+    path = parse(ref.value)
     for snap in fleet.snapshots:
-        if resolve_path(snap, ref.value)[0]:
+        if resolve_path(snap, path)[0]:
             return None
-    hint = _nearest_path(fleet, ref.value)
+    hint = _nearest_path(fleet, path)
     return f"{ref.value} resolves at no site and not in the release{hint}"
 
 
@@ -113,7 +105,7 @@ def _rule_refs(rule: Rule) -> list[Ref]:
     return REGISTRY[rule.kind].refs(rule.config)
 
 
-def problems(policy: Policy, snapshots: Iterable[Mapping[str, Any]]) -> list[Problem]:
+def problems(policy: Policy, snapshots: Iterable[Snapshot]) -> list[Problem]:
     """Every rule reference that resolves nowhere, in policy order."""
     fleet = Fleet.of(snapshots)
     found = []
@@ -125,7 +117,7 @@ def problems(policy: Policy, snapshots: Iterable[Mapping[str, Any]]) -> list[Pro
     return found
 
 
-def check_policy(policy: Policy, snapshots: Sequence[Mapping[str, Any]]) -> None:
+def check_policy(policy: Policy, snapshots: Sequence[Snapshot]) -> None:
     """Raise InputError (exit 2) naming the first problem; no snapshots means nothing to check."""
     if not snapshots:
         return

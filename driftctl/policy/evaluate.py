@@ -22,9 +22,9 @@ from driftctl.policy.model import (
     worst,
 )
 from driftctl.policy.rules import REGISTRY
-from driftctl.snapshot import Snapshot as SnapshotModel
 from driftctl.release.model import Release
 from driftctl.release.overlay import Overlaid, Overlay
+from driftctl.snapshot import Snapshot as SnapshotModel
 
 log = logging.getLogger(__name__)
 
@@ -180,15 +180,11 @@ def evaluate(
     return PreflightReport(release.name, policy.source, overall, tuple(results))
 
 
-def check_release_components(release: Release, snapshots: Sequence[Mapping[str, Any]]) -> None:
+def check_release_components(release: Release, snapshots: Sequence[SnapshotModel]) -> None:
     """A component the release names that no site runs is a typo until shown otherwise."""
     if not snapshots:
         return  # nothing to check against; every wanted site blocks for freshness anyway
-    known: set[str] = set()
-    for snap in snapshots:
-        comps = snap.get("components")
-        if isinstance(comps, Mapping):
-            known.update(str(k) for k in comps)
+    known = {name for snap in snapshots for name in snap.components}
     for rc in release.components:
         if rc.name not in known:
             raise InputError(

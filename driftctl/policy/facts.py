@@ -133,9 +133,9 @@ class SiteContext:
     def why_path(self, path: FactPath) -> str:
         """Why a snapshot path is unknown: the failures of the section it lies in, if any."""
         section = path[0] if path else ""
-        if section == "components" and len(path) >= 3:
-            if isinstance(path[1], str) and isinstance(path[2], str):
-                return self.why_component(path[1], path[2])
+        parts = [p for p in path if isinstance(p, str)]
+        if section == "components" and len(parts) >= 3:
+            return self.why_component(parts[1], parts[2])
         if section in ("helm", "nodes", "kubernetes"):
             found = [self._line(f) for f in self.snapshot.failures if f.collector == section]
             if found:

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from driftctl.snapshot.enums import GateSeverity, Verdict
-from driftctl.snapshot.jsonvalue import JsonValue
 
 __all__ = [
     "Finding",

@@ -13,6 +13,7 @@ from typing import Any
 
 from driftctl.collectors.components import RuleMiss, evaluate
 from driftctl.config import RULE_RE
+from driftctl.snapshot import JsonValue, Workload
 
 IMAGE_RULES = ("image_tag", "image_digest")
 
@@ -31,16 +32,16 @@ def valid_sources(raw: Any) -> dict[str, str] | None:
 
 def from_image(
     name: str,
-    workload: Mapping[str, Any],
+    workload: Workload,
     sources: Mapping[str, str],
     given: set[str],
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, JsonValue], dict[str, str]]:
     """(attributes the image gives, why each other attribute is not given) for one site.
 
     ``workload`` is the component's workload facts with the new image already in place;
     attributes in ``given`` are set by the release itself and left alone.
     """
-    derived: dict[str, Any] = {}
+    derived: dict[str, JsonValue] = {}
     gaps: dict[str, str] = {}
     for attr, rule in sources.items():
         if attr in given:

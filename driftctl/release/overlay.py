@@ -1,28 +1,34 @@
 """The release overlaid on one site's snapshot: what the site would run after the push.
 
-The only module of the release package that knows the snapshot's shape. Rendered workloads
-replace the site's workloads of the same ``ns/Kind/name`` (their pods stay on today's nodes),
-the render's Helm release replaces the site's, and every component they touch is derived
-again with the site's recorded ``sources`` by the collector's own functions — exactly as the
-site would derive it from the live objects. What the release leaves unknown is recorded in
-``gaps`` (``component.attribute`` → why), so rules can say why they cannot check it.
+Rendered workloads replace the site's workloads of the same ``ns/Kind/name`` (their pods stay on
+today's nodes), the render's Helm release replaces the site's, and every component they touch
+is derived again with the site's recorded ``sources`` by the collector's own functions —
+exactly as the site would derive it from the live objects. What the release leaves unknown is
+recorded in ``gaps`` (``component.attribute`` → why), so rules can say why they cannot check it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from driftctl.collectors.components import RawEnv, RuleMiss, evaluate
 from driftctl.collectors.workloads import container_env, workload_facts
+from driftctl.errors import InputError
 from driftctl.parsers.kube_objects import seq
 from driftctl.redact import SECRET_KEY_RE
 from driftctl.release.image import from_image, valid_sources
-from driftctl.release.model import Release, ReleaseComponent, Render
+from driftctl.release.model import HelmValues, Release, ReleaseComponent, Render
+from driftctl.snapshot import (
+    Component,
+    Container,
+    HelmRelease,
+    JsonValue,
+    ModelError,
+    Snapshot,
+    Workload,
+)
 
-# Keys of a component that say how its facts are read, not facts a release could change.
-_NOT_ATTRIBUTES = ("workload", "sources")
 NO_SOURCES = (
     "not given by the release: the site's snapshot records no sources for it (collected by a "
     "driftctl before 1.1); collect the site again"
@@ -41,34 +47,45 @@ class Note:
 class Overlaid:
     """A site's snapshot after the push, why some component facts are unknown, and notes."""
 
-    snapshot: dict[str, Any]
+    snapshot: Snapshot
     gaps: dict[str, str] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
 
 
 @dataclass(frozen=True)
 class _Parsed:
     """A render's workloads as the collector reads them, computed once for every site."""
 
-    facts: dict[str, dict[str, Any]]
+    workloads: dict[str, Workload]  # nodes None: where pods run is the site's own
     raw_env: dict[str, RawEnv]
 
 
 def _parse(render: Render) -> _Parsed:
-    facts: dict[str, dict[str, Any]] = {}
+    workloads: dict[str, Workload] = {}
     raw_env: dict[str, RawEnv] = {}
     for key, obj in render.workloads.items():
-        facts[key] = workload_facts(dict(obj))
+        facts = {**workload_facts(dict(obj)), "nodes": None}
+        try:
+            workloads[key] = Workload.from_dict(facts, f"{render.source}: {key}")
+        except ModelError as exc:
+            raise InputError(str(exc)) from None
         raw_env[key] = {
             c["name"]: container_env(c)[0]
             for c in seq(obj, "spec", "template", "spec", "containers")
             if isinstance(c, dict) and isinstance(c.get("name"), str)
         }
-    return _Parsed(facts, raw_env)
+    return _Parsed(workloads, raw_env)
+
+
+@dataclass
+class _Site:
+    """The sections a release changes, as mutable copies of one site's snapshot."""
+
+    workloads: dict[str, Workload]
+    components: dict[str, Component]
+    helm: dict[str, HelmRelease]
+    gaps: dict[str, str] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
 
 
 class Overlay:
@@ -85,154 +102,165 @@ class Overlay:
             self._parsed[id(render)] = hit
         return hit[1]
 
-    def __call__(self, snapshot: Mapping[str, Any], site: str) -> Overlaid:
+    def __call__(self, snapshot: Snapshot, site: str) -> Overlaid:
         """The snapshot as it would be after the push; the input is never modified."""
         release = self.release
-        out = dict(snapshot)
-        out["components"] = {
-            k: dict(_mapping(v)) for k, v in _mapping(snapshot.get("components")).items()
-        }
-        out["workloads"] = dict(_mapping(snapshot.get("workloads")))
-        out["helm"] = dict(_mapping(snapshot.get("helm")))
-        gaps: dict[str, str] = {}
-        notes: list[Note] = []
+        state = _Site(dict(snapshot.workloads), dict(snapshot.components), dict(snapshot.helm))
         if release.rendered:
             render = release.render_for(site)
             if render is None:
                 why = release.missing.get(site, "no rendered release for this site")
-                notes.append(Note(True, f"no rendered release for this site: {why}"))
+                state.notes.append(Note(True, f"no rendered release for this site: {why}"))
             else:
-                notes += _apply_render(out, render, self.parsed(render), site, gaps)
+                _apply_render(state, render, self.parsed(render), site)
         for rc in release.components:
-            notes += _apply_component(out, rc, site, gaps)
-        return Overlaid(out, gaps, tuple(notes))
+            _apply_component(state, rc, site)
+        out = replace(
+            snapshot, workloads=state.workloads, components=state.components, helm=state.helm
+        )
+        return Overlaid(out, state.gaps, tuple(state.notes))
 
 
-def overlay(snapshot: Mapping[str, Any], release: Release, site: str) -> Overlaid:
+def overlay(snapshot: Snapshot, release: Release, site: str) -> Overlaid:
     """The snapshot of one site as it would be after the push (see ``Overlay``)."""
     return Overlay(release)(snapshot, site)
 
 
-def _apply_render(
-    out: dict[str, Any], render: Render, parsed: _Parsed, site: str, gaps: dict[str, str]
-) -> list[Note]:
-    workloads: dict[str, Any] = out["workloads"]
+def _on_site(new: Workload, before: Workload | None) -> Workload:
+    """A rendered workload at one site: today's nodes, today's digest where the image is the same."""
+    if before is None:
+        return new  # not running here yet: no nodes
+    containers = {}
+    for name, container in new.containers.items():
+        old = before.containers.get(name)
+        same = old is not None and old.image == container.image
+        containers[name] = replace(container, image_id=old.image_id) if same and old else container
+    return replace(new, nodes=before.nodes, containers=containers)
+
+
+def _helm_release(helm: HelmValues, before: HelmRelease | None) -> HelmRelease:
+    fields = {
+        "chart": helm.chart,
+        "chart_version": helm.chart_version,
+        "app_version": helm.app_version,
+        "values": dict(helm.values),
+        "computed_values": dict(helm.computed_values),
+    }
+    if before is not None:
+        return replace(before, **fields)  # type: ignore[arg-type]
+    return HelmRelease(revision=0, status="pending-install", **fields)  # type: ignore[arg-type]
+
+
+def _apply_render(state: _Site, render: Render, parsed: _Parsed, site: str) -> None:
     new: set[str] = set()
-    for key, shared in parsed.facts.items():
-        before = _mapping(workloads.get(key))
-        # Per-site copy: nodes and digests below are this site's.
-        facts = {**shared, "containers": {c: dict(v) for c, v in shared["containers"].items()}}
-        # Pods stay where they run today; a workload not running here has no nodes yet.
-        facts["nodes"] = before.get("nodes") if before else None
-        old = _mapping(before.get("containers"))
-        for cname, container in facts["containers"].items():
-            previous = _mapping(old.get(cname))
-            if previous.get("image") == container.get("image"):
-                container["image_id"] = previous.get("image_id")
-        workloads[key] = facts
-        if not before:
+    for key, workload in parsed.workloads.items():
+        before = state.workloads.get(key)
+        state.workloads[key] = _on_site(workload, before)
+        if before is None:
             new.add(key)
-    raw_env = parsed.raw_env
     if render.helm is not None:
-        helm = render.helm
-        out["helm"][helm.key] = {
-            **_mapping(out["helm"].get(helm.key)),
-            "chart": helm.chart,
-            "chart_version": helm.chart_version,
-            "app_version": helm.app_version,
-            "values": dict(helm.values),
-            "computed_values": dict(helm.computed_values),
-        }
-    notes: list[Note] = []
-    for name, comp in out["components"].items():
-        workload = comp.get("workload")
-        in_render = isinstance(workload, str) and workload in render.workloads
+        key = render.helm.key
+        state.helm[key] = _helm_release(render.helm, state.helm.get(key))
+    for name, comp in list(state.components.items()):
+        in_render = comp.workload is not None and comp.workload in render.workloads
         if not in_render and render.helm is None:
             continue
-        _derive(out, name, comp, raw_env.get(str(workload)), in_render, gaps)
-        if in_render and workload in new:
-            notes.append(
-                Note(False, f"{name} is new here: {workload} does not run at {site} today")
-            )
-    return notes
+        env = parsed.raw_env.get(comp.workload) if comp.workload is not None else None
+        state.components[name] = _derive(state, name, comp, env, in_render)
+        if in_render and comp.workload in new:
+            text = f"{name} is new here: {comp.workload} does not run at {site} today"
+            state.notes.append(Note(False, text))
 
 
 def _derive(
-    out: dict[str, Any],
-    name: str,
-    comp: dict[str, Any],
-    env: RawEnv | None,
-    in_render: bool,
-    gaps: dict[str, str],
-) -> None:
-    """Derive a component's facts again from the overlaid workloads and Helm values."""
-    sources = valid_sources(comp.get("sources"))
+    state: _Site, name: str, comp: Component, env: RawEnv | None, in_render: bool
+) -> Component:
+    """A component's facts derived again from the overlaid workloads and Helm releases."""
+    attributes: dict[str, JsonValue] = dict(comp.attributes)
+    sources = valid_sources(comp.sources)
     if sources is None:
         if in_render:
-            for attr in [a for a in comp if a not in _NOT_ATTRIBUTES]:
-                comp[attr] = None
-                gaps[f"{name}.{attr}"] = NO_SOURCES
-        return
-    workload = out["workloads"].get(comp.get("workload"))
+            for attr in attributes:
+                attributes[attr] = None
+                state.gaps[f"{name}.{attr}"] = NO_SOURCES
+        return replace(comp, attributes=attributes)
+    workload = state.workloads.get(comp.workload) if comp.workload is not None else None
     for attr, rule in sources.items():
         kind, _, arg = rule.partition(":")
         if kind != "helm" and not in_render:
             continue  # this workload is not in the render: its facts stay as collected
         if kind == "env" and SECRET_KEY_RE.search(arg):
-            comp[attr] = None
-            gaps[f"{name}.{attr}"] = f"not read from the release: {rule} looks secret"
+            attributes[attr] = None
+            state.gaps[f"{name}.{attr}"] = f"not read from the release: {rule} looks secret"
             continue
         try:
-            comp[attr] = evaluate(rule, name, workload, out, env)
+            attributes[attr] = evaluate(rule, name, workload, state.helm, env)
         except RuleMiss as exc:
-            comp[attr] = None
-            gaps[f"{name}.{attr}"] = f"not given by the release: {rule}: {exc}"
+            attributes[attr] = None
+            state.gaps[f"{name}.{attr}"] = f"not given by the release: {rule}: {exc}"
+    return replace(comp, attributes=attributes)
 
 
-def _apply_component(
-    out: dict[str, Any], rc: ReleaseComponent, site: str, gaps: dict[str, str]
-) -> list[Note]:
-    notes: list[Note] = []
-    comps: dict[str, Any] = out["components"]
-    if rc.name not in comps:
-        notes.append(
-            Note(False, f"component {rc.name} does not run at {site}; the release would add it")
-        )
-    comp = comps.setdefault(rc.name, {})
+def _apply_component(state: _Site, rc: ReleaseComponent, site: str) -> None:
+    comp = state.components.get(rc.name)
+    if comp is None:
+        text = f"component {rc.name} does not run at {site}; the release would add it"
+        state.notes.append(Note(False, text))
+        comp = Component(workload=None)
+    attributes: dict[str, JsonValue] = dict(comp.attributes)
     given = set(rc.attributes) | ({"version"} if rc.version is not None else set())
     if rc.image is not None:
-        workload = _set_image(out, comp, rc)
-        sources = valid_sources(comp.get("sources"))
+        workload = _set_image(state, comp, rc.name, rc.image)
+        sources = valid_sources(comp.sources)
         if sources is None:  # how this site reads the rest is not recorded: nothing is known
-            for attr in [a for a in comp if a not in (*_NOT_ATTRIBUTES, "image", *given)]:
-                comp[attr] = None
-                gaps[f"{rc.name}.{attr}"] = NO_SOURCES
+            for attr in [a for a in attributes if a not in ("image", *given)]:
+                attributes[attr] = None
+                state.gaps[f"{rc.name}.{attr}"] = NO_SOURCES
         else:
             derived, missing = from_image(rc.name, workload, sources, given)
-            comp.update(derived)
+            attributes.update(derived)
             for attr, why in missing.items():
-                comp[attr] = None
-                gaps[f"{rc.name}.{attr}"] = why
-        comp["image"] = rc.image
-    comp.update(rc.attributes)
+                attributes[attr] = None
+                state.gaps[f"{rc.name}.{attr}"] = why
+        attributes["image"] = rc.image
+    attributes.update(rc.attributes)
     if rc.version is not None:
-        comp["version"] = rc.version
+        attributes["version"] = rc.version
     for attr in given:
-        gaps.pop(f"{rc.name}.{attr}", None)
-    return notes
+        state.gaps.pop(f"{rc.name}.{attr}", None)
+    state.components[rc.name] = replace(comp, attributes=attributes)
 
 
-def _set_image(
-    out: dict[str, Any], comp: Mapping[str, Any], rc: ReleaseComponent
-) -> dict[str, Any]:
-    """Put the release's image into the component's main container; its digest is unknown."""
-    workloads: dict[str, Any] = out["workloads"]
-    key = comp.get("workload")
-    wl = dict(_mapping(workloads.get(key))) if isinstance(key, str) else {}
-    containers = dict(_mapping(wl.get("containers")))
-    target = rc.name if rc.name in containers else next(iter(containers), rc.name)
-    containers[target] = {**_mapping(containers.get(target)), "image": rc.image, "image_id": None}
-    wl["containers"] = containers
-    if isinstance(key, str) and key in workloads:
-        workloads[key] = wl
-    return wl
+def _set_image(state: _Site, comp: Component, name: str, image: str) -> Workload:
+    """The component's workload with the image in its main container (the one named like the
+    component, else the first, as the collector picks it); its digest is unknown."""
+    key = comp.workload
+    current = state.workloads.get(key) if key is not None else None
+    if current is None:  # no workload facts: a stand-in only to read the image's tag
+        pulled = Container(image=image, image_id=None, env={})
+        return Workload(
+            kind="Deployment",
+            replicas=None,
+            labels={},
+            annotations={},
+            template_labels={},
+            template_annotations={},
+            containers={name: pulled},
+            nodes=None,
+        )
+    containers: dict[str, Container] = dict(current.containers)
+    target = name if name in containers else next(iter(containers), name)
+    old = containers.get(target)
+    containers[target] = (
+        Container(image=image, image_id=None, env={})
+        if old is None
+        else replace(old, image=image, image_id=None)
+    )
+    updated = replace(current, containers=containers)
+    if key is not None:
+        state.workloads[key] = updated
+    return updated
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    return value if isinstance(value, Mapping) else {}

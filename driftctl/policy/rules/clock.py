@@ -10,8 +10,8 @@ from driftctl.errors import InputError
 from driftctl.policy import validate as v
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import Finding, Rule
-from driftctl.snapshot import TimeFacts
 from driftctl.policy.refs import Ref, RefKind
+from driftctl.snapshot import TimeFacts
 
 KIND = "time"
 KEYS = {"nodes", "synchronized", "max_offset_seconds"}

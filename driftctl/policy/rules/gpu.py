@@ -13,8 +13,8 @@ from driftctl.policy import validate as v
 from driftctl.policy.cuda import ToolkitEntry, load_table
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import Finding, Rule
-from driftctl.snapshot import Absent, Gpu
 from driftctl.policy.refs import Ref, RefKind
+from driftctl.snapshot import Absent, Gpu
 from driftctl.versions import parse_version, satisfies
 
 KIND = "gpu"

@@ -11,8 +11,8 @@ from driftctl.errors import InputError
 from driftctl.policy import validate as v
 from driftctl.policy.facts import SiteContext, resolve_path, show
 from driftctl.policy.model import Finding, Rule
-from driftctl.snapshot import FactPath, PathError
 from driftctl.policy.refs import Ref, RefKind
+from driftctl.snapshot import FactPath, PathError
 
 KIND = "value"
 KEYS = {"path", "max", "min", "equals", "one_of", "same_across_sites"}
