@@ -77,6 +77,11 @@ def test_an_explicit_namespace_wins_over_the_default() -> None:
             "Deployment has no valid metadata.name ('Bad/Name')",
         ),
         (
+            dump({**DEPLOYMENT, "metadata": {"name": "parser\n"}}),
+            "ns",
+            "Deployment has no valid metadata.name ('parser\\n')",
+        ),
+        (
             dump({"apiVersion": "v1", "kind": "List", "items": ["x"]}),
             "ns",
             "r.yaml: document 1 (line 1): item 1: not a Kubernetes object (a str)",
@@ -96,6 +101,7 @@ def test_an_explicit_namespace_wins_over_the_default() -> None:
         "no-namespace",
         "twice",
         "bad-name",
+        "name-with-newline",
         "list-of-scalars",
         "alias",
     ],

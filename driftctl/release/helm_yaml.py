@@ -36,7 +36,7 @@ _SPECIAL = {".inf": math.inf, "-.inf": -math.inf, "+.inf": math.inf, ".nan": mat
 def _go_number(text: str) -> int | float | str:
     """A plain scalar as go-yaml v2 resolves it: int (any base), float, else the string."""
     plain = text.replace("_", "")
-    if _GO_INT.match(plain):
+    if _GO_INT.fullmatch(plain):
         sign, digits = (-1, plain[1:]) if plain[0] == "-" else (1, plain.lstrip("+"))
         if digits[:2] in ("0x", "0X"):
             return sign * int(digits[2:], 16)
@@ -47,7 +47,7 @@ def _go_number(text: str) -> int | float | str:
         if len(digits) > 1 and digits[0] == "0":
             return sign * int(digits, 8)
         return sign * int(digits)
-    if _GO_FLOAT.match(plain):
+    if _GO_FLOAT.fullmatch(plain):
         return float(plain)
     special = _SPECIAL.get(plain.lower())
     return special if special is not None else text

@@ -24,7 +24,7 @@ def valid_sources(raw: Any) -> dict[str, str] | None:
         return None
     out = {}
     for attr, rule in raw.items():
-        if not isinstance(attr, str) or not isinstance(rule, str) or not RULE_RE.match(rule):
+        if not isinstance(attr, str) or not isinstance(rule, str) or not RULE_RE.fullmatch(rule):
             return None
         out[attr] = rule
     return out

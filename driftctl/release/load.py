@@ -69,7 +69,7 @@ def _only_one(inputs: ReleaseInputs) -> Form:
 
 
 def _dns_label(value: str, flag: str) -> str:
-    if not DNS_NAME.match(value) or len(value) > 63:
+    if not DNS_NAME.fullmatch(value) or len(value) > 63:
         raise InputError(f"{flag} {value!r}: not {NAME_RE_TEXT}")
     return value
 

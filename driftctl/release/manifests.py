@@ -73,7 +73,7 @@ def _workload(obj: dict[str, Any], where: str, namespace: str | None) -> tuple[s
     kind = obj["kind"]
     meta = obj.get("metadata")
     name = meta.get("name") if isinstance(meta, dict) else None
-    if not isinstance(name, str) or not DNS_NAME.match(name):
+    if not isinstance(name, str) or not DNS_NAME.fullmatch(name):
         raise InputError(f"{where}: {kind} has no valid metadata.name ({name!r})")
     assert isinstance(meta, dict)
     ns = meta.get("namespace")
@@ -84,7 +84,7 @@ def _workload(obj: dict[str, Any], where: str, namespace: str | None) -> tuple[s
                 "(as for helm template -n)"
             )
         ns = namespace
-    if not isinstance(ns, str) or not DNS_NAME.match(ns):
+    if not isinstance(ns, str) or not DNS_NAME.fullmatch(ns):
         raise InputError(f"{where}: {kind} {name}: bad metadata.namespace {ns!r}")
     # Namespace defaulting as the API server does it for `kubectl apply -n` / `helm -n`.
     return f"{ns}/{kind}/{name}", {**obj, "metadata": {**meta, "namespace": ns}}
