@@ -39,7 +39,7 @@ def service(i: int) -> str:
 def base_snapshot(workloads: int) -> dict[str, Any]:
     """capital as its collector sees it, plus generated services up to ``workloads``."""
     config = load_site_config(ROOT / "fixtures" / "sites" / "capital" / "site.yaml")
-    snap = collect_site(config, ROOT / "fixtures" / "sites" / "capital" / "dump").snapshot
+    snap = collect_site(config, ROOT / "fixtures" / "sites" / "capital" / "dump").snapshot.to_dict()
     template = snap["workloads"][f"{NS}/Deployment/parser"]
     for i in range(workloads - len(snap["workloads"])):
         key = f"{NS}/Deployment/{service(i)}"
