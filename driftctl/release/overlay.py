@@ -9,7 +9,6 @@ recorded in ``gaps`` (``component.attribute`` → why), so rules can say why the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from driftctl.collectors.components import RawEnv, RuleMiss, evaluate
@@ -260,7 +259,3 @@ def _set_image(state: _Site, comp: Component, name: str, image: str) -> Workload
     if key is not None:
         state.workloads[key] = updated
     return updated
-
-
-def _mapping(value: object) -> Mapping[str, object]:
-    return value if isinstance(value, Mapping) else {}
