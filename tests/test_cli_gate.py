@@ -65,7 +65,9 @@ def test_the_chart_blocks_savings_bank_and_holding_and_flags_the_15_s_timeout() 
         "savings-bank": "block",
         "utility": "warn",
     }
-    assert res.stdout.startswith("preflight docai 2.0.0 (policy driftctl/data/compat.yaml): BLOCK")
+    assert res.stdout.startswith(
+        "preflight docai 2.0.0 (policy: packaged default (manifests/compat.yaml)): BLOCK"
+    )
     for site, frontend in (("savings-bank", "2.3.4"), ("holding", "2.3.1")):
         assert (
             f"frontend-parser-api: frontend {frontend} calls parser API v1, parser 2.0.0 serves v2"
@@ -328,7 +330,8 @@ def test_the_default_policy_passes_policy_check_against_the_fixture_fleet() -> N
     res = driftctl("policy", "check", "--store", str(fleet_store()))
     assert res.returncode == 0, res.stderr
     assert res.stdout == (
-        "driftctl/data/compat.yaml: 8 rules, every name resolves at one or more of 5 sites\n"
+        "packaged default (manifests/compat.yaml): 8 rules, every name resolves at one or more "
+        "of 5 sites\n"
     )
 
 
@@ -532,3 +535,13 @@ def test_bad_release_input_is_one_line_and_writes_nothing(
     assert res.stdout == "" and not out.exists()
     assert res.stderr.count("\n") == 1 and res.stderr.startswith("driftctl: error: ")
     assert message in res.stderr, res.stderr
+
+
+def test_report_takes_the_same_release_forms(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    args = chart()[:-2]  # without --store, given below like report's other inputs
+    res = driftctl("report", "--html", str(page), *args, "--store", str(fleet_store()))
+    assert res.returncode == 1, res.stderr
+    text = page.read_text()
+    assert "docai 2.0.0" in text and "parser 2.0.0 serves v2" in text
+    assert "preflight docai 2.0.0: block — 5 sites" in res.stderr

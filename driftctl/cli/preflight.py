@@ -10,13 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from driftctl.cli.release_input import (
-    allow_stale_option,
-    load_planned,
-    max_age_option,
-    policy_option,
-    release_option,
-)
+from driftctl.cli import release_input as ri
 from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, bundle_trust
 from driftctl.errors import ExitCode, InputError
 from driftctl.formats import Format
@@ -36,7 +30,7 @@ class Judged:
 
 
 def judge(
-    release: Path,
+    release: ri.ReleaseOptions,
     policy: Path | None,
     store: Path | None,
     bundles: Sequence[Path],
@@ -46,20 +40,24 @@ def judge(
     allow_stale: bool,
     revoked: Path | None = None,
     allow_wildcard: bool = False,
+    allow_unknown: bool = False,
+    command: str = "preflight",
 ) -> Judged:
-    """Load the inputs (exit 2 first), then the snapshots (bundles may be rejected: exit 4)."""
+    """Load the inputs (exit 2 first), then the snapshots (bundles may be rejected: exit 4),
+    then render what is rendered per site (a chart), then judge."""
     from driftctl.inputs import latest_snapshots
     from driftctl.policy.evaluate import evaluate, parse_duration
     from driftctl.policy.load import load_policy
 
     age = parse_duration(max_age)
     rules = load_policy(policy)
-    planned = load_planned(release)
+    prepared = ri.prepare(release)
     if bundles and trust is None:
-        raise InputError("preflight: BUNDLE arguments need --trust ALLOWED_SIGNERS")
+        raise InputError(f"{command}: BUNDLE arguments need --trust ALLOWED_SIGNERS")
     trust_store = bundle_trust(bool(bundles), trust, revoked, allow_wildcard)
     # No site filter here: a requested site without a snapshot must block, not error out.
     snapshots = latest_snapshots(None if bundles else store, bundles=bundles, trust=trust_store)
+    planned = ri.release_for(prepared, snapshots, sites)
     report = evaluate(
         rules,
         planned,
@@ -67,6 +65,7 @@ def judge(
         sites=sites,
         max_age=age,
         allow_stale=allow_stale,
+        allow_unknown=allow_unknown,
         now=datetime.now(UTC),
     )
     return Judged(report, rules, tuple(snapshots))
@@ -92,8 +91,17 @@ def preflight(
         metavar="BUNDLE",
         help="Bundles to judge instead of the store (verified with --trust).",
     ),
-    release: Path = release_option(required=True),
-    policy: Path | None = policy_option(),
+    release: Path | None = ri.release_option(),
+    manifests: str | None = ri.manifests_option(),
+    manifests_dir: Path | None = ri.manifests_dir_option(),
+    chart: Path | None = ri.chart_option(),
+    values: list[Path] = ri.values_option(),
+    site_values: Path | None = ri.site_values_option(),
+    release_name: str | None = ri.release_name_option(),
+    namespace: str | None = ri.namespace_option(),
+    helm: str | None = ri.helm_option(),
+    helm_timeout: float = ri.helm_timeout_option(),
+    policy: Path | None = ri.policy_option(),
     store: Path | None = typer.Option(
         None, "--store", envvar="DRIFTCTL_STORE", help="Store directory [default: per-user]."
     ),
@@ -103,8 +111,9 @@ def preflight(
     site: list[str] = typer.Option(
         [], "--site", "-s", metavar="SITE", help="Only these sites (repeatable)."
     ),
-    max_age: str = max_age_option(),
-    allow_stale: bool = allow_stale_option(),
+    max_age: str = ri.max_age_option(),
+    allow_stale: bool = ri.allow_stale_option(),
+    allow_unknown: bool = ri.allow_unknown_option(),
     fmt: Format = typer.Option(
         Format.TABLE, "--format", "-f", help="Report format: table, json, markdown, junit, html."
     ),
@@ -117,8 +126,20 @@ def preflight(
     """Judge a release at every site: exit 0 pass/warn, 1 blocked somewhere, 2 bad input."""
     from driftctl.cli.output import emit
 
-    judged = judge(
+    options = ri.ReleaseOptions(
         release,
+        manifests,
+        manifests_dir,
+        chart,
+        values,
+        site_values,
+        release_name,
+        namespace,
+        helm,
+        helm_timeout,
+    )
+    judged = judge(
+        options,
         policy,
         store,
         bundles or (),
@@ -128,6 +149,7 @@ def preflight(
         allow_stale,
         revoked,
         allow_wildcard,
+        allow_unknown,
     )
     if fmt is Format.HTML:
         from driftctl.cli.report import page_for

@@ -10,12 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from driftctl.cli.release_input import (
-    allow_stale_option,
-    max_age_option,
-    policy_option,
-    release_option,
-)
+from driftctl.cli import release_input as ri
 from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, bundle_trust
 from driftctl.errors import ExitCode, InputError
 
@@ -65,8 +60,17 @@ def report(
         None, metavar="BUNDLE", help="Bundles instead of the store (verified with --trust)."
     ),
     html: Path = typer.Option(..., "--html", metavar="FILE", help="Write the page here."),
-    release: Path | None = release_option(required=False),
-    policy: Path | None = policy_option(),
+    release: Path | None = ri.release_option(),
+    manifests: str | None = ri.manifests_option(),
+    manifests_dir: Path | None = ri.manifests_dir_option(),
+    chart: Path | None = ri.chart_option(),
+    values: list[Path] = ri.values_option(),
+    site_values: Path | None = ri.site_values_option(),
+    release_name: str | None = ri.release_name_option(),
+    namespace: str | None = ri.namespace_option(),
+    helm: str | None = ri.helm_option(),
+    helm_timeout: float = ri.helm_timeout_option(),
+    policy: Path | None = ri.policy_option(),
     store: Path | None = typer.Option(
         None, "--store", envvar="DRIFTCTL_STORE", help="Store directory [default: per-user]."
     ),
@@ -78,8 +82,9 @@ def report(
         None, "--baseline", help="Read every other site against this golden site."
     ),
     ignore: Path | None = typer.Option(None, "--ignore", help="Ignore file (YAML)."),
-    max_age: str = max_age_option(),
-    allow_stale: bool = allow_stale_option(),
+    max_age: str = ri.max_age_option(),
+    allow_stale: bool = ri.allow_stale_option(),
+    allow_unknown: bool = ri.allow_unknown_option(),
     revoked: Path | None = REVOKED,
     allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
@@ -92,11 +97,23 @@ def report(
     if bundles and trust is None:
         raise InputError("report: BUNDLE arguments need --trust ALLOWED_SIGNERS")
     judged = None
-    if release is not None:
+    options = ri.ReleaseOptions(
+        release,
+        manifests,
+        manifests_dir,
+        chart,
+        values,
+        site_values,
+        release_name,
+        namespace,
+        helm,
+        helm_timeout,
+    )
+    if options.given:
         from driftctl.cli.preflight import judge
 
         judged = judge(
-            release,
+            options,
             policy,
             store,
             bundles or (),
@@ -106,6 +123,8 @@ def report(
             allow_stale,
             revoked,
             allow_wildcard,
+            allow_unknown,
+            command="report",
         )
         found = [s for s in judged.snapshots if not site or s.site in site]
     else:
