@@ -146,8 +146,28 @@ def test_preflight_with_hostile_facts(tmp_path: Path) -> None:
     bundle = write_signed(tmp_path / "site-a-000001.tar.gz", data, key)
     trust = trust_file(tmp_path / "allowed", [signer_line("site-a", key)])
     release = str(ROOT / "manifests" / "release.example.yaml")
+    # Only rules whose names this one site has: a policy naming what exists nowhere is exit 2.
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "rules:\n"
+        "  - {id: api, kind: api-contract, severity: block,\n"
+        "     consumer: {component: frontend, attribute: parser_api},\n"
+        "     provider: {component: parser, attribute: api_versions}}\n"
+        "  - {id: clock, kind: time, severity: block, nodes: control-plane, synchronized: true}\n"
+    )
     for fmt in ("table", "markdown", "json", "junit", "html"):
-        res = run("preflight", str(bundle), "--trust", str(trust), "-r", release, "--format", fmt)
+        res = run(
+            "preflight",
+            str(bundle),
+            "--trust",
+            str(trust),
+            "-r",
+            release,
+            "--policy",
+            str(policy),
+            "--format",
+            fmt,
+        )
         assert res.returncode == 1, res.stderr
         out, _ = text(res.stdout), text(res.stderr)
         assert "\\x1b" in out or fmt == "json"

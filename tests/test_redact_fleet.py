@@ -19,13 +19,17 @@ from driftctl.redact import Redactor, redact_evidence, redact_snapshot
 ROOT = Path(__file__).parent.parent
 SITES = sorted(p for p in (ROOT / "fixtures" / "sites").iterdir() if (p / "site.yaml").exists())
 # The secrets the fixture fleet plants in its snapshot facts (fixtures/planted-secrets.txt).
-DOCAI = ".helm.ai-platform/docai.values."
+DOCAI = ".helm.ai-platform/docai."
 SECRET_FACTS = {
-    DOCAI + "auth.password",
-    DOCAI + "auth.username",  # below ``auth``: secret by inheritance
-    DOCAI + "externalDb.dsn",
-    DOCAI + "mcpHub.clientAssertion",  # a JWT under an ordinary name
-    DOCAI + "tls.key",
+    DOCAI + section + fact
+    for section in ("values.", "computed_values.")  # computed: the same values under defaults
+    for fact in (
+        "auth.password",
+        "auth.username",  # below ``auth``: secret by inheritance
+        "externalDb.dsn",
+        "mcpHub.clientAssertion",  # a JWT under an ordinary name
+        "tls.key",
+    )
 }
 
 
