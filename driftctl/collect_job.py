@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from driftctl import __version__
+from driftctl.bundle.site_key import check_key_for_site, load_signer
+from driftctl.bundle.writer import write_bundle
 from driftctl.config import SiteConfig
 from driftctl.errors import OperationalError
 from driftctl.pipeline import collect_site
@@ -69,8 +71,6 @@ def run_collect(
     """Collect one site and write its signed bundle (or, for a dry run, only return the snapshot)."""
     signing_key = None
     if not dry_run:
-        from driftctl.bundle.keys import check_key_for_site, load_signer
-
         assert key_path is not None
         signing_key = load_signer(key_path, passphrase)  # fail before a long collection
         check_key_for_site(signing_key, key_path, config.site)
@@ -88,8 +88,6 @@ def run_collect(
     report = redactor.report()
     if dry_run or signing_key is None:
         return JobResult(snapshot=snapshot, redaction=report)
-    from driftctl.bundle.writer import write_bundle
-
     written = write_bundle(
         out_dir, snapshot.to_dict(), evidence, report, signing_key, __version__, state_dir=state_dir
     )

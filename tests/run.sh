@@ -71,8 +71,10 @@ fi
 #    replay-server conformance tests and the chart release tests.
 bash tests/tools/fetch_kubectl.sh
 
-# 4. Lint and types, then the whole suite (benchmarks in tests/bench are run by hand).
+# 4. Lint, the layers (setup.cfg [importlinter]: an upward import or a cycle fails here), types,
+#    then the whole suite (benchmarks in tests/bench are run by hand).
 .venv/bin/ruff check driftctl tests
 .venv/bin/ruff format --check driftctl tests
+.venv/bin/lint-imports --no-cache --no-logo
 .venv/bin/mypy
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

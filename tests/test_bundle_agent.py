@@ -17,7 +17,8 @@ import pytest
 from driftctl.bundle import NAMESPACE
 from driftctl.bundle import agent as agent_mod
 from driftctl.bundle.agent import AgentSigner, agent_signer
-from driftctl.bundle.keys import generate_key, load_private_key, load_signer
+from driftctl.bundle.keys import generate_key, load_private_key
+from driftctl.bundle.site_key import load_signer
 from driftctl.bundle.sshsig import sign
 from driftctl.bundle.wire import string, uint32
 from driftctl.errors import InputError, OperationalError

@@ -11,8 +11,10 @@ from xml.etree import ElementTree as ET
 import pytest
 from reports_kit import HOSTILE, raw_controls
 
-from driftctl.formats.common import JunitCase, junit_xml, md_code, md_escape, plural, show_value
-from driftctl.formats.escape import dumps_json, finite, visible, xml_text
+from driftctl.diff.show import show_value
+from driftctl.formats.common import JunitCase, junit_xml, md_code, md_escape, plural
+from driftctl.formats.escape import dumps_json, visible, xml_text
+from driftctl.strictjson import finite
 
 DANGEROUS = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 

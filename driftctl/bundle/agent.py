@@ -11,7 +11,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from driftctl.bundle.keys import MAX_KEY_BYTES, PublicHalf, fingerprint
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from driftctl.bundle.signer import MAX_KEY_BYTES, PublicHalf, fingerprint
 from driftctl.bundle.wire import Reader, WireError, string, uint32
 from driftctl.errors import InputError, OperationalError
 from driftctl.safeio import read_capped
@@ -89,9 +92,6 @@ class AgentSigner(PublicHalf):
 
     def sign(self, data: bytes) -> bytes:
         """Raw 64-byte Ed25519 signature over ``data``, made by the agent and checked here."""
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
         where = f"ssh-agent at {self.socket_path}"
         request = bytes([SIGN_REQUEST]) + string(self.public_blob) + string(data) + uint32(0)
         kind, payload = _exchange(self.socket_path, request, self.timeout)

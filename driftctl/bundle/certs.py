@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from driftctl.bundle.keys import ed25519_blob
+from driftctl.bundle.signer import ed25519_blob
 from driftctl.bundle.wire import Reader, WireError
 
 ED25519 = "ssh-ed25519"

@@ -7,15 +7,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from driftctl.bundle.keys import fingerprint
 from driftctl.bundle.manifest import ManifestError, load_contents
 from driftctl.bundle.reader import ArchiveError, Limits, read_archive
+from driftctl.bundle.signer import fingerprint
 from driftctl.bundle.sshsig import SignatureError, parse_armored
 from driftctl.bundle.verify import open_bundle
 from driftctl.errors import BundleRejected
-from driftctl.formats.escape import finite
 from driftctl.safeio import NotRegularFile, open_regular
 from driftctl.snapshot.path import render_segment
+from driftctl.strictjson import finite
 
 
 def _claimed_signer(bundle: Path, limits: Limits) -> str:

@@ -1,36 +1,20 @@
-"""Site signing keys: Ed25519 in OpenSSH format, generation, loading, SHA256 fingerprints."""
+"""Site signing keys: Ed25519 private key files in OpenSSH format, generated and loaded."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from driftctl.bundle import SITE_PATTERN
-from driftctl.bundle.wire import string
-from driftctl.dump_layout import SITE_ID
+from driftctl.bundle.signer import MAX_KEY_BYTES, PublicHalf, ed25519_blob
 from driftctl.errors import InputError
 from driftctl.safeio import read_capped
-
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-MAX_KEY_BYTES = 64 * 1024
-
-
-def fingerprint(blob: bytes) -> str:
-    """``SHA256:<base64, no padding>`` of a public key blob, as ``ssh-keygen -l`` prints it."""
-    digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
-    return f"SHA256:{digest}"
-
-
-def ed25519_blob(raw: bytes) -> bytes:
-    """The SSH wire encoding of a raw 32-byte Ed25519 public key."""
-    return string(b"ssh-ed25519") + string(raw)
 
 
 def check_site(site: str) -> str:
@@ -38,37 +22,6 @@ def check_site(site: str) -> str:
     if not re.fullmatch(SITE_PATTERN, site):
         raise InputError(f"invalid site id {site!r}: expected {SITE_PATTERN}")
     return site
-
-
-class Signer(Protocol):
-    """What signs a bundle: a key file loaded here, or a key held by ssh-agent (``agent.py``)."""
-
-    @property
-    def public_blob(self) -> bytes: ...
-
-    @property
-    def comment(self) -> str: ...
-
-    def public_line(self) -> str: ...
-
-    def fingerprint(self) -> str: ...
-
-    def sign(self, data: bytes) -> bytes: ...
-
-
-class PublicHalf:
-    """The public side every signer shares: the ``.pub`` line and the fingerprint."""
-
-    public_blob: bytes
-    comment: str
-
-    def public_line(self) -> str:
-        """``ssh-ed25519 AAAA... comment`` as in a ``.pub`` file."""
-        b64 = base64.b64encode(self.public_blob).decode()
-        return f"ssh-ed25519 {b64} {self.comment}".rstrip()
-
-    def fingerprint(self) -> str:
-        return fingerprint(self.public_blob)
 
 
 @dataclass(frozen=True)
@@ -85,8 +38,6 @@ class SigningKey(PublicHalf):
 
 
 def _from_private(private: Ed25519PrivateKey, comment: str) -> SigningKey:
-    from cryptography.hazmat.primitives import serialization
-
     raw = private.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
@@ -95,9 +46,6 @@ def _from_private(private: Ed25519PrivateKey, comment: str) -> SigningKey:
 
 def generate_key(site: str, out_dir: Path, passphrase: str | None = None) -> tuple[Path, Path]:
     """Write ``<out_dir>/<site>_ed25519`` (0600) and its ``.pub``; never overwrite either."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     check_site(site)
     priv_path = out_dir / f"{site}_ed25519"
     pub_path = out_dir / f"{site}_ed25519.pub"
@@ -142,9 +90,6 @@ def _pub_comment(path: Path, blob: bytes) -> str:
 
 def load_private_key(path: Path, passphrase: str | None = None) -> SigningKey:
     """Load an OpenSSH Ed25519 private key (optionally passphrase-protected); InputError names it."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_ssh_private_key
-
     data = read_capped(path, MAX_KEY_BYTES)
     if b"-----BEGIN OPENSSH PRIVATE KEY-----" not in data:
         raise InputError(f"{path}: not an OpenSSH private key")
@@ -159,14 +104,16 @@ def load_private_key(path: Path, passphrase: str | None = None) -> SigningKey:
     password = passphrase.encode() if passphrase else None
     try:
         try:
-            private = load_ssh_private_key(data, password)
+            private = serialization.load_ssh_private_key(data, password)
         except TypeError:
             if password is None:
                 raise InputError(
                     f"{path}: key is passphrase-protected; give --passphrase-file "
                     "or $DRIFTCTL_KEY_PASSPHRASE"
                 ) from None
-            private = load_ssh_private_key(data, None)  # a passphrase for a plain key: ignore it
+            private = serialization.load_ssh_private_key(
+                data, None
+            )  # a passphrase for a plain key: ignore it
     except ValueError:
         if password is not None:
             raise InputError(f"{path}: wrong passphrase (or corrupt key)") from None
@@ -188,23 +135,3 @@ def read_passphrase(path: Path) -> str:
         return data.decode("utf-8").rstrip("\n")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text (a passphrase file holds one line)") from None
-
-
-def load_signer(path: Path, passphrase: str | None = None) -> Signer:
-    """A private key file, or a public key (``.pub``) whose private half is in ssh-agent."""
-    head = read_capped(path, MAX_KEY_BYTES)[:64]
-    if head.startswith(b"ssh-"):
-        from driftctl.bundle.agent import agent_signer
-
-        return agent_signer(path)
-    return load_private_key(path, passphrase)
-
-
-def check_key_for_site(signer: Signer, path: Path, site: str) -> None:
-    """Refuse a key whose keygen comment (``SITE@driftctl``) names another site: the centre would."""
-    m = re.fullmatch(rf"({SITE_ID})@driftctl", signer.comment)
-    if m and m.group(1) != site:
-        raise InputError(
-            f"{path}: key made for site {m.group(1)!r} (its comment), but the config is for "
-            f"{site!r}; importers would refuse the bundle (signer != site)"
-        )

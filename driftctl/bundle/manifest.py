@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from driftctl.bundle import BUNDLE_SCHEMA, SHA256_HEX, SITE_PATTERN
+from driftctl.bundle import BUNDLE_SCHEMA, MAX_NAME, NAME_RE, SHA256_HEX, SITE_PATTERN
 from driftctl.bundle.reader import ArchiveContents, Limits
-from driftctl.bundle.writer import MAX_NAME, NAME_RE
 from driftctl.errors import InputError
 from driftctl.snapshot import ModelError, Snapshot
 from driftctl.strictjson import check_json, loads_json, may_hold_surrogates, parse_json

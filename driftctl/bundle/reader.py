@@ -9,12 +9,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from driftctl.bundle import MAX_NAME, NAME_RE
 from driftctl.bundle.gunzip import CHUNK, GunzipReader
 
 # The reader's own names for its caps and its error, as verify, inspect and the store use them.
 from driftctl.bundle.limits import ArchiveError as ArchiveError
 from driftctl.bundle.limits import Limits as Limits
-from driftctl.bundle.writer import MAX_NAME, NAME_RE
 
 JSON_MEMBERS = ("manifest.json", "snapshot.json", "redaction.json")
 # Header blocks that describe the next member instead of being one: GNU long names/links and

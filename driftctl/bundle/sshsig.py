@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from driftctl.bundle.certs import ED25519, PublicKey, parse_public_key, parse_ssh_signature
 from driftctl.bundle.certs import verify_ed25519 as _verify_raw
-from driftctl.bundle.keys import Signer
+from driftctl.bundle.signer import Signer
 from driftctl.bundle.wire import Reader, WireError, string, uint32
 
 MAGIC = b"SSHSIG"

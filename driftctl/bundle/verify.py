@@ -11,9 +11,9 @@ from typing import Any, BinaryIO
 
 from driftctl.bundle import HASH_ALG, NAMESPACE
 from driftctl.bundle.hashing import BackgroundHash
-from driftctl.bundle.keys import fingerprint
 from driftctl.bundle.manifest import ManifestError, load_contents
 from driftctl.bundle.reader import ArchiveError, Limits, MemberInfo, read_archive
+from driftctl.bundle.signer import fingerprint
 from driftctl.bundle.signers import TrustStore, allows_principal, load_trust
 from driftctl.bundle.sshsig import SignatureError, parse_armored, verify_digest
 from driftctl.errors import BundleRejected, InputError

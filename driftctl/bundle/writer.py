@@ -14,19 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from driftctl.bundle import BUNDLE_SCHEMA, NAMESPACE
-from driftctl.bundle.keys import Signer, check_site
+from driftctl.bundle import BUNDLE_SCHEMA, MAX_NAME, NAME_RE, NAMESPACE
+from driftctl.bundle.keys import check_site
 from driftctl.bundle.sequence import SeqState, locked, read_state, write_state
+from driftctl.bundle.signer import Signer
 from driftctl.bundle.sshsig import sign_digest
-from driftctl.dump_layout import COMPONENT
 from driftctl.durable import crash_point, fsync_dir
 from driftctl.errors import InputError, OperationalError
 from driftctl.safeio import dumps_canonical
 
 log = logging.getLogger(__name__)
-
-NAME_RE = re.compile(rf"^{COMPONENT}(/{COMPONENT}){{0,7}}$")
-MAX_NAME = 255
 
 
 @dataclass(frozen=True)

@@ -140,9 +140,9 @@ def diff(
     report = diff_snapshots([(s, snap) for s, snap, _ in pairs], rules, baseline)
     rank = threshold(fail_on.value)
     if fmt is Format.HTML:
-        from driftctl.cli.report import page_for
+        from driftctl.cli.page import page_for
 
-        text = page_for(report, None, pairs)
+        text = page_for(report, pairs)
     else:
         text = render(report, fmt, rank)
     if write_ignore is not None:

@@ -152,9 +152,10 @@ def preflight(
         allow_unknown,
     )
     if fmt is Format.HTML:
-        from driftctl.cli.report import page_for
+        from driftctl.cli.page import page_for
 
-        text = page_for(None, judged, [(s.site, s.snapshot, s.seq) for s in judged.snapshots])
+        snapshots = [(s.site, s.snapshot, s.seq) for s in judged.snapshots]
+        text = page_for(None, snapshots, (judged.report, judged.policy))
     else:
         from driftctl.formats.preflight import render
 

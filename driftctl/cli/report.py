@@ -1,10 +1,8 @@
 """CLI command ``report``: one self-contained HTML page of fleet drift and, given a release, its
-preflight; also builds the page for ``diff --format html`` and ``preflight --format html``."""
+preflight (the page itself is put together in ``page.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,44 +13,7 @@ from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, bundle_trust
 from driftctl.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
-    from driftctl.cli.preflight import Judged
-    from driftctl.diff.report import DiffReport
-    from driftctl.snapshot import Snapshot
-
-
-def page_for(
-    diff: DiffReport | None,
-    judged: Judged | None,
-    snapshots: Sequence[tuple[str, Snapshot, int | None]],
-    policy_path: Path | None = None,
-) -> str:
-    """The HTML page for a diff and/or a preflight, with the sites' own facts from snapshots."""
-    from driftctl.formats.html import Page, render_page, thresholds
-    from driftctl.formats.site_facts import fleet_facts
-
-    if judged is not None:
-        policy = judged.policy
-    else:
-        from driftctl.policy.load import load_policy
-
-        policy = load_policy(policy_path)  # the clock chart draws the policy's limits
-    now = datetime.now(UTC)
-    if judged is not None and diff is not None:
-        title = f"driftctl fleet report: release {judged.report.release}"
-    elif judged is not None:
-        title = f"driftctl preflight: release {judged.report.release}"
-    else:
-        title = "driftctl fleet drift report"
-    page = Page(
-        title=title,
-        diff=diff,
-        preflight=judged.report if judged else None,
-        sites=fleet_facts(snapshots, now),
-        thresholds=thresholds(policy),
-        policy=policy.source,
-        generated_at=now,
-    )
-    return render_page(page)
+    pass
 
 
 def report(
@@ -89,6 +50,7 @@ def report(
     allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
     """One self-contained HTML page: the fleet's drift, and the preflight of --release."""
+    from driftctl.cli.page import page_for
     from driftctl.diff import IgnoreFile, diff_snapshots, load_ignore
     from driftctl.inputs import latest_snapshots
     from driftctl.safeio import write_output
@@ -133,7 +95,12 @@ def report(
     if not found:
         raise InputError("no snapshots to report on (import bundles into the store, or pass some)")
     diff = diff_snapshots([(s.site, s.snapshot) for s in found], rules, baseline)
-    text = page_for(diff, judged, [(s.site, s.snapshot, s.seq) for s in found], policy)
+    text = page_for(
+        diff,
+        [(s.site, s.snapshot, s.seq) for s in found],
+        (judged.report, judged.policy) if judged else None,
+        policy,
+    )
     write_output(html, text.encode("utf-8"))
     typer.echo(f"wrote {html} ({len(text.encode()) // 1024 + 1} KiB)", err=True)
     typer.echo(diff.summary_line(), err=True)

@@ -13,11 +13,11 @@ from driftctl.diff.ignore import IgnoreFile, IgnoreRule
 from driftctl.diff.normalize import ABSENT_FORM, REDACTED, is_true
 from driftctl.diff.report import DiffReport, Failure, Finding, Ignored
 from driftctl.diff.severity import CATEGORIES
+from driftctl.diff.show import show_value
 from driftctl.errors import InputError
-from driftctl.formats.common import show_value
-from driftctl.formats.escape import finite
 from driftctl.snapshot import DriftSeverity, FindingKind
 from driftctl.snapshot.path import path_of
+from driftctl.strictjson import finite
 
 _MISSING = object()
 _SCALARS = (str, int, float)

@@ -1,14 +1,12 @@
-"""Helpers shared by the report renderers: JUnit XML, Markdown tables, value display, plurals."""
+"""Helpers shared by the report renderers: JUnit XML, Markdown tables, plurals."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from xml.etree import ElementTree as ET
 
-from driftctl.formats.escape import finite, visible, xml_text
+from driftctl.formats.escape import visible, xml_text
 
 
 @dataclass(frozen=True)
@@ -99,29 +97,6 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str
     lines.append("|" + "|".join("---" for _ in headers) + "|")
     lines.extend("| " + " | ".join(row) + " |" for row in rows)
     return "\n".join(lines) + "\n"
-
-
-def is_distribution(key: str, value: Any) -> bool:
-    """A node fact's per-site distribution ``{value: node count}``."""
-    return (
-        key.startswith("nodes")
-        and isinstance(value, Mapping)
-        and bool(value)
-        and all(type(v) is int for v in value.values())
-    )
-
-
-def show_value(value: Any, key: str = "") -> str:
-    """The whole value as a person reads it (never cut): ``—`` for unknown, node distributions
-    as ``550.54.15×3, 535.54.03×1``, strings as they are, anything else as JSON. Not escaped:
-    the renderer escapes for its medium."""
-    if value is None:
-        return "—"
-    if is_distribution(key, value):
-        return ", ".join(f"{k}×{n}" for k, n in value.items())
-    if isinstance(value, str):
-        return value
-    return json.dumps(finite(value), sort_keys=True, ensure_ascii=False)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

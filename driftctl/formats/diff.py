@@ -17,15 +17,15 @@ from driftctl.formats.common import (
     md_code,
     md_escape,
     plural,
-    show_value,
 )
 from driftctl.formats.escape import dumps_json, visible
+from driftctl.formats.findings import groups, mark, value_text
+from driftctl.formats.html import render_diff
 
 WIDTH = 100
 KEY_WIDTH = 48
 MIN_SITE_WIDTH = 12
 MARKDOWN_WIDE_SITES = 6
-ODD, UNKNOWN = "*", "?"
 
 
 def render(report: DiffReport, fmt: Format, fail_rank: int) -> str:
@@ -39,8 +39,6 @@ def render(report: DiffReport, fmt: Format, fail_rank: int) -> str:
     if fmt is Format.JUNIT:
         return render_junit(report, fail_rank)
     if fmt is Format.HTML:
-        from driftctl.formats.html import render_diff
-
         return render_diff(report)
     assert_never(fmt)
 
@@ -48,29 +46,6 @@ def render(report: DiffReport, fmt: Format, fail_rank: int) -> str:
 def render_json(report: DiffReport) -> str:
     """Stable JSON: keys in a fixed order, findings worst first, non-finite numbers as strings."""
     return dumps_json(report.to_json())
-
-
-def groups(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
-    """Findings grouped by category, the category with the worst finding first."""
-    out: dict[str, list[Finding]] = {}
-    for f in findings:
-        out.setdefault(f.category, []).append(f)
-    return list(out.items())
-
-
-def value_text(f: Finding, site: str) -> str:
-    """A site's value as a person reads it: ``unknown`` and ``absent`` are told apart."""
-    value = f.values.get(site)
-    if value is None:
-        return "unknown" if site in f.unknown else "absent"
-    return show_value(value, f.key)
-
-
-def mark(f: Finding, site: str) -> str:
-    """``?`` where the value is unknown, ``*`` where the site differs, else a space."""
-    if site in f.unknown:
-        return UNKNOWN
-    return ODD if site in f.sites else " "
 
 
 def no_drift(sites: Sequence[str]) -> str:

@@ -11,10 +11,10 @@ log lines and error messages. It is idempotent on safe text and cheap when nothi
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections.abc import Mapping
 from typing import Any
+
+from driftctl.strictjson import finite
 
 # C0 controls, DEL, C1 controls; Unicode format characters (Cf: soft hyphen, zero-width,
 # bidi marks/embeddings/overrides/isolates, BOM, interlinear annotations, tag characters),
@@ -68,19 +68,6 @@ def xml_text(text: object) -> str:
     """Text that XML 1.0 can hold: ``visible`` then any character XML forbids escaped too."""
     s = visible_lines(text if isinstance(text, str) else str(text))
     return _XML_INVALID.sub(_escape, s)
-
-
-def finite(value: Any) -> Any:
-    """``value`` with every non-finite float as the string ``"inf"``, ``"-inf"`` or ``"nan"``."""
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, Mapping):
-        return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [finite(v) for v in value]
-    return value
 
 
 def _json_escape(match: re.Match[str]) -> str:

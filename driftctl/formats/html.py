@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from driftctl import __version__
 from driftctl.diff.report import DiffReport, Finding
 from driftctl.formats.common import plural
-from driftctl.formats.diff import groups, mark, value_text
 from driftctl.formats.escape import visible
+from driftctl.formats.findings import groups, mark, value_text
 from driftctl.formats.site_facts import SiteFacts, age_text
 from driftctl.policy.model import GateSeverity, Policy, PreflightReport
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from driftctl.formats.escape import dumps_json, visible
+from driftctl.formats.html import render_inspect
 
 BANNER = "UNVERIFIED bundle (signature not checked; run `driftctl verify` with the trust store)"
 
@@ -77,6 +78,4 @@ def render_json(report: Mapping[str, Any]) -> str:
 
 
 def render_html(report: Mapping[str, Any], facts: list[tuple[str, str]]) -> str:
-    from driftctl.formats.html import render_inspect
-
     return render_inspect(dict(report), facts)

@@ -8,6 +8,7 @@ from typing import Any, assert_never
 from driftctl.formats import Format
 from driftctl.formats.common import JunitCase, junit_xml, markdown_table, md_code, md_escape
 from driftctl.formats.escape import dumps_json, visible
+from driftctl.formats.html import render_preflight
 from driftctl.policy.model import GateSeverity, PreflightReport, SiteResult
 
 WIDTH = 100
@@ -24,8 +25,6 @@ def render(report: PreflightReport, fmt: Format) -> str:
     if fmt is Format.JUNIT:
         return render_junit(report)
     if fmt is Format.HTML:
-        from driftctl.formats.html import render_preflight
-
         return render_preflight(report)
     assert_never(fmt)
 

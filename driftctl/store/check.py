@@ -12,9 +12,9 @@ from pathlib import Path
 from driftctl.bundle import NAMESPACE
 from driftctl.bundle.allowed_signers import AllowedSigner
 from driftctl.bundle.certs import parse_public_key
-from driftctl.bundle.keys import fingerprint
 from driftctl.bundle.reader import Limits
 from driftctl.bundle.revoked import Revocations
+from driftctl.bundle.signer import fingerprint
 from driftctl.bundle.signers import TrustStore
 from driftctl.bundle.sshsig import SignatureError, parse_armored
 from driftctl.bundle.verify import verify_bundle

@@ -1,0 +1,32 @@
+"""A fact value as a person reads it, whole: the words of diff messages and of every report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from driftctl.strictjson import finite
+
+
+def is_distribution(key: str, value: Any) -> bool:
+    """A node fact's per-site distribution ``{value: node count}``."""
+    return (
+        key.startswith("nodes")
+        and isinstance(value, Mapping)
+        and bool(value)
+        and all(type(v) is int for v in value.values())
+    )
+
+
+def show_value(value: Any, key: str = "") -> str:
+    """The whole value as a person reads it (never cut): ``—`` for unknown, node distributions
+    as ``550.54.15×3, 535.54.03×1``, strings as they are, anything else as JSON. Not escaped:
+    the renderer escapes for its medium."""
+    if value is None:
+        return "—"
+    if is_distribution(key, value):
+        return ", ".join(f"{k}×{n}" for k, n in value.items())
+    if isinstance(value, str):
+        return value
+    return json.dumps(finite(value), sort_keys=True, ensure_ascii=False)
