@@ -2,4 +2,4 @@
 
 from driftctl.cli import main
 
-main()
+raise SystemExit(main())

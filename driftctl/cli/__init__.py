@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+import errno
 import logging
 import os
 import re
 import sys
+from collections.abc import Sequence
 
 import typer
 
@@ -24,6 +27,7 @@ from driftctl.cli import (
 from driftctl.errors import DriftctlError, ExitCode
 from driftctl.formats.escape import visible
 
+log = logging.getLogger(__name__)
 app = typer.Typer(
     name="driftctl",
     help="Catch deployment drift between air-gapped sites before it becomes an outage.",
@@ -74,54 +78,86 @@ class _VisibleFormatter(logging.Formatter):
         return visible(head) + sep + "\n".join(visible(line) for line in trace.split("\n") if sep)
 
 
-def fail(message: str, code: ExitCode) -> None:
-    """Print one error line on stderr (control characters made visible) and exit with ``code``."""
-    typer.echo(f"driftctl: error: {visible(message)}", err=True)
-    sys.exit(int(code))
+def _say(line: str) -> None:
+    typer.echo(line, err=True)
+
+
+def _error(message: object, code: int) -> int:
+    """One error line on stderr (control characters made visible); returns ``code``."""
+    _say(f"driftctl: error: {visible(message)}")
+    return code
 
 
 INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader went away (driftctl diff | head), as for cat or yes
 
 
-def main() -> None:
-    """Console entry point: run the app; every expected error becomes one line and an exit code."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run driftctl on ``argv`` (default: the process's arguments) and return its exit code.
+
+    The one place where errors become exit codes: a ``DriftctlError`` its own (one line), a
+    usage error 2, Ctrl-C 130, a reader that went away 141, a report that cannot be written 3,
+    and anything else, a bug, 3 with one line (the traceback only at ``-vv``): never 1, which
+    means findings, and never a traceback. Tests call it in-process (tests/cli_kit.py).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    _reset_logging()
     try:
-        code = app(prog_name="driftctl", standalone_mode=False)
+        code = app(args=args, prog_name="driftctl", standalone_mode=False)
     except DriftctlError as exc:
-        fail(str(exc), exc.exit_code)
+        return _error(exc, exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):
-        typer.echo("driftctl: interrupted", err=True)
-        sys.exit(INTERRUPTED)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(0)
+        _say("driftctl: interrupted")
+        return INTERRUPTED
+    except SystemExit as exc:
+        # typer answers a broken pipe itself with exit 1 ("findings"): say what happened instead.
+        if isinstance(exc.__context__, OSError) and exc.__context__.errno == errno.EPIPE:
+            return BROKEN_PIPE
+        raise  # shell completion ends this way, with its own code
     except OSError as exc:
-        # A report that cannot be written (stdout on a full disk, a closed terminal) fails inside
-        # echo; anything else is a bug and keeps its traceback.
+        # A report that cannot be written (stdout on a full disk, a closed terminal) fails
+        # inside echo; any other OSError reaching here escaped the core: a bug.
         if exc.filename is not None or not _raised_in_echo(exc):
-            raise
-        fail(f"cannot write the output: {exc.strerror or exc}", ExitCode.OPERATIONAL)
+            return _internal(exc)
+        return _error(f"cannot write the output: {exc.strerror or exc}", ExitCode.OPERATIONAL)
     except Exception as exc:
-        if not _usage_error(exc):
-            raise
+        usage = _usage_error(exc)
+        return usage if usage is not None else _internal(exc)
     if code == INTERRUPTED:  # typer turns Ctrl-C into Exit(130), silently
-        typer.echo("driftctl: interrupted", err=True)
-    sys.exit(code if isinstance(code, int) else 0)
+        _say("driftctl: interrupted")
+    return code if isinstance(code, int) else 0
 
 
-def _usage_error(exc: Exception) -> bool:
-    """The parser's own errors (unknown option, bad choice, missing argument): one line, exit 2."""
+def _internal(exc: BaseException) -> int:
+    """A bug: one line and exit 3; the traceback goes to the log at -vv."""
+    log.debug("internal error, traceback follows", exc_info=exc)
+    name = type(exc).__name__
+    return _error(
+        f"internal error: {name}: {exc} (a bug in driftctl; -vv shows the traceback)",
+        ExitCode.OPERATIONAL,
+    )
+
+
+def _reset_logging() -> None:
+    """Logging as it is before the root callback sets it up (main may run more than once)."""
+    logger = logging.getLogger("driftctl")
+    logger.handlers[:] = []
+    logger.setLevel(logging.WARNING)
+
+
+def _usage_error(exc: Exception) -> int | None:
+    """The parser's own errors (unknown option, bad choice, missing argument): one line, exit 2;
+    None when ``exc`` is not one."""
     message = getattr(exc, "format_message", None)
     if message is None or getattr(exc, "exit_code", None) != ExitCode.BAD_INPUT:
-        return False
+        return None
     text = str(message())
     if "\n" in text:  # no arguments at all: the help itself, as before
-        typer.echo(text, err=True)
-        sys.exit(int(ExitCode.BAD_INPUT))
+        _say(text)
+        return int(ExitCode.BAD_INPUT)
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "driftctl"
-    fail(f"{where}: {_plain(exc, text)} (see '{where} --help')", ExitCode.BAD_INPUT)
-    return True
+    return _error(f"{where}: {_plain(exc, text)} (see '{where} --help')", ExitCode.BAD_INPUT)
 
 
 _VALUE_ERROR = re.compile(
@@ -132,8 +168,6 @@ _VALUE_ERROR = re.compile(
 def _plain(exc: Exception, text: str) -> str:
     """The parser's message in plain words: a bad choice names the option and the values it
     takes; a misspelt option suggests one close name, never a list of unrelated ones."""
-    import difflib
-
     name = getattr(exc, "option_name", None)
     possible = getattr(exc, "possibilities", None)
     if name and possible is not None:

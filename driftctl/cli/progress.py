@@ -49,6 +49,8 @@ class TerminalProgress:
         self.stream.flush()
 
 
-def progress_for(stream: TextIO = sys.stderr) -> Progress:
-    """A terminal progress line when ``stream`` is a TTY, otherwise silence."""
+def progress_for(stream: TextIO | None = None) -> Progress:
+    """A terminal progress line when ``stream`` (default: stderr as it is now) is a TTY,
+    otherwise silence."""
+    stream = stream if stream is not None else sys.stderr
     return TerminalProgress(stream) if stream.isatty() else NullProgress()
