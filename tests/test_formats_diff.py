@@ -1,13 +1,13 @@
-"""Golden outputs of every diff format; regenerate with ``UPDATE_GOLDEN=1 pytest tests/test_formats_diff.py``."""
+"""Golden outputs of every diff format; ``UPDATE_GOLDEN=1`` rewrites them (and fails: re-run)."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from golden_kit import check_golden
 from snapshot_kit import diff_dicts
 
 from driftctl.diff import DiffReport, load_ignore
@@ -24,14 +24,6 @@ def field_report(baseline: str | None = None) -> DiffReport:
     return diff_dicts(snaps, load_ignore(GOLDEN / "ignore.yaml"), baseline)
 
 
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.write_text(text)
-    assert path.exists(), f"{path} missing: run with UPDATE_GOLDEN=1"
-    assert text == path.read_text(), f"{name} changed: review, then UPDATE_GOLDEN=1"
-
-
 CASES = [
     (Format.TABLE, None, "field.table.txt"),
     (Format.JSON, None, "field.json"),
@@ -43,7 +35,7 @@ CASES = [
 
 @pytest.mark.parametrize(("fmt", "baseline", "name"), CASES, ids=[c[2] for c in CASES])
 def test_golden(fmt: Format, baseline: str | None, name: str) -> None:
-    check_golden(name, render(field_report(baseline), fmt, ERROR_RANK))
+    check_golden(GOLDEN / name, render(field_report(baseline), fmt, ERROR_RANK))
 
 
 def test_table_fits_100_columns_and_switches_layout_with_many_sites() -> None:

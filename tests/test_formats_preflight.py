@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import timedelta
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from golden_kit import check_golden
 from policy_builders import NOW, Snap, financial_group, platform, public_institution, stamp
 
 from driftctl.formats import Format
@@ -52,11 +52,7 @@ TEXT_FORMATS = [f for f in Format if f is not Format.HTML]  # HTML: tests/test_f
 @pytest.mark.parametrize("fmt", TEXT_FORMATS, ids=[f.value for f in TEXT_FORMATS])
 def test_render_matches_golden(fmt: Format) -> None:
     text = render(fleet_report(), fmt)
-    path = GOLDEN / f"fleet.{SUFFIX[fmt]}"
-    if os.environ.get("DRIFTCTL_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    assert text == path.read_text()
+    check_golden(GOLDEN / f"fleet.{SUFFIX[fmt]}", text)
 
 
 def test_json_has_the_section_10_shape() -> None:
