@@ -7,7 +7,6 @@ import hashlib
 import io
 import json
 import shutil
-import subprocess
 import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,9 +25,9 @@ from driftctl.safeio import dumps_canonical
 ROOT = Path(__file__).parent.parent
 
 
-def driftctl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI (cli_kit.run)."""
-    return cli_kit.run(*args, env=env)
+def driftctl(*args: str, env: dict[str, str] | None = None) -> cli_kit.Result:
+    """Run the real CLI in this process (cli_kit.invoke)."""
+    return cli_kit.invoke(*args, env=env)
 
 
 def make_key(base: Path, site: str, passphrase: str | None = None) -> tuple[SigningKey, Path]:

@@ -1,14 +1,8 @@
-"""Shared by the report tests: the demo fleet collected, signed and imported by the real CLI,
-and hostile text that must never reach a terminal raw."""
+"""Shared by the report tests: hostile text that must never reach a terminal raw."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-from bundle_kit import ROOT, driftctl, private_key_copy
-
-SITES = ("capital", "holding", "public-institution", "savings-bank", "utility")
 
 # What a hostile bundle, dump or API reply can carry to an operator's terminal.
 OSC52 = "\x1b]52;c;cHduZWQ=\x07"  # write the clipboard
@@ -24,30 +18,3 @@ RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\
 def raw_controls(text: str) -> list[str]:
     """The raw control characters in ``text`` (tabs and newlines are layout, not hostile)."""
     return RAW.findall(text)
-
-
-def demo_store(base: Path) -> Path:
-    """The five fixture sites collected from their dumps, signed and imported, as demo.sh does."""
-    store, out = base / "store", base / "bundles"
-    for site in SITES:
-        key = private_key_copy(ROOT / "fixtures" / "keys" / f"{site}_ed25519", base)
-        res = driftctl(
-            "collect",
-            "--config",
-            f"fixtures/sites/{site}/site.yaml",
-            "--from-dump",
-            f"fixtures/sites/{site}/dump",
-            "--key",
-            str(key),
-            "--out-dir",
-            str(out),
-            "--state-dir",
-            str(base / "state"),
-            "--fleet-key",
-            "fixtures/fleet.key",
-        )
-        assert res.returncode == 0, res.stderr
-    bundles = sorted(str(p) for p in out.glob("*.tar.gz"))
-    res = driftctl("import", *bundles, "--trust", "fixtures/allowed_signers", "--store", str(store))
-    assert res.returncode == 0, res.stderr
-    return store

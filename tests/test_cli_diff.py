@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,8 @@ SITES = ROOT / "tests" / "golden" / "diff" / "sites"
 NAMES = ("capital", "savings-bank", "utility")
 
 
-def driftctl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return cli_kit.run(*args, env=env, timeout=60)
+def driftctl(*args: str, env: dict[str, str] | None = None) -> cli_kit.Result:
+    return cli_kit.invoke(*args, env=env)
 
 
 def load(name: str) -> dict[str, Any]:

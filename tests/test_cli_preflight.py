@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import subprocess
 from pathlib import Path
 
 import cli_kit
 import pytest
 import yaml
-from bundle_kit import private_key_copy
+from fleet_kit import Fleet
 
 ROOT = Path(__file__).parent.parent
 RELEASE = ROOT / "manifests" / "release.example.yaml"
 SITES = ROOT / "fixtures" / "sites"
 
 
-def driftctl(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return cli_kit.run(*args, cwd=cwd)
+def driftctl(*args: str, cwd: Path = ROOT) -> cli_kit.Result:
+    return cli_kit.invoke(*args, cwd=cwd)
 
 
 def write(path: Path, doc: object) -> Path:
@@ -90,70 +88,39 @@ def test_bad_format_is_a_usage_error() -> None:
     assert res.returncode == 2 and "yaml" in res.stderr
 
 
-# The runs below need a real store: the site fixtures collected, signed and imported.
-needs_store = pytest.mark.skipif(
-    importlib.util.find_spec("driftctl.inputs") is None or not SITES.is_dir(),
-    reason="driftctl.inputs or fixtures/sites not present yet",
-)
+# The runs below judge the signed fixture fleet (tests/conftest.py).
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("preflight")
-    bundles = base / "bundles"
-    for site in ("savings-bank", "holding", "capital"):
-        res = driftctl(
-            "collect",
-            "--config",
-            str(SITES / site / "site.yaml"),
-            "--from-dump",
-            str(SITES / site / "dump"),
-            "--key",
-            str(private_key_copy(ROOT / "fixtures" / "keys" / f"{site}_ed25519", base)),
-            "--out-dir",
-            str(bundles),
-            "--state-dir",
-            str(base / "state"),
-            "--fleet-key",
-            str(ROOT / "fixtures" / "fleet.key"),
-        )
-        assert res.returncode == 0, res.stderr
-    res = driftctl(
-        "import",
-        *map(str, sorted(bundles.glob("*.tar.gz"))),
-        "--trust",
-        str(ROOT / "fixtures" / "allowed_signers"),
-        "--store",
-        str(base / "store"),
-    )
-    assert res.returncode == 0, res.stderr
-    return base
-
-
-@needs_store
-def test_field_case_1_table_blocks_two_sites_and_exits_1(store: Path) -> None:
-    res = driftctl("preflight", "--release", str(RELEASE), "--store", str(store / "store"))
+def test_field_case_1_table_blocks_three_sites_and_exits_1(fleet: Fleet) -> None:
+    res = driftctl("preflight", "--release", str(RELEASE), "--store", str(fleet.store))
     assert res.returncode == 1, res.stderr
     lines = res.stdout.splitlines()
     verdicts = {ln.split()[0]: ln.split()[1] for ln in lines[2:] if ln and not ln.startswith(" ")}
-    assert verdicts == {"capital": "pass", "holding": "block", "savings-bank": "block"}
+    assert verdicts == {
+        "capital": "pass",
+        "holding": "block",
+        "public-institution": "block",
+        "savings-bank": "block",
+        "utility": "warn",
+    }
     assert (
         "frontend-parser-api: frontend 2.3.4 calls parser API v1, parser 2.0.0 serves v2"
         in res.stdout
     )
     assert max(len(ln) for ln in lines) <= 100
-    assert res.stderr.startswith("preflight 2026.11-r2: block — 3 sites (2 block, 0 warn, 1 pass)")
+    assert res.stderr.startswith("preflight 2026.11-r2: block — 5 sites (3 block, 1 warn, 1 pass)")
 
 
-@needs_store
-def test_site_filter_passes_capital_and_writes_junit_to_output(store: Path, tmp_path: Path) -> None:
+def test_site_filter_passes_capital_and_writes_junit_to_output(
+    fleet: Fleet, tmp_path: Path
+) -> None:
     out = tmp_path / "report.xml"
     res = driftctl(
         "preflight",
         "--release",
         str(RELEASE),
         "--store",
-        str(store / "store"),
+        str(fleet.store),
         "--site",
         "capital",
         "--format",
@@ -166,21 +133,20 @@ def test_site_filter_passes_capital_and_writes_junit_to_output(store: Path, tmp_
     assert 'failures="0"' in out.read_text() and 'classname="preflight.capital"' in out.read_text()
 
 
-@needs_store
 @pytest.mark.parametrize(
     ("extra", "code", "verdict"),
     [((), 1, "block"), (("--allow-stale",), 0, "warn")],
     ids=["stale-blocks", "allow-stale-warns"],
 )
 def test_max_age_zero_makes_every_snapshot_stale(
-    store: Path, extra: tuple[str, ...], code: int, verdict: str
+    fleet: Fleet, extra: tuple[str, ...], code: int, verdict: str
 ) -> None:
     res = driftctl(
         "preflight",
         "--release",
         str(RELEASE),
         "--store",
-        str(store / "store"),
+        str(fleet.store),
         "--site",
         "capital",
         "--max-age",
@@ -195,9 +161,8 @@ def test_max_age_zero_makes_every_snapshot_stale(
     assert capital["findings"][0]["rule"] == "freshness"
 
 
-@needs_store
-def test_tampered_bundle_given_as_file_exits_4(store: Path, tmp_path: Path) -> None:
-    bundle = sorted((store / "bundles").glob("capital-*.tar.gz"))[-1]
+def test_tampered_bundle_given_as_file_exits_4(fleet: Fleet, tmp_path: Path) -> None:
+    bundle = fleet.bundle("capital")
     bad = tmp_path / bundle.name
     data = bytearray(bundle.read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -209,15 +174,14 @@ def test_tampered_bundle_given_as_file_exits_4(store: Path, tmp_path: Path) -> N
         str(RELEASE),
         str(bad),
         "--trust",
-        str(ROOT / "fixtures" / "allowed_signers"),
+        str(fleet.trust),
     )
     assert res.returncode == 4, (res.stdout, res.stderr)
     assert res.stdout == "" and res.stderr.count("\n") == 1
 
 
-@needs_store
-def test_requested_site_without_snapshot_blocks(store: Path) -> None:
-    args = ["preflight", "--release", str(RELEASE), "--store", str(store / "store")]
+def test_requested_site_without_snapshot_blocks(fleet: Fleet) -> None:
+    args = ["preflight", "--release", str(RELEASE), "--store", str(fleet.store)]
     res = driftctl(*args, "--site", "capital", "--site", "wind-farm", "--format", "markdown")
     assert res.returncode == 1, res.stderr
     assert "| capital | **pass** |" in res.stdout

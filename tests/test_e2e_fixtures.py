@@ -5,73 +5,39 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import subprocess
 import tarfile
 from pathlib import Path
 
 import cli_kit
-import pytest
-from bundle_kit import private_key_copy
+from fleet_kit import Fleet
 
 ROOT = Path(__file__).parent.parent
 SITES = ROOT / "fixtures" / "sites"
 FIELD_SITES = sorted(p.name for p in SITES.iterdir() if (p / "site.yaml").exists())
 
 
-def driftctl(*args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
-    res = cli_kit.run(*args)
+def driftctl(*args: str, check: int | None = 0) -> cli_kit.Result:
+    res = cli_kit.invoke(*args)
     if check is not None:
         assert res.returncode == check, (args, res.stdout, res.stderr)
     return res
 
 
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every fixture site collected into a signed bundle and imported into one store."""
-    base = tmp_path_factory.mktemp("fleet")
-    bundles = base / "bundles"
-    for site in FIELD_SITES:
-        driftctl(
-            "collect",
-            "--config",
-            str(SITES / site / "site.yaml"),
-            "--from-dump",
-            str(SITES / site / "dump"),
-            "--key",
-            str(private_key_copy(ROOT / "fixtures" / "keys" / f"{site}_ed25519", base)),
-            "--out-dir",
-            str(bundles),
-            "--state-dir",
-            str(base / "state"),
-            "--fleet-key",
-            str(ROOT / "fixtures" / "fleet.key"),
-        )
-    store = base / "store"
-    driftctl(
-        "import",
-        *map(str, sorted(bundles.glob("*.tar.gz"))),
-        "--trust",
-        str(ROOT / "fixtures" / "allowed_signers"),
-        "--store",
-        str(store),
-    )
-    return {"bundles": bundles, "store": store}
-
-
-def test_all_field_sites_exist() -> None:
-    assert {"savings-bank", "holding", "capital", "public-institution", "utility"} <= set(
+def test_the_fleet_is_every_field_site(fleet: Fleet) -> None:
+    assert set(fleet.sites) == set(FIELD_SITES)
+    assert {"savings-bank", "holding", "capital", "public-institution", "utility"} == set(
         FIELD_SITES
     )
 
 
-def test_no_planted_secret_in_any_byte_of_any_bundle(fleet: dict[str, Path]) -> None:
+def test_no_planted_secret_in_any_byte_of_any_bundle(fleet: Fleet) -> None:
     planted = [
         s
         for s in (ROOT / "fixtures" / "planted-secrets.txt").read_text().splitlines()
         if s.strip() and not s.startswith("#")
     ]
     assert planted
-    bundles = sorted(fleet["bundles"].glob("*.tar.gz"))
+    bundles = sorted(fleet.bundles.glob("*.tar.gz"))
     assert len(bundles) == len(FIELD_SITES)
     for bundle in bundles:
         raw = bundle.read_bytes()
@@ -87,20 +53,20 @@ def test_no_planted_secret_in_any_byte_of_any_bundle(fleet: dict[str, Path]) -> 
                 assert secret.encode() not in blob, f"{secret!r} leaked into {bundle.name}"
 
 
-def test_reimport_is_a_noop(fleet: dict[str, Path]) -> None:
+def test_reimport_is_a_noop(fleet: Fleet) -> None:
     res = driftctl(
         "import",
-        *map(str, sorted(fleet["bundles"].glob("*.tar.gz"))),
+        *map(str, sorted(fleet.bundles.glob("*.tar.gz"))),
         "--trust",
         str(ROOT / "fixtures" / "allowed_signers"),
         "--store",
-        str(fleet["store"]),
+        str(fleet.store),
     )
     assert "already imported" in res.stdout
 
 
-def test_diff_points_at_the_field_cases(fleet: dict[str, Path]) -> None:
-    res = driftctl("diff", "--store", str(fleet["store"]), "--format", "json", check=1)
+def test_diff_points_at_the_field_cases(fleet: Fleet) -> None:
+    res = driftctl("diff", "--store", str(fleet.store), "--format", "json", check=1)
     report = json.loads(res.stdout)
     keys = {f["key"]: f for f in report["findings"]}
     assert keys["components.frontend.version"]["severity"] == "error"
@@ -113,13 +79,13 @@ def test_diff_points_at_the_field_cases(fleet: dict[str, Path]) -> None:
     assert any(k.endswith("time.synchronized") for k in keys), sorted(keys)
 
 
-def test_preflight_blocks_two_financial_sites_and_passes_the_third(fleet: dict[str, Path]) -> None:
+def test_preflight_blocks_two_financial_sites_and_passes_the_third(fleet: Fleet) -> None:
     res = driftctl(
         "preflight",
         "--release",
         str(ROOT / "manifests" / "release.example.yaml"),
         "--store",
-        str(fleet["store"]),
+        str(fleet.store),
         "--format",
         "json",
         check=1,

@@ -1,12 +1,12 @@
 """The HTML report of the demo fleet in a real browser: headless Chromium (Debian's package,
 installed by tests/run.sh) opens it from file:// with every request sent to a proxy this test
 owns, which fails the test on any connection; the rendered DOM holds every site, finding and
-verdict; screenshots at desktop and A4 width. ``UPDATE_SCREENSHOTS=1`` refreshes docs/*.png."""
+verdict; screenshots at desktop and A4 width. ``UPDATE_SCREENSHOTS=1`` refreshes docs/*.png
+(and fails: re-run)."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 from bundle_kit import ROOT, driftctl
-from reports_kit import HOSTILE, SITES, demo_store
+from fleet_kit import Fleet
+from golden_kit import updated, updating
+from reports_kit import HOSTILE
 from snapshot_kit import snapshot_dict, workload
 
 from driftctl.formats.escape import visible
@@ -152,17 +154,17 @@ def chromium(
 
 
 @pytest.fixture(scope="module")
-def fleet_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    base = tmp_path_factory.mktemp("fleet")
-    store = demo_store(base)
+def fleet_page(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("fleet-page")
+    store = str(fleet.store)
     page = base / "report.html"
     release = "manifests/release.example.yaml"
-    res = driftctl("report", "--html", str(page), "--release", release, "--store", str(store))
+    res = driftctl("report", "--html", str(page), "--release", release, "--store", store)
     assert res.returncode == 1, res.stderr  # the example release is blocked at three sites
     assert f"wrote {page}" in res.stderr
-    res = driftctl("diff", "--store", str(store), "--format", "json", "--fail-on", "never")
+    res = driftctl("diff", "--store", store, "--format", "json", "--fail-on", "never")
     (base / "diff.json").write_text(res.stdout)
-    res = driftctl("preflight", "--store", str(store), "-r", release, "--format", "json")
+    res = driftctl("preflight", "--store", store, "-r", release, "--format", "json")
     (base / "preflight.json").write_text(res.stdout)
     return page
 
@@ -182,7 +184,9 @@ def test_page_is_one_self_contained_file(fleet_page: Path) -> None:
     assert "<svg" in html  # the clock chart, inline
 
 
-def test_chromium_renders_every_site_finding_and_verdict(fleet_page: Path, tmp_path: Path) -> None:
+def test_chromium_renders_every_site_finding_and_verdict(
+    fleet: Fleet, fleet_page: Path, tmp_path: Path
+) -> None:
     trap = Trap()
     try:
         empty = tmp_path / "empty.html"
@@ -215,7 +219,8 @@ def test_chromium_renders_every_site_finding_and_verdict(fleet_page: Path, tmp_p
     assert "<svg" in dom
     diff = json.loads((fleet_page.parent / "diff.json").read_text())
     preflight = json.loads((fleet_page.parent / "preflight.json").read_text())
-    for site in SITES:
+    assert sorted(preflight["sites"]) == sorted(fleet.sites)
+    for site in fleet.sites:
         assert f'id="site-{site}"' in dom and f'id="pf-{site}"' in dom, site
         verdict = preflight["sites"][site]["verdict"]
         row = dom[dom.index(f'id="pf-{site}"') :]
@@ -230,10 +235,11 @@ def test_chromium_renders_every_site_finding_and_verdict(fleet_page: Path, tmp_p
         for value in finding["values"].values():
             if isinstance(value, str):
                 assert _html(value) in dom, value  # whole, never cut
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+    if updating("UPDATE_SCREENSHOTS"):
         DOCS.mkdir(exist_ok=True)
         for name, shot in shots.items():
             shutil.copyfile(shot, DOCS / f"report-{name}.png")
+        updated([DOCS / f"report-{name}.png" for name in shots], "UPDATE_SCREENSHOTS")
 
 
 def _html(text: str) -> str:
