@@ -7,15 +7,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from driftctl.bundle.signers import TrustStore, load_trust
+from driftctl.bundle.verify import verify_bundle
 from driftctl.errors import InputError, OperationalError
 from driftctl.snapshot import ModelError, Snapshot
+from driftctl.store.layout import check_root, read_entry, read_snapshot, seq_dir
+from driftctl.store.store import Store
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    from driftctl.bundle.signers import TrustStore
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,6 @@ def default_store() -> Path:
 
 def existing_store(store: Path | None) -> Path:
     """The store to read; InputError when it is missing or not a directory."""
-    from driftctl.store.layout import check_root
-
     root = store if store is not None else default_store()
     check_root(root, must_exist=True)
     return root
@@ -71,9 +69,6 @@ def latest_snapshots(
     """
     found: dict[str, SiteSnapshot] = {}
     if bundles:
-        from driftctl.bundle.signers import load_trust
-        from driftctl.bundle.verify import verify_bundle
-
         if trust is None:
             raise InputError("bundles given without --trust ALLOWED_SIGNERS")
         trust_store = trust if not isinstance(trust, Path) else load_trust(trust)
@@ -92,8 +87,6 @@ def latest_snapshots(
                 collected = str(vb.manifest["collected_at"])
                 found[vb.site] = SiteSnapshot(vb.site, vb.seq, collected, vb.sha256, vb.snapshot)
         return _filter(found, sites, "the given bundles")
-    from driftctl.store.store import Store
-
     root = existing_store(store)
     target = Store(root)
     with target.reading():
@@ -116,8 +109,6 @@ def latest_snapshots(
 
 def stored_snapshot(root: Path, site: str, seq: int) -> Snapshot:
     """A snapshot the store holds; it was verified on import, so a bad one is a damaged store."""
-    from driftctl.store.layout import read_snapshot
-
     try:
         return Snapshot.from_dict(read_snapshot(root, site, seq), f"{site} seq {seq} snapshot.json")
     except ModelError as exc:
@@ -126,9 +117,6 @@ def stored_snapshot(root: Path, site: str, seq: int) -> Snapshot:
 
 def site_history(store: Path | None, site: str, seq: int) -> SiteSnapshot:
     """One stored snapshot of ``site`` (for ``diff --from/--to``); InputError when absent."""
-    from driftctl.store.layout import read_entry, seq_dir
-    from driftctl.store.store import Store
-
     root = existing_store(store)
     with Store(root).reading():
         path = seq_dir(root, site, seq)

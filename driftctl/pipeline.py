@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from driftctl.collectors.interface import CollectContext, Collector
+from driftctl.collectors.registry import COLLECTORS
 from driftctl.config import SiteConfig
 from driftctl.errors import OperationalError
 from driftctl.model import SNAPSHOT_SCHEMA, Failure, RawSet, deep_merge
 from driftctl.progress import NullProgress, Progress
 from driftctl.snapshot import ModelError, Snapshot
 from driftctl.sources.interface import Source
+from driftctl.sources.registry import sources_for
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +62,6 @@ def run_collectors(
 ) -> Snapshot:
     """Parse ``raw`` with every collector in order into one snapshot."""
     if collectors is None:
-        from driftctl.collectors.registry import COLLECTORS
-
         collectors = COLLECTORS
     snapshot = empty_snapshot(config.site, collected_at)
     failures: list[Failure] = list(raw.failures)
@@ -92,8 +92,6 @@ def collect_site(
     sources: Sequence[Source] | None = None,
 ) -> CollectOutcome:
     """Acquire raw artifacts from the configured sources and parse them into a snapshot."""
-    from driftctl.sources.registry import sources_for
-
     progress = progress or NullProgress()
     raw = RawSet()
     chosen = list(sources) if sources is not None else sources_for(config, from_dump)

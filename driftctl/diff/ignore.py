@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from driftctl.diff.severity import CATEGORIES, SeverityPolicy
 from driftctl.errors import InputError
 from driftctl.safeio import check_keys, expect_mapping, load_yaml_file, write_output
@@ -140,8 +142,6 @@ def write_ignore(
     path: Path, existing: IgnoreFile, new: Iterable[tuple[str, Sequence[str]]], overwrite: bool
 ) -> int:
     """Write a starting ignore file atomically; refuse to replace an existing file unless told."""
-    import yaml
-
     if path.exists() and not overwrite:
         raise InputError(f"{path}: exists; pass --overwrite-ignore to replace it")
     doc = ignore_document(existing, new)

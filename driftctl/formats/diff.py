@@ -7,6 +7,8 @@ import textwrap
 from collections.abc import Sequence
 from typing import assert_never
 
+from tabulate import tabulate
+
 from driftctl.diff.normalize import key_kind
 from driftctl.diff.report import DiffReport, Finding
 from driftctl.formats import Format
@@ -116,8 +118,6 @@ def render_table(report: DiffReport) -> str:
     """Readable at 100 columns: one column per site when they fit, else key / site / value rows.
     A cell may be cut to fit; the note under the table then gives the key and every value whole.
     """
-    from tabulate import tabulate
-
     if not report.findings:
         return no_drift(report.sites) + "\n"
     key_width = min(KEY_WIDTH, max(len(visible(f.key)) for f in report.findings))

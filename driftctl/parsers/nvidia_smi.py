@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,8 +110,6 @@ def classify_error(output: str, rc: int | None) -> tuple[str, str] | None:
 
 def parse_xml(data: bytes) -> GpuReading:
     """``nvidia-smi -q -x``; the DOCTYPE is dropped and entities refused, nothing is fetched."""
-    import xml.etree.ElementTree as ET  # DOCTYPE stripped and entities refused below
-
     if len(data) > MAX_BYTES:
         raise NvidiaSmiParseError(f"XML larger than {MAX_BYTES} bytes")
     body = DOCTYPE_RE.sub(b"", data, count=1)

@@ -7,20 +7,18 @@ from pathlib import Path
 from driftctl.config import SiteConfig
 from driftctl.sources.dump import DumpSource
 from driftctl.sources.interface import Source
+from driftctl.sources.kube import KubeSource
+from driftctl.sources.ssh import SshSource
 
 
 def sources_for(config: SiteConfig, from_dump: Path | None) -> list[Source]:
-    """The sources for this run, in order; live sources are imported only when used."""
+    """The sources for this run, in order."""
     if from_dump is not None:
         return [DumpSource(from_dump)]
     chosen: list[Source] = []
     if config.kubernetes is not None:
-        from driftctl.sources.kube import KubeSource
-
         chosen.append(KubeSource())
     if config.ssh is not None:
         # After kube: `nodes: kubernetes` reads the InternalIPs from kubernetes/nodes.json.
-        from driftctl.sources.ssh import SshSource
-
         chosen.append(SshSource())
     return chosen
