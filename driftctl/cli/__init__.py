@@ -1,4 +1,10 @@
-"""The command line: the only package that prints or exits; it parses, wires and renders."""
+"""The command line: the only package that prints or exits; it parses, wires and renders.
+
+Start-up time: typer imports every command module to print ``--help``, so a command module
+imports at its top only typer, the shared options and what ``--help`` already loads; the core
+it drives is imported inside the command, when it runs (measured: ``import driftctl.cli`` takes
+0.22 s, with the core imported eagerly 0.45 s). Those imports say "start-up time".
+"""
 
 from __future__ import annotations
 
@@ -161,7 +167,8 @@ def _usage_error(exc: Exception) -> int | None:
 
 
 _VALUE_ERROR = re.compile(
-    r"Invalid value for '(?P<opt>[^']+)': (?:Value error, )?(?P<why>.*)", re.DOTALL
+    r"Invalid value for '(?P<opt>[^']+)'(?: / '[^']+')*: (?:Value error, )?(?P<why>.*)",
+    re.DOTALL,
 )
 
 

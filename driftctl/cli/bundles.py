@@ -10,16 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, TRUST_HELP, load_trust_store
+from driftctl.bundle.limits import Limits
+from driftctl.cli.options import OUTPUT, STORE, TRUST, format_option
+from driftctl.cli.output import emit
+from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, load_trust_store
 from driftctl.errors import DriftctlError
 from driftctl.formats.escape import dumps_json, visible
 
 if TYPE_CHECKING:
-    from driftctl.bundle.reader import Limits
     from driftctl.store.store import ImportResult
 
 log = logging.getLogger(__name__)
-STORE_HELP = "Store directory [default: $DRIFTCTL_STORE, else ~/.local/share/driftctl/store]."
 
 
 class Format(StrEnum):
@@ -34,8 +35,6 @@ class InspectFormat(StrEnum):
 
 
 def _limits(max_bundle_mb: int) -> Limits:
-    from driftctl.bundle.reader import Limits
-
     return Limits(bundle_bytes=max_bundle_mb * 1024 * 1024)
 
 
@@ -44,18 +43,14 @@ MAX_MB = typer.Option(256, "--max-bundle-mb", min=1, help="Refuse bundles larger
 
 def inspect(
     bundle: Path = typer.Argument(..., help="SITE-SEQ.tar.gz"),
-    fmt: InspectFormat = typer.Option(
-        InspectFormat.table, "--format", "-f", help="table, json or html."
-    ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write the report here instead of stdout."
-    ),
+    fmt: InspectFormat = format_option(InspectFormat.table),
+    output: Path | None = OUTPUT,
     max_bundle_mb: int = MAX_MB,
 ) -> None:
     """Show everything a bundle carries out (every fact, the evidence files and their sizes,
     the redaction counts), read safely but UNVERIFIED: the review before it leaves the site."""
+    # Start-up time (cli/__init__.py): the core loads when the command runs.
     from driftctl.bundle.inspect import facts, inspect_bundle
-    from driftctl.cli.output import emit
     from driftctl.formats import inspect as view
 
     report = inspect_bundle(bundle, _limits(max_bundle_mb))
@@ -73,14 +68,14 @@ def inspect(
 
 def verify(
     bundle: Path = typer.Argument(..., help="SITE-SEQ.tar.gz"),
-    trust: Path = typer.Option(..., "--trust", "-t", help=TRUST_HELP),
+    trust: Path = TRUST,
     sig: Path | None = typer.Option(None, "--sig", help="Signature [default: BUNDLE.sig]."),
     max_bundle_mb: int = MAX_MB,
     revoked: Path | None = REVOKED,
     allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
     """Verify a bundle (signature, signer, archive, manifest); changes nothing."""
-    from driftctl.bundle.verify import verify_bundle
+    from driftctl.bundle.verify import verify_bundle  # start-up time (cli/__init__.py)
 
     trust_store = load_trust_store(trust, revoked, allow_wildcard)
     vb = verify_bundle(bundle, trust_store, sig=sig, limits=_limits(max_bundle_mb))
@@ -91,8 +86,8 @@ def import_(
     bundles: list[Path] = typer.Argument(
         ..., metavar="BUNDLE", help="Bundles (their .sig beside them)."
     ),
-    trust: Path = typer.Option(..., "--trust", "-t", help=TRUST_HELP),
-    store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
+    trust: Path = TRUST,
+    store: Path | None = STORE,
     max_bundle_mb: int = MAX_MB,
     revoked: Path | None = REVOKED,
     allow_wildcard: bool = ALLOW_WILDCARD,
@@ -101,6 +96,7 @@ def import_(
 
     The exit code is the worst of the bundles'.
     """
+    # Start-up time (cli/__init__.py).
     from driftctl.inputs import default_store
     from driftctl.store.layout import check_root
     from driftctl.store.store import Store, import_bundle
@@ -174,10 +170,11 @@ def _short(fingerprint: str) -> str:
 
 
 def sites(
-    store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="table or json."),
+    store: Path | None = STORE,
+    fmt: Format = format_option(Format.table),
 ) -> None:
     """Per site: latest seq, age, history, signer, gaps still open and gaps history filled."""
+    # Start-up time (cli/__init__.py).
     from tabulate import tabulate
 
     from driftctl.inputs import existing_store

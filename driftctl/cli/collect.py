@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from driftctl.cli.progress import progress_for
+from driftctl.config import load_site_config
 from driftctl.errors import ExitCode, InputError
 from driftctl.formats.common import plural
 from driftctl.formats.escape import dumps_json, visible
@@ -14,7 +16,7 @@ from driftctl.formats.escape import dumps_json, visible
 
 def _passphrase(passphrase_file: Path | None) -> str | None:
     if passphrase_file is not None:
-        from driftctl.bundle.keys import read_passphrase
+        from driftctl.bundle.keys import read_passphrase  # start-up time: cryptography
 
         return read_passphrase(passphrase_file)
     return os.environ.get("DRIFTCTL_KEY_PASSPHRASE")
@@ -34,7 +36,9 @@ def collect(
     from_dump: Path | None = typer.Option(
         None, "--from-dump", help="Read a dump directory instead of live sources."
     ),
-    out_dir: Path = typer.Option(Path("."), "--out-dir", "-o", help="Where the bundle goes."),
+    out_dir: Path = typer.Option(
+        Path("."), "--out-dir", metavar="DIR", help="Where the bundle and its .sig go."
+    ),
     strict: bool = typer.Option(False, "--strict", help="Exit 3 when any target failed."),
     context: str | None = typer.Option(
         None, "--context", help="Kubernetes context (overrides the config)."
@@ -55,9 +59,7 @@ def collect(
     ),
 ) -> None:
     """Collect one site and write SITE-SEQ.tar.gz and its .sig; print their paths."""
-    from driftctl.cli.progress import progress_for
-    from driftctl.collect_job import run_collect, with_context
-    from driftctl.config import load_site_config
+    from driftctl.collect_job import run_collect, with_context  # start-up time (cli/__init__.py)
 
     site_config = with_context(load_site_config(config), context)
     if key is None and not dry_run:

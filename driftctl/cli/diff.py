@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from driftctl.cli.options import BASELINE, BUNDLE_TRUST, IGNORE, OUTPUT, SITES, STORE, format_option
+from driftctl.cli.output import emit
 from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, bundle_trust
 from driftctl.errors import InputError
 from driftctl.formats import Format
@@ -37,6 +39,7 @@ Loaded = list[tuple[str, "Snapshot", int | None]]  # (site, snapshot, seq when k
 
 def _snapshot_files(paths: Sequence[Path]) -> list[tuple[str, Snapshot]]:
     """Plain ``snapshot.json`` files (unverified: for review at a site and for tests)."""
+    # Start-up time (cli/__init__.py): the core loads when the command runs.
     from driftctl.safeio import loads_json, read_capped
     from driftctl.snapshot import Snapshot
 
@@ -60,7 +63,7 @@ def _load(
     if seqs != (None, None):
         if None in seqs or len(sites) != 1 or bundles or snapshots:
             raise InputError("--from/--to: give both, with exactly one --site and no bundles")
-        from driftctl import inputs
+        from driftctl import inputs  # start-up time (cli/__init__.py)
 
         site = sites[0]
         return [
@@ -77,7 +80,7 @@ def _load(
             if wanted not in known:
                 raise InputError(f"--site: unknown site {wanted!r} (have: {', '.join(known)})")
         return [(s, snap, None) for s, snap in pairs if not sites or s in sites]
-    from driftctl import inputs
+    from driftctl import inputs  # start-up time (cli/__init__.py)
 
     found = inputs.latest_snapshots(store, bundles, trust, sites)
     return [(s.site, s.snapshot, s.seq) for s in found]
@@ -89,30 +92,22 @@ def diff(
         metavar="BUNDLE",
         help="Bundles to compare (verified with --trust) instead of, or beside, the store.",
     ),
-    store: Path | None = typer.Option(
-        None, "--store", envvar="DRIFTCTL_STORE", help="Store of imported bundles."
-    ),
-    trust: Path | None = typer.Option(None, "--trust", help="allowed_signers for BUNDLE args."),
-    site: list[str] = typer.Option(
-        [], "--site", metavar="SITE", help="Compare only these sites (repeatable)."
-    ),
-    baseline: str | None = typer.Option(
-        None, "--baseline", help="Read every other site against this golden site."
-    ),
-    ignore: Path | None = typer.Option(None, "--ignore", help="Ignore file (YAML)."),
+    store: Path | None = STORE,
+    trust: Path | None = BUNDLE_TRUST,
+    site: list[str] = SITES,
+    baseline: str | None = BASELINE,
+    ignore: Path | None = IGNORE,
     write_ignore: Path | None = typer.Option(
         None, "--write-ignore", help="Write today's differences as a starting ignore file."
     ),
     overwrite_ignore: bool = typer.Option(
         False, "--overwrite-ignore", help="Let --write-ignore replace an existing file."
     ),
-    fmt: Format = typer.Option(
-        Format.TABLE, "--format", help="Report format: table, json, markdown, junit, html."
-    ),
+    fmt: Format = format_option(Format.TABLE),
     fail_on: FailOn = typer.Option(
         FailOn.ERROR, "--fail-on", help="Exit 1 when a finding at or above this remains."
     ),
-    output: Path | None = typer.Option(None, "--output", help="Write the report here."),
+    output: Path | None = OUTPUT,
     from_seq: int | None = typer.Option(None, "--from", help="With --site: older bundle seq."),
     to_seq: int | None = typer.Option(None, "--to", help="With --site: newer bundle seq."),
     snapshot: list[Path] = typer.Option(
@@ -125,7 +120,7 @@ def diff(
     allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
     """Cross-site drift: every site against every other, or against --baseline."""
-    from driftctl.cli.output import emit
+    # Start-up time (cli/__init__.py).
     from driftctl.diff import IgnoreFile, diff_snapshots, load_ignore
     from driftctl.diff.ignore import write_ignore as write_ignore_file
     from driftctl.diff.severity import threshold
@@ -140,7 +135,7 @@ def diff(
     report = diff_snapshots([(s, snap) for s, snap, _ in pairs], rules, baseline)
     rank = threshold(fail_on.value)
     if fmt is Format.HTML:
-        from driftctl.cli.page import page_for
+        from driftctl.cli.page import page_for  # start-up time: Jinja2 and the policy
 
         text = page_for(report, pairs)
     else:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from driftctl.cli.options import OUTPUT
 from driftctl.safeio import atomic_write
 from driftctl.sources.kube_dumpscript import render_dump_script
 
@@ -15,11 +16,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command("dump-script", short_help="Print the sh script that writes a dump directory.")
     def dump_script(
-        output: Path | None = typer.Option(
-            None, "--output", "-o", help="Write the script to FILE (mode 0755) instead of stdout."
-        ),
+        output: Path | None = OUTPUT,
     ) -> None:
-        """Print the POSIX sh script that writes a dump directory with kubectl and ssh.
+        """Print the POSIX sh script that writes a dump directory with kubectl and ssh
+        (with --output: into FILE, mode 0755).
 
         Run it where only kubectl and ssh exist: sh dump.sh OUTDIR [--context CTX]
         [--namespace NS]... [--nodes "n1 n2"]; then collect --from-dump OUTDIR.

@@ -6,19 +6,24 @@ from pathlib import Path
 
 import typer
 
+from driftctl.bundle import NAMESPACE
 from driftctl.dump_layout import SITE_ID_PATTERN
 from driftctl.errors import InputError
 
 
 def keygen(
-    site: str = typer.Option(..., "--site", "-s", help=f"Site id ({SITE_ID_PATTERN})."),
-    out_dir: Path = typer.Option(Path("."), "--out-dir", "-o", help="Where the key pair goes."),
+    site: str = typer.Option(
+        ..., "--site", "-s", metavar="SITE", help=f"Site id ({SITE_ID_PATTERN})."
+    ),
+    out_dir: Path = typer.Option(
+        Path("."), "--out-dir", metavar="DIR", help="Where the key pair goes."
+    ),
     passphrase_file: Path | None = typer.Option(
         None, "--passphrase-file", help="Protect the private key with the passphrase in this file."
     ),
 ) -> None:
     """Write SITE_ed25519 (0600) and .pub; print the allowed_signers line and the fingerprint."""
-    from driftctl.bundle import NAMESPACE
+    # Start-up time: cryptography loads when a key is made.
     from driftctl.bundle.keys import check_site, generate_key, load_private_key, read_passphrase
 
     check_site(site)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import typer
 
+from driftctl.safeio import write_output
+
 
 def emit(text: str, output: Path | None) -> None:
     """Write ``text`` to ``output``, else to stdout; a missing directory is bad input (exit 2)."""
     if output is None:
         typer.echo(text, nl=False)
         return
-    from driftctl.safeio import write_output
-
     write_output(output, text.encode("utf-8"))

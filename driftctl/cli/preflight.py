@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from driftctl.cli import release_input as ri
+from driftctl.cli.options import BUNDLE_TRUST, OUTPUT, SITES, STORE, format_option
+from driftctl.cli.output import emit
 from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, bundle_trust
 from driftctl.errors import ExitCode, InputError
 from driftctl.formats import Format
+from driftctl.formats.common import plural
 
 if TYPE_CHECKING:
     from driftctl.inputs import SiteSnapshot
@@ -45,6 +48,7 @@ def judge(
 ) -> Judged:
     """Load the inputs (exit 2 first), then the snapshots (bundles may be rejected: exit 4),
     then render what is rendered per site (a chart), then judge."""
+    # Start-up time (cli/__init__.py): the core loads when the command runs.
     from driftctl.inputs import latest_snapshots
     from driftctl.policy.evaluate import evaluate, parse_duration
     from driftctl.policy.load import load_policy
@@ -73,8 +77,6 @@ def judge(
 
 def summary_line(judged: Judged) -> str:
     """The stderr line after the report."""
-    from driftctl.formats.common import plural
-
     report = judged.report
     counts = report.counts()
     findings = sum(len(s.findings) for s in report.sites)
@@ -102,30 +104,18 @@ def preflight(
     helm: str | None = ri.helm_option(),
     helm_timeout: float = ri.helm_timeout_option(),
     policy: Path | None = ri.policy_option(),
-    store: Path | None = typer.Option(
-        None, "--store", envvar="DRIFTCTL_STORE", help="Store directory [default: per-user]."
-    ),
-    trust: Path | None = typer.Option(
-        None, "--trust", help="allowed_signers file, to verify BUNDLE arguments."
-    ),
-    site: list[str] = typer.Option(
-        [], "--site", "-s", metavar="SITE", help="Only these sites (repeatable)."
-    ),
+    store: Path | None = STORE,
+    trust: Path | None = BUNDLE_TRUST,
+    site: list[str] = SITES,
     max_age: str = ri.max_age_option(),
     allow_stale: bool = ri.allow_stale_option(),
     allow_unknown: bool = ri.allow_unknown_option(),
-    fmt: Format = typer.Option(
-        Format.TABLE, "--format", "-f", help="Report format: table, json, markdown, junit, html."
-    ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write the report here instead of stdout."
-    ),
+    fmt: Format = format_option(Format.TABLE),
+    output: Path | None = OUTPUT,
     revoked: Path | None = REVOKED,
     allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
     """Judge a release at every site: exit 0 pass/warn, 1 blocked somewhere, 2 bad input."""
-    from driftctl.cli.output import emit
-
     options = ri.ReleaseOptions(
         release,
         manifests,
@@ -152,12 +142,12 @@ def preflight(
         allow_unknown,
     )
     if fmt is Format.HTML:
-        from driftctl.cli.page import page_for
+        from driftctl.cli.page import page_for  # start-up time: Jinja2 and the policy
 
         snapshots = [(s.site, s.snapshot, s.seq) for s in judged.snapshots]
         text = page_for(None, snapshots, (judged.report, judged.policy))
     else:
-        from driftctl.formats.preflight import render
+        from driftctl.formats.preflight import render  # start-up time (cli/__init__.py)
 
         text = render(judged.report, fmt)
     emit(text, output)

@@ -161,12 +161,12 @@ class ReleaseOptions:
 
 def prepare(options: ReleaseOptions) -> Prepared:
     """The release inputs read and checked (exit 2 on any problem); stdin read if asked for."""
+    # Start-up time (cli/__init__.py): the core loads when the command runs.
     from driftctl.release.load import prepare as prepare_release
+    from driftctl.release.manifests import MAX_RENDER_BYTES
 
     stdin = None
     if options.manifests == "-":
-        from driftctl.release.manifests import MAX_RENDER_BYTES
-
         stdin = sys.stdin.buffer.read(MAX_RENDER_BYTES + 1)
     return prepare_release(options.inputs(), stdin)
 
@@ -176,7 +176,7 @@ def release_for(
 ) -> Release:
     """The Release for the sites to judge (``--site``, else every site with a snapshot);
     charts are rendered here, once per distinct site values."""
-    from driftctl.release.load import for_sites
+    from driftctl.release.load import for_sites  # start-up time (cli/__init__.py)
 
     have = {s.site for s in snapshots}
     wanted = sorted(set(sites)) if sites else sorted(have)

@@ -4,16 +4,15 @@ preflight (the page itself is put together in ``page.py``)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from driftctl.cli import release_input as ri
+from driftctl.cli.options import BASELINE, BUNDLE_TRUST, IGNORE, SITES, STORE
+from driftctl.cli.preflight import judge, summary_line
 from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, bundle_trust
 from driftctl.errors import ExitCode, InputError
-
-if TYPE_CHECKING:
-    pass
+from driftctl.safeio import write_output
 
 
 def report(
@@ -32,17 +31,11 @@ def report(
     helm: str | None = ri.helm_option(),
     helm_timeout: float = ri.helm_timeout_option(),
     policy: Path | None = ri.policy_option(),
-    store: Path | None = typer.Option(
-        None, "--store", envvar="DRIFTCTL_STORE", help="Store directory [default: per-user]."
-    ),
-    trust: Path | None = typer.Option(None, "--trust", help="allowed_signers for BUNDLE args."),
-    site: list[str] = typer.Option(
-        [], "--site", "-s", metavar="SITE", help="Only these sites (repeatable)."
-    ),
-    baseline: str | None = typer.Option(
-        None, "--baseline", help="Read every other site against this golden site."
-    ),
-    ignore: Path | None = typer.Option(None, "--ignore", help="Ignore file (YAML)."),
+    store: Path | None = STORE,
+    trust: Path | None = BUNDLE_TRUST,
+    site: list[str] = SITES,
+    baseline: str | None = BASELINE,
+    ignore: Path | None = IGNORE,
     max_age: str = ri.max_age_option(),
     allow_stale: bool = ri.allow_stale_option(),
     allow_unknown: bool = ri.allow_unknown_option(),
@@ -50,10 +43,10 @@ def report(
     allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
     """One self-contained HTML page: the fleet's drift, and the preflight of --release."""
+    # Start-up time (cli/__init__.py): the core loads when the command runs.
     from driftctl.cli.page import page_for
     from driftctl.diff import IgnoreFile, diff_snapshots, load_ignore
     from driftctl.inputs import latest_snapshots
-    from driftctl.safeio import write_output
 
     rules = load_ignore(ignore) if ignore is not None else IgnoreFile()
     if bundles and trust is None:
@@ -72,8 +65,6 @@ def report(
         helm_timeout,
     )
     if options.given:
-        from driftctl.cli.preflight import judge
-
         judged = judge(
             options,
             policy,
@@ -105,8 +96,6 @@ def report(
     typer.echo(f"wrote {html} ({len(text.encode()) // 1024 + 1} KiB)", err=True)
     typer.echo(diff.summary_line(), err=True)
     if judged is not None:
-        from driftctl.cli.preflight import summary_line
-
         typer.echo(summary_line(judged), err=True)
         if judged.report.verdict == "block":
             raise typer.Exit(int(ExitCode.FINDINGS))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from driftctl.cli.bundles import MAX_MB, STORE_HELP, _limits
+from driftctl.cli.bundles import MAX_MB, _limits
+from driftctl.cli.options import BUNDLE_TRUST, SITES, STORE
 from driftctl.cli.trust import ALLOW_WILDCARD, REVOKED, load_trust_store
 from driftctl.errors import ExitCode
 from driftctl.formats.escape import visible
@@ -22,18 +23,17 @@ app = typer.Typer(
 
 @app.command("check", short_help="Re-verify everything stored.")
 def check(
-    trust: Path | None = typer.Option(
-        None,
-        "--trust",
-        "-t",
-        help="OpenSSH allowed_signers file [default: the signer each bundle was imported under].",
-    ),
-    store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
+    trust: Path | None = BUNDLE_TRUST,
+    store: Path | None = STORE,
     max_bundle_mb: int = MAX_MB,
     revoked: Path | None = REVOKED,
     allow_wildcard: bool = ALLOW_WILDCARD,
 ) -> None:
-    """Re-verify every stored bundle, the hash chains, ledger and state; exit 4 on any problem."""
+    """Re-verify every stored bundle, the hash chains, ledger and state; exit 4 on any problem.
+
+    Without --trust, each bundle is checked against the signer it was imported under.
+    """
+    # Start-up time (cli/__init__.py): the core loads when the command runs.
     from driftctl.bundle.revoked import load_revoked
     from driftctl.inputs import existing_store
     from driftctl.store.check import check_store
@@ -59,15 +59,14 @@ def check(
 @app.command("prune", short_help="Keep the newest N bundles per site.")
 def prune(
     keep: int = typer.Option(
-        ..., "--keep", "-k", help="Bundles kept per site, newest first (>=1)."
+        ..., "--keep", metavar="N", help="Bundles kept per site, newest first (>=1)."
     ),
-    site: list[str] = typer.Option(
-        [], "--site", "-s", metavar="SITE", help="Only these sites (repeatable) [default: all]."
-    ),
+    site: list[str] = SITES,
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would go; remove nothing."),
-    store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
+    store: Path | None = STORE,
 ) -> None:
     """Keep the newest N bundles per site (never the latest); the ledger records each removal."""
+    # Start-up time (cli/__init__.py): the core loads when the command runs.
     from driftctl.inputs import existing_store
     from driftctl.store.prune import prune as run_prune
 

@@ -12,7 +12,6 @@ from driftctl.errors import InputError
 if TYPE_CHECKING:
     from driftctl.bundle.signers import TrustStore
 
-TRUST_HELP = "OpenSSH allowed_signers file."
 REVOKED = typer.Option(
     None,
     "--revoked",
@@ -27,6 +26,7 @@ ALLOW_WILDCARD = typer.Option(
 
 def load_trust_store(trust: Path, revoked: Path | None, allow_wildcard: bool) -> TrustStore:
     """Read the trust store and revocation list (exit 2 on a bad file); warn about wildcards."""
+    # Start-up time (cli/__init__.py): the core loads when the command runs.
     from driftctl.bundle.revoked import load_revoked
     from driftctl.bundle.signers import load_trust
 
