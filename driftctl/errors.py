@@ -1,4 +1,4 @@
-"""The one error hierarchy: every failure carries its exit code (design §3) and a one-line message."""
+"""The one error hierarchy: every failure carries its exit code and a one-line message."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Exit codes fixed by the product contract (design §3)."""
+    """The exit codes every command ends with (docs/exit-codes.md)."""
 
     OK = 0
     FINDINGS = 1

@@ -13,7 +13,7 @@ __all__ = ["SNAPSHOT_SCHEMA", "Artifact", "Facts", "Failure", "RawSet", "deep_me
 
 @dataclass(frozen=True)
 class Artifact:
-    """One raw command output in dump layout (design §6): ``path`` like ``nodes/n1/nvidia-smi.xml``.
+    """One raw command output in dump layout (docs/dump-layout.md): ``path`` like ``nodes/n1/nvidia-smi.xml``.
 
     ``data`` is stdout (``None`` when the command produced no file), ``stderr`` and ``rc`` are
     its companions; ``rc`` is ``None`` when unknown.

@@ -249,7 +249,7 @@ def test_crlf_armor_is_named_in_the_refusal() -> None:
 
 
 def test_sha256_signature_is_refused_for_bundles(tmp_path: Path) -> None:
-    """ssh-keygen can sign with sha256; design §4 fixes sha512, so driftctl refuses it."""
+    """ssh-keygen can sign with sha256; docs/bundle.md fixes sha512, so driftctl refuses it."""
     key, private = make_key(tmp_path, SITE)
     trust = trust_file(tmp_path / "allowed_signers", [signer_line(SITE, key)])
     bundle = tmp_path / "b.tar.gz"

@@ -1,4 +1,4 @@
-"""Site config validation (design §7): every error names the file and the key."""
+"""Site config validation (docs/site-config.md): every error names the file and the key."""
 
 from __future__ import annotations
 

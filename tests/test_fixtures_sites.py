@@ -286,7 +286,7 @@ def test_every_planted_secret_is_really_in_the_fixtures() -> None:
     assert "API_TOKEN" in workloads and "last-applied-configuration" in workloads
 
 
-# -- the field cases, as collected facts (design §5) ---------------------------------------------
+# -- the field cases, as collected facts (docs/snapshot.md) ---------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -309,7 +309,7 @@ def test_case1_frontend_version_and_parser_api(
     assert components["frontend"]["parser_api"] == api
     assert components["parser"]["version"] == "1.4.2"
     served = components["parser"]["api_versions"]
-    if isinstance(served, str):  # design §8: a list, or a comma-separated string
+    if isinstance(served, str):  # docs/policy.md: a list, or a comma-separated string
         served = [v.strip() for v in served.split(",")]
     assert served == ["v1", "v2"]
     assert components["docai"]["version"] == "1.8.0"

@@ -1,4 +1,4 @@
-"""Preflight report renderers against golden files; §10 JSON shape; table width; JUnit cases."""
+"""Preflight report renderers against golden files; the JSON shape of docs/reports.md; table width; JUnit cases."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_render_matches_golden(fmt: Format) -> None:
     check_golden(GOLDEN / f"fleet.{SUFFIX[fmt]}", text)
 
 
-def test_json_has_the_section_10_shape() -> None:
+def test_json_has_the_documented_shape() -> None:
     doc = json.loads(render(fleet_report(), Format.JSON))
     assert doc["release"] == "2026.11-r2" and doc["verdict"] == "block"
     assert set(doc["sites"]) == {

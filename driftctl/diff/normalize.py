@@ -1,4 +1,4 @@
-"""Comparison forms of fact values, so equal things never show as drift (design §9).
+"""Comparison forms of fact values, so equal things never show as drift (docs/diff.md).
 
 A fact keeps its original value for display; the engine compares ``comparable(kind, value)``.
 ``None`` as a comparison form means *unknown*: it is never equal and never drift. The forms are

@@ -1,4 +1,4 @@
-"""Kubernetes object lists (dump layout §6): loading, image ids, pod → workload ownership."""
+"""Kubernetes object lists (docs/dump-layout.md): loading, image ids, pod → workload ownership."""
 
 from __future__ import annotations
 

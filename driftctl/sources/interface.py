@@ -1,4 +1,4 @@
-"""The source interface: fill a RawSet with artifacts in dump layout (design §6)."""
+"""The source interface: fill a RawSet with artifacts in dump layout (docs/dump-layout.md)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Run: .venv/bin/python tests/bench/bench_kube_hostile.py [--root DIR] [--kill-aft
 For each scenario — a normal site, a 512 MiB chunked /nodes reply, a server that always sends a
 fresh continue token for pods, a server that answers /version and then drips every other
 answer — it prints the wall time, the peak RSS of the collect process (wait4) and the failures
-recorded in the bundle (peak RSS: the process's own VmHWM, see tests/kube_kit.py). ``--root`` runs another checkout's driftctl (e.g. ``/work/main``) to
+recorded in the bundle (peak RSS: the process's own VmHWM, see tests/kube_kit.py). ``--root`` runs another checkout's driftctl (e.g. ``../main``) to
 measure before/after; a run that has not ended after ``--kill-after`` seconds is killed and
 reported as such. The replay server runs in its own process, so its memory is not counted.
 """
