@@ -70,7 +70,6 @@ NODE_COMMANDS: tuple[NodeCommand, ...] = (
     ),
     NodeCommand("ntpq.txt", "ntpq -pn", "time"),
 )
-NODE_FILES = tuple(c.file for c in NODE_COMMANDS)
 
 
 def group_commands(group: str) -> tuple[NodeCommand, ...]:

@@ -10,7 +10,6 @@ from driftctl.bundle.wire import Reader, WireError
 ED25519 = "ssh-ed25519"
 ED25519_CERT = "ssh-ed25519-cert-v01@openssh.com"
 USER_CERT = 1
-FOREVER = 2**64 - 1
 
 
 @dataclass(frozen=True)

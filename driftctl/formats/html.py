@@ -26,8 +26,6 @@ from driftctl.policy.model import GateSeverity, Policy, PreflightReport
 if TYPE_CHECKING:
     from jinja2 import Environment
 
-SEVERITY_ORDER = {"error": 3, "warn": 2, "info": 1}
-
 
 @dataclass(frozen=True)
 class Threshold:

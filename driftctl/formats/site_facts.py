@@ -17,8 +17,6 @@ from driftctl.snapshot import Absent, GpuDevice, Node, Snapshot
 
 T = TypeVar("T")
 
-CONTROL_PLANE_ROLES = frozenset({"control-plane", "master"})
-
 
 @dataclass(frozen=True)
 class NodeFacts:

@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 FRESHNESS = "freshness"
 RELEASE = "release"
-DEFAULT_MAX_AGE = "14d"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhms])\s*$")
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
