@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from driftctl.bundle.signers import TrustStore, load_trust
+from driftctl.bundle.trust import TrustStore, load_trust
 from driftctl.bundle.verify import verify_bundle
 from driftctl.errors import InputError, OperationalError
 from driftctl.snapshot import ModelError, Snapshot

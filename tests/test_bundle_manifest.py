@@ -24,7 +24,7 @@ from bundle_kit import (
 )
 
 from driftctl.bundle.keys import SigningKey
-from driftctl.bundle.signers import load_trust
+from driftctl.bundle.trust import load_trust
 from driftctl.bundle.verify import verify_bundle
 from driftctl.errors import BundleRejected
 from driftctl.store.store import Store, import_bundle

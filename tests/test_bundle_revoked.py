@@ -15,7 +15,7 @@ from bundle_kit import bundle_from, members, trust_file
 from driftctl.bundle import NAMESPACE
 from driftctl.bundle.certs import PublicKey, parse_public_key
 from driftctl.bundle.revoked import KRL_MAGIC, load_revoked
-from driftctl.bundle.signers import load_trust
+from driftctl.bundle.trust import load_trust
 from driftctl.bundle.verify import verify_bundle
 from driftctl.bundle.wire import string, uint32, uint64
 from driftctl.errors import BundleRejected, InputError

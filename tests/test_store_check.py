@@ -12,7 +12,7 @@ from bundle_kit import driftctl, make_key, signer_line, trust_file
 from store_kit import chain
 
 from driftctl.bundle.keys import SigningKey
-from driftctl.bundle.signers import load_trust
+from driftctl.bundle.trust import load_trust
 from driftctl.store.store import Store, import_bundle
 
 SITE = "utility"

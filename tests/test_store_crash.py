@@ -14,7 +14,7 @@ import pytest
 from bundle_kit import ROOT, make_key, private_key_copy, signer_line, trust_file
 from store_kit import assert_consistent, chain, fill, ledger_lines, leftovers, run, tmpfs
 
-from driftctl.bundle.signers import load_trust
+from driftctl.bundle.trust import load_trust
 from driftctl.bundle.verify import verify_bundle
 from driftctl.store.check import check_store
 from driftctl.store.store import Store, import_bundle

@@ -11,7 +11,7 @@ from bundle_kit import driftctl, make_key, signer_line, tree, trust_file
 from store_kit import assert_consistent, canonical_tree, chain, memory_dir
 
 from driftctl.bundle.keys import SigningKey
-from driftctl.bundle.signers import TrustStore, load_trust
+from driftctl.bundle.trust import TrustStore, load_trust
 from driftctl.bundle.verify import VerifiedBundle, verify_bundle
 from driftctl.errors import BundleRejected
 from driftctl.store.store import Store, import_bundle

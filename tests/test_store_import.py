@@ -11,7 +11,7 @@ import pytest
 from bundle_kit import ROOT, make_key, signer_line, snapshot, tree, trust_file
 
 from driftctl.bundle.keys import SigningKey
-from driftctl.bundle.signers import TrustStore, load_trust
+from driftctl.bundle.trust import TrustStore, load_trust
 from driftctl.bundle.writer import write_bundle
 from driftctl.errors import BundleRejected, InputError, OperationalError
 from driftctl.inputs import latest_snapshots, site_history

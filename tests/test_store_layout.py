@@ -10,7 +10,7 @@ from bundle_kit import driftctl, make_key, signer_line, tree, trust_file
 from store_kit import assert_consistent, chain
 
 from driftctl.bundle.keys import SigningKey
-from driftctl.bundle.signers import load_trust
+from driftctl.bundle.trust import load_trust
 from driftctl.store.store import Store, import_bundle
 
 SITE = "savings-bank"

@@ -16,7 +16,7 @@ from bundle_kit import ROOT, driftctl, make_key, signer_line, tree, trust_file
 from store_kit import assert_consistent, chain, ledger_lines
 
 from driftctl.bundle.keys import SigningKey
-from driftctl.bundle.signers import load_trust
+from driftctl.bundle.trust import load_trust
 from driftctl.errors import BundleRejected
 from driftctl.store.store import Store, import_bundle
 

@@ -14,8 +14,8 @@ from driftctl.bundle.hashing import BackgroundHash
 from driftctl.bundle.manifest import ManifestError, load_contents
 from driftctl.bundle.reader import ArchiveError, Limits, MemberInfo, read_archive
 from driftctl.bundle.signer import fingerprint
-from driftctl.bundle.signers import TrustStore, allows_principal, load_trust
 from driftctl.bundle.sshsig import SignatureError, parse_armored, verify_digest
+from driftctl.bundle.trust import TrustStore, allows_principal, load_trust
 from driftctl.errors import BundleRejected, InputError
 from driftctl.safeio import NotRegularFile, open_regular
 from driftctl.snapshot import Snapshot

@@ -18,7 +18,7 @@ from driftctl.formats import Format
 from driftctl.formats.escape import visible
 
 if TYPE_CHECKING:
-    from driftctl.bundle.signers import TrustStore
+    from driftctl.bundle.trust import TrustStore
     from driftctl.snapshot import Snapshot
 
 MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024

@@ -10,7 +10,7 @@ import typer
 from driftctl.errors import InputError
 
 if TYPE_CHECKING:
-    from driftctl.bundle.signers import TrustStore
+    from driftctl.bundle.trust import TrustStore
 
 REVOKED = typer.Option(
     None,
@@ -28,7 +28,7 @@ def load_trust_store(trust: Path, revoked: Path | None, allow_wildcard: bool) ->
     """Read the trust store and revocation list (exit 2 on a bad file); warn about wildcards."""
     # Start-up time (cli/__init__.py): the core loads when the command runs.
     from driftctl.bundle.revoked import load_revoked
-    from driftctl.bundle.signers import load_trust
+    from driftctl.bundle.trust import load_trust
 
     revocations = load_revoked(revoked) if revoked is not None else None
     store = load_trust(trust, revocations, allow_wildcard)

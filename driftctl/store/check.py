@@ -15,8 +15,8 @@ from driftctl.bundle.certs import parse_public_key
 from driftctl.bundle.reader import Limits
 from driftctl.bundle.revoked import Revocations
 from driftctl.bundle.signer import fingerprint
-from driftctl.bundle.signers import TrustStore
 from driftctl.bundle.sshsig import SignatureError, parse_armored
+from driftctl.bundle.trust import TrustStore
 from driftctl.bundle.verify import verify_bundle
 from driftctl.bundle.wire import WireError
 from driftctl.errors import BundleRejected, DriftctlError

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from driftctl.bundle.reader import Limits
-from driftctl.bundle.signers import TrustStore
+from driftctl.bundle.trust import TrustStore
 from driftctl.bundle.verify import VerifiedBundle
 from driftctl.durable import crash_point, fsync_paths, write_new
 from driftctl.errors import BundleRejected, OperationalError

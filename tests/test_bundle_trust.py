@@ -12,7 +12,7 @@ from bundle_kit import bundle_from, make_key, members, trust_file, write_signed
 
 from driftctl.bundle import NAMESPACE
 from driftctl.bundle.allowed_signers import parse_line, parse_time
-from driftctl.bundle.signers import load_trust, match_pattern_list
+from driftctl.bundle.trust import load_trust, match_pattern_list
 from driftctl.bundle.verify import verify_bundle
 from driftctl.errors import BundleRejected, InputError
 
