@@ -9,7 +9,7 @@ from typing import Any
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import Finding, Rule
 from driftctl.policy.refs import Ref
-from driftctl.policy.rules import api_contract, clock, gpu, value, version_pair
+from driftctl.policy.rules import api_contract, gpu, time, value, version_pair
 
 
 @dataclass(frozen=True)
@@ -26,5 +26,5 @@ class RuleKind:
 
 REGISTRY: dict[str, RuleKind] = {
     m.KIND: RuleKind(m.KIND, frozenset(m.KEYS), frozenset(m.REQUIRED), m.parse, m.check, m.refs)
-    for m in (api_contract, version_pair, gpu, clock, value)
+    for m in (api_contract, version_pair, gpu, time, value)
 }
