@@ -47,7 +47,7 @@ def _collect(raw: RawSet, labels: dict[str, Any] | None = None) -> tuple[dict[st
     if labels is not None:
         snapshot["nodes"]["n1"] = {"gpu": dict(labels)}
     errors = []
-    for collector in (gpu.Collector(), clock.Collector()):
+    for collector in (gpu.GpuCollector(), clock.ClockCollector()):
         facts = collector.collect(CollectContext(CONFIG, raw, snapshot))
         deep_merge(snapshot, facts.data)
         errors += [f"{f.collector}:{f.error}" for f in facts.failures if f.target == "n1"]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from snapshot_kit import container, helm_release, workload
 
-from driftctl.collectors.components import Collector, image_tag
+from driftctl.collectors.components import ComponentsCollector, image_tag
 from driftctl.collectors.interface import CollectContext
 from driftctl.config import ComponentRule, SiteConfig
 from driftctl.model import Facts
@@ -48,7 +48,7 @@ def run(*rules: tuple[str, str | None, str]) -> Facts:
         ComponentRule(name, workload, (("version", rule),)) for name, workload, rule in rules
     )
     config = SiteConfig(site="s", source=Path("s.yaml"), components=comps)
-    return Collector().collect(CollectContext(config=config, raw=None, facts=FACTS))  # type: ignore[arg-type]
+    return ComponentsCollector().collect(CollectContext(config=config, raw=None, facts=FACTS))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

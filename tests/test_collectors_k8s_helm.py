@@ -12,7 +12,7 @@ import pytest
 from realdata_kit import real
 from replay_k8s.objects import helm_secret, release_doc
 
-from driftctl.collectors.helm import Collector
+from driftctl.collectors.helm import HelmCollector
 from driftctl.collectors.interface import CollectContext
 from driftctl.config import SiteConfig
 from driftctl.model import Artifact, Facts, RawSet
@@ -33,7 +33,7 @@ def run(secrets: list[dict[str, Any]]) -> Facts:
         )
     )
     config = SiteConfig(site="s", source=Path("s.yaml"))
-    return Collector().collect(CollectContext(config=config, raw=raw, facts={}))
+    return HelmCollector().collect(CollectContext(config=config, raw=raw, facts={}))
 
 
 def rel(

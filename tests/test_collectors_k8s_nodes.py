@@ -10,7 +10,7 @@ import pytest
 from realdata_kit import real
 
 from driftctl.collectors.interface import CollectContext
-from driftctl.collectors.nodes import GFD_ABSENT, Collector, gfd_gpu, node_roles
+from driftctl.collectors.nodes import GFD_ABSENT, NodesCollector, gfd_gpu, node_roles
 from driftctl.config import SiteConfig
 from driftctl.model import Artifact, Facts, RawSet
 
@@ -45,7 +45,7 @@ def run(nodes: list[dict[str, Any]] | bytes | None) -> Facts:
         )
         raw.add(Artifact("kubernetes/nodes.json", data))
     config = SiteConfig(site="s", source=Path("s.yaml"))
-    return Collector().collect(CollectContext(config=config, raw=raw, facts={}))
+    return NodesCollector().collect(CollectContext(config=config, raw=raw, facts={}))
 
 
 def test_new_gfd_labels_give_driver_and_cuda() -> None:
@@ -120,5 +120,5 @@ def test_vanished_labels_are_not_a_failure_when_nvidia_smi_answered() -> None:
     xml = real("nvidia-smi-qx__telegraf-a100-sxm4-mig.xml").read_bytes()
     raw.add(Artifact("nodes/a30/nvidia-smi.xml", xml))
     config = SiteConfig(site="s", source=Path("s.yaml"))
-    facts = Collector().collect(CollectContext(config=config, raw=raw, facts={}))
+    facts = NodesCollector().collect(CollectContext(config=config, raw=raw, facts={}))
     assert facts.data["nodes"]["a30"]["gpu"] is None and facts.failures == ()

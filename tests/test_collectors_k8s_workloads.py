@@ -11,7 +11,7 @@ from replay_k8s.objects import DIGEST_A, DIGEST_B, DIGEST_C, LOCAL_ID
 from replay_k8s.scenario import small_site
 
 from driftctl.collectors.interface import CollectContext
-from driftctl.collectors.workloads import Collector
+from driftctl.collectors.workloads import WorkloadsCollector
 from driftctl.config import SiteConfig
 from driftctl.model import Artifact, Facts, RawSet
 from driftctl.parsers.kube_objects import normalize_image_id, pod_owner
@@ -38,7 +38,7 @@ def site_raw(with_pods: bool = True) -> RawSet:
 
 def run(raw: RawSet) -> Facts:
     config = SiteConfig(site="s", source=Path("s.yaml"))
-    return Collector().collect(CollectContext(config=config, raw=raw, facts={}))
+    return WorkloadsCollector().collect(CollectContext(config=config, raw=raw, facts={}))
 
 
 @pytest.mark.parametrize(

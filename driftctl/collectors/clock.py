@@ -32,7 +32,7 @@ def read_node(raw: RawSet, node: str) -> tuple[TimeReading | None, list[str]]:
     return None, problems
 
 
-class Collector:
+class ClockCollector:
     """``nodes[n].time``: synchronised or not, signed offset (positive = local ahead), source."""
 
     name = NAME

@@ -184,7 +184,7 @@ def component_facts(
     return out, failures
 
 
-class Collector:
+class ComponentsCollector:
     """Applies the site config's component rules to the workload and Helm facts."""
 
     name = "components"

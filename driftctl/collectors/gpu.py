@@ -85,7 +85,7 @@ def read_node(raw: RawSet, node: str) -> tuple[GpuReading | None, str | None, li
     return partial, error, problems
 
 
-class Collector:
+class GpuCollector:
     """``nodes[n].gpu`` from nvidia-smi; label facts stay where nvidia-smi says nothing."""
 
     name = NAME

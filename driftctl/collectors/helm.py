@@ -30,7 +30,7 @@ def _label_revision(secret: dict[str, Any]) -> int | None:
     return int(version) if version.isdigit() else None
 
 
-class Collector:
+class HelmCollector:
     """Decodes every release Secret; keeps the current revision of each release."""
 
     name = "helm"

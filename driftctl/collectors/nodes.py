@@ -99,7 +99,7 @@ def _has_nvidia_smi(ctx: CollectContext, node: str) -> bool:
     return False
 
 
-class Collector:
+class NodesCollector:
     """Reads every node of the Kubernetes node list."""
 
     name = "nodes"

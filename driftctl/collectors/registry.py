@@ -9,10 +9,10 @@ from driftctl.collectors.interface import Collector
 # workloads and helm before components, whose rules read both.
 COLLECTORS: tuple[Collector, ...] = (
     kubernetes.KubernetesIdentity(),
-    nodes.Collector(),
-    workloads.Collector(),
-    helm.Collector(),
-    gpu.Collector(),
-    clock.Collector(),
-    components.Collector(),
+    nodes.NodesCollector(),
+    workloads.WorkloadsCollector(),
+    helm.HelmCollector(),
+    gpu.GpuCollector(),
+    clock.ClockCollector(),
+    components.ComponentsCollector(),
 )

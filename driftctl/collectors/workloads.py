@@ -112,7 +112,7 @@ def join_pods(workloads: dict[str, dict[str, Any]], pods: list[dict[str, Any]]) 
     return failures
 
 
-class Collector:
+class WorkloadsCollector:
     """Reads ``workloads.json`` and joins ``pods.json`` through ownerReferences."""
 
     name = "workloads"

@@ -52,7 +52,7 @@ def driftctl_run(
     SshSource().acquire(config, raw, NullProgress())
     snapshot: dict[str, object] = {"nodes": {}}
     failures = len(raw.failures)
-    for collector in (gpu.Collector(), clock.Collector()):
+    for collector in (gpu.GpuCollector(), clock.ClockCollector()):
         facts = collector.collect(CollectContext(config, raw, snapshot))
         deep_merge(snapshot, facts.data)
         failures += len(facts.failures)
