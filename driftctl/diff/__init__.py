@@ -36,13 +36,13 @@ from driftctl.diff.engine import compare
 from driftctl.diff.flatten import SiteFacts, flatten
 from driftctl.diff.gpu_names import resolve_snapshots
 from driftctl.diff.ignore import IgnoreFile, load_ignore
-from driftctl.diff.report import DiffReport, Finding, Ignored
+from driftctl.diff.report import DiffReport, DriftFinding, Ignored
 from driftctl.snapshot import DriftSeverity, FindingKind, Snapshot
 
 __all__ = [
     "DiffReport",
+    "DriftFinding",
     "DriftSeverity",
-    "Finding",
     "FindingKind",
     "IgnoreFile",
     "Ignored",

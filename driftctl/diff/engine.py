@@ -11,7 +11,7 @@ from typing import Any
 from driftctl.diff.flatten import MAX_OFFSET, SYNCHRONIZED, Key, SiteFacts, section_of
 from driftctl.diff.ignore import IgnoreFile, IgnoreRule
 from driftctl.diff.normalize import ABSENT_FORM, REDACTED, is_true
-from driftctl.diff.report import DiffReport, Failure, Finding, Ignored
+from driftctl.diff.report import DiffReport, DriftFinding, Failure, Ignored
 from driftctl.diff.severity import CATEGORIES
 from driftctl.diff.show import show_value
 from driftctl.errors import InputError
@@ -186,7 +186,7 @@ def compare(
         intra_keys.update(sf.intra)
         special.update(sf.intra, sf.forms)
     n = len(facts)
-    findings: list[Finding] = []
+    findings: list[DriftFinding] = []
     ignored: list[Ignored] = []
     used: set[int] = set()  # ignore rules that matched a difference
     equal: defaultdict[str, list[str]] = defaultdict(list)
@@ -232,7 +232,7 @@ def compare(
             if why:
                 failed[(site, why)] += 1
         findings.append(
-            Finding(
+            DriftFinding(
                 path=path_of(key),
                 category=category,
                 severity=DriftSeverity.INFO if verdict.kind is FindingKind.UNKNOWN else severity,

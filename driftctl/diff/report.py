@@ -11,7 +11,7 @@ from driftctl.snapshot import DriftSeverity, FactPath, FindingKind
 
 
 @dataclass(frozen=True)
-class Finding:
+class DriftFinding:
     """One fact: its value at every site (None = absent/unknown), how bad, and what is odd."""
 
     path: FactPath
@@ -78,7 +78,7 @@ class DiffReport:
 
     sites: tuple[str, ...]
     facts: int
-    findings: tuple[Finding, ...]
+    findings: tuple[DriftFinding, ...]
     ignored: tuple[Ignored, ...] = ()
     equal: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # category -> keys
     baseline: str | None = None
@@ -89,7 +89,7 @@ class DiffReport:
         c = Counter(f.severity.value for f in self.findings)
         return {"error": c["error"], "warn": c["warn"], "info": c["info"]}
 
-    def failing(self, rank: int) -> list[Finding]:
+    def failing(self, rank: int) -> list[DriftFinding]:
         return [f for f in self.findings if f.severity.rank >= rank]
 
     def summary_line(self) -> str:

@@ -10,7 +10,7 @@ from typing import assert_never
 from tabulate import tabulate
 
 from driftctl.diff.normalize import key_kind
-from driftctl.diff.report import DiffReport, Finding
+from driftctl.diff.report import DiffReport, DriftFinding
 from driftctl.formats import Format
 from driftctl.formats.common import (
     JunitCase,
@@ -78,14 +78,14 @@ class _Cells:
         self.cut = True
         return text[: width - 1] + "…"
 
-    def value(self, f: Finding, site: str, width: int) -> str:
+    def value(self, f: DriftFinding, site: str, width: int) -> str:
         text = value_text(f, site)
         if isinstance(f.values.get(site), str) and key_kind(f.key) == "image":
             return self.left(text, width)
         return self.right(text, width)
 
 
-def _note(f: Finding) -> str:
+def _note(f: DriftFinding) -> str:
     return textwrap.fill(
         visible(f"{f.key}: {f.message}"),
         WIDTH,
@@ -217,7 +217,7 @@ def render_markdown(report: DiffReport) -> str:
     return "\n".join(lines)
 
 
-def _md_mark(f: Finding, site: str) -> str:
+def _md_mark(f: DriftFinding, site: str) -> str:
     m = mark(f, site)
     return "" if m == " " else f"\\{m} "
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from driftctl.diff.report import Finding
+from driftctl.diff.report import DriftFinding
 from driftctl.diff.show import show_value
 
 ODD, UNKNOWN = "*", "?"  # a site's mark: its value differs, its value is unknown
 
 
-def groups(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
+def groups(findings: Sequence[DriftFinding]) -> list[tuple[str, list[DriftFinding]]]:
     """Findings grouped by category, the category with the worst finding first."""
-    out: dict[str, list[Finding]] = {}
+    out: dict[str, list[DriftFinding]] = {}
     for f in findings:
         out.setdefault(f.category, []).append(f)
     return list(out.items())
 
 
-def value_text(f: Finding, site: str) -> str:
+def value_text(f: DriftFinding, site: str) -> str:
     """A site's value as a person reads it: ``unknown`` and ``absent`` are told apart."""
     value = f.values.get(site)
     if value is None:
@@ -26,7 +26,7 @@ def value_text(f: Finding, site: str) -> str:
     return show_value(value, f.key)
 
 
-def mark(f: Finding, site: str) -> str:
+def mark(f: DriftFinding, site: str) -> str:
     """``?`` where the value is unknown, ``*`` where the site differs, else a space."""
     if site in f.unknown:
         return UNKNOWN

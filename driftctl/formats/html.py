@@ -16,7 +16,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from driftctl import __version__
-from driftctl.diff.report import DiffReport, Finding
+from driftctl.diff.report import DiffReport, DriftFinding
 from driftctl.formats.common import plural
 from driftctl.formats.escape import visible
 from driftctl.formats.findings import groups, mark, value_text
@@ -93,7 +93,7 @@ def _env() -> Environment:
 # --- the fleet matrix -----------------------------------------------------------------------
 
 
-def _affects(f: Finding, site: str) -> bool:
+def _affects(f: DriftFinding, site: str) -> bool:
     return site in f.sites or site in f.unknown
 
 
