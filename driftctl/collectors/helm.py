@@ -8,7 +8,7 @@ from driftctl.collectors.interface import CollectContext
 from driftctl.dump_layout import HELM_SECRETS_PATH
 from driftctl.model import Facts, Failure
 from driftctl.parsers.helm_release import (
-    Release,
+    HelmRevision,
     ReleaseError,
     current_revisions,
     parse_release_secret,
@@ -40,7 +40,7 @@ class HelmCollector:
             items = load_items(ctx.raw, HELM_SECRETS_PATH)
         except ListUnavailable as exc:
             return Facts({}, (Failure("kubernetes/helm-secrets", self.name, str(exc)),))
-        releases: list[Release] = []
+        releases: list[HelmRevision] = []
         broken: dict[str, int | None] = {}
         failures: list[Failure] = []
         in_scope = namespace_filter(ctx.config)

@@ -24,7 +24,7 @@ class ReleaseError(Exception):
 
 
 @dataclass(frozen=True)
-class Release:
+class HelmRevision:
     """The facts of one decoded release revision (no manifest, no templates: only metadata)."""
 
     namespace: str
@@ -81,8 +81,8 @@ def _opt_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def parse_release_secret(secret: dict[str, Any]) -> Release:
-    """Decode one release Secret into a Release, or raise ReleaseError naming it."""
+def parse_release_secret(secret: dict[str, Any]) -> HelmRevision:
+    """Decode one release Secret into a HelmRevision, or raise ReleaseError naming it."""
     meta = mapping(secret, "metadata")
     where = f"secret {meta.get('namespace')}/{meta.get('name')}"
     payload = mapping(secret, "data").get("release")
@@ -105,7 +105,7 @@ def parse_release_secret(secret: dict[str, Any]) -> Release:
     defaults = mapping(doc, "chart").get("values")
     if defaults is not None and not isinstance(defaults, dict):
         raise ReleaseError(f"{where}: release 'chart.values' (chart defaults) is not an object")
-    return Release(
+    return HelmRevision(
         namespace=namespace,
         name=name,
         revision=revision,
@@ -119,9 +119,9 @@ def parse_release_secret(secret: dict[str, Any]) -> Release:
     )
 
 
-def current_revisions(releases: list[Release]) -> dict[str, Release]:
+def current_revisions(releases: list[HelmRevision]) -> dict[str, HelmRevision]:
     """Per release: the highest deployed revision, else the highest revision with its status."""
-    best: dict[str, Release] = {}
+    best: dict[str, HelmRevision] = {}
     for rel in releases:
         cur = best.get(rel.key)
         rank = (rel.status == "deployed", rel.revision)
