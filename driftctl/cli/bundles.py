@@ -23,12 +23,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Format(StrEnum):
+class SitesFormat(StrEnum):
+    """Formats of `sites` (docs/reports.md)."""
+
     table = "table"
     json = "json"
 
 
 class InspectFormat(StrEnum):
+    """Formats of `inspect` (docs/reports.md)."""
+
     table = "table"
     json = "json"
     html = "html"
@@ -171,7 +175,7 @@ def _short(fingerprint: str) -> str:
 
 def sites(
     store: Path | None = STORE,
-    fmt: Format = format_option(Format.table),
+    fmt: SitesFormat = format_option(SitesFormat.table),
 ) -> None:
     """Per site: latest seq, age, history, signer, gaps still open and gaps history filled."""
     # Start-up time (cli/__init__.py).
@@ -208,7 +212,7 @@ def sites(
             }
         )
     missing = [r.pop("_missing") for r in rows]
-    if fmt is Format.json:
+    if fmt is SitesFormat.json:
         typer.echo(dumps_json({"sites": rows}, sort_keys=True), nl=False)
         return
     if not rows:
