@@ -14,7 +14,7 @@ from typing import Any
 
 from driftctl.bundle.reader import Limits
 from driftctl.bundle.trust import TrustStore
-from driftctl.bundle.verify import VerifiedBundle
+from driftctl.bundle.verify import VerifiedBundle, verify_bundle
 from driftctl.durable import crash_point, fsync_paths, write_new
 from driftctl.errors import BundleRejected, OperationalError
 from driftctl.safeio import dumps_canonical, read_capped
@@ -233,7 +233,5 @@ def import_bundle(
     limits: Limits | None = None,
 ) -> ImportResult:
     """Verify (steps 1–7) and import (step 8) one bundle."""
-    from driftctl.bundle.verify import verify_bundle
-
     verified = verify_bundle(bundle, trust, sig=sig, limits=limits)
     return store.import_verified(verified, sig)
