@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from driftctl import validate as v
 from driftctl.errors import InputError
-from driftctl.policy import validate as v
 from driftctl.release.model import Form, Release, ReleaseComponent
 from driftctl.safeio import check_keys, expect_mapping, load_yaml_file
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from driftctl.policy import validate as v
+from driftctl import validate as v
 from driftctl.policy.facts import SiteContext, as_list, show
 from driftctl.policy.model import Finding, Rule
 from driftctl.policy.refs import Ref, RefKind

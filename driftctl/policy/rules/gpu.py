@@ -8,8 +8,8 @@ from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
+from driftctl import validate as v
 from driftctl.errors import InputError
-from driftctl.policy import validate as v
 from driftctl.policy.cuda import ToolkitEntry, load_table
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import Finding, Rule

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from driftctl import validate as v
 from driftctl.errors import InputError
-from driftctl.policy import validate as v
 from driftctl.policy.facts import SiteContext, resolve_path, show
 from driftctl.policy.model import Finding, Rule
 from driftctl.policy.refs import Ref, RefKind

@@ -8,7 +8,7 @@ from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
-from driftctl.policy import validate as v
+from driftctl import validate as v
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import Finding, Rule
 from driftctl.policy.refs import Ref, RefKind
