@@ -11,7 +11,18 @@ import typer
 
 from driftctl.cli import app
 
-SHARED = ("--store", "--trust", "--site", "--format", "--output", "--baseline", "--ignore")
+SHARED = (
+    "--store",
+    "--trust",
+    "--site",
+    "--format",
+    "--output",
+    "--baseline",
+    "--ignore",
+    "--policy",
+    "--release",
+    "--max-age",
+)
 # keygen's --site names the one site a key is made for, not a filter over sites.
 OWN_MEANING = {("keygen", "--site")}
 

@@ -154,5 +154,5 @@ def test_helm_rules_read_what_the_templates_see_when_it_is_known() -> None:
     }
     rule = ComponentRule("docai", None, (("version", "helm:ai/docai:image.tag"),))
     config = SiteConfig(site="s", source=Path("s.yaml"), components=(rule,))
-    out = Collector().collect(CollectContext(config=config, raw=None, facts=facts))  # type: ignore[arg-type]
+    out = ComponentsCollector().collect(CollectContext(config=config, raw=None, facts=facts))  # type: ignore[arg-type]
     assert out.data["components"]["docai"]["version"] == "1.8.0" and out.failures == ()

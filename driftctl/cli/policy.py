@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from driftctl.cli.options import STORE
+from driftctl.cli.release_input import policy_option
 from driftctl.errors import InputError
 
 policy_app = typer.Typer(
@@ -18,14 +20,11 @@ policy_app = typer.Typer(
 
 @policy_app.command("check")
 def check(
-    policy: Path | None = typer.Option(
-        None, "--policy", "-p", help="Policy YAML [default: the packaged compat.yaml]."
-    ),
-    store: Path | None = typer.Option(
-        None, "--store", envvar="DRIFTCTL_STORE", help="Store directory [default: per-user]."
-    ),
+    policy: Path | None = policy_option(),
+    store: Path | None = STORE,
 ) -> None:
     """Every rule's components, attributes, roles and paths must exist at one or more sites."""
+    # Start-up time (cli/__init__.py): the core loads when the command runs.
     from driftctl.inputs import latest_snapshots
     from driftctl.policy.check import problems
     from driftctl.policy.load import load_policy

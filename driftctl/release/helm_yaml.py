@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from collections.abc import Hashable, Mapping, Sequence
@@ -149,8 +150,6 @@ def normalise(value: Any, where: str) -> Any:
         if isinstance(node, int | float):
             return normalise_number(node, where)
         if isinstance(node, bytes):  # !!binary: Helm hands it to templates base64-encoded
-            import base64
-
             return base64.b64encode(node).decode()
         return str(node)
 
