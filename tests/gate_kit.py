@@ -1,18 +1,15 @@
-"""Shared by the release-gate tests: the real CLI, the real helm, the fixture fleet in a store."""
+"""Shared by the release-gate tests: the real CLI and the real helm (the fixture fleet is the
+shared ``fleet`` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
-import atexit
-import functools
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
-from bundle_kit import private_key_copy
 
 ROOT = Path(__file__).parent.parent
 SITES_DIR = ROOT / "fixtures" / "sites"
@@ -56,41 +53,6 @@ def helm_template(*values: Path, namespace: str = "ai-platform") -> str:
         args += ["--values", str(path)]
     res = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True)
     return res.stdout
-
-
-@functools.cache
-def fleet_store() -> Path:
-    """The five fixture sites collected from their dumps, signed and imported (built once)."""
-    base = Path(tempfile.mkdtemp(prefix="driftctl-gate-"))
-    atexit.register(shutil.rmtree, base, True)
-    bundles = base / "bundles"
-    for site in FLEET:
-        res = driftctl(
-            "collect",
-            "--config",
-            str(SITES_DIR / site / "site.yaml"),
-            "--from-dump",
-            str(SITES_DIR / site / "dump"),
-            "--key",
-            str(private_key_copy(ROOT / "fixtures" / "keys" / f"{site}_ed25519", base)),
-            "--out-dir",
-            str(bundles),
-            "--state-dir",
-            str(base / "state"),
-            "--fleet-key",
-            str(ROOT / "fixtures" / "fleet.key"),
-        )
-        assert res.returncode == 0, res.stderr
-    res = driftctl(
-        "import",
-        *map(str, sorted(bundles.glob("*.tar.gz"))),
-        "--trust",
-        str(ROOT / "fixtures" / "allowed_signers"),
-        "--store",
-        str(base / "store"),
-    )
-    assert res.returncode == 0, res.stderr
-    return base / "store"
 
 
 def verdicts(table: str) -> dict[str, str]:

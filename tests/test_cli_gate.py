@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from bundle_kit import private_key_copy
+from fleet_kit import Fleet
 from gate_kit import (
     CHART,
     CHART_ARGS,
@@ -19,7 +20,6 @@ from gate_kit import (
     SITE_VALUES,
     SITES_DIR,
     driftctl,
-    fleet_store,
     helm_path,
     helm_template,
     verdicts,
@@ -28,7 +28,7 @@ from gate_kit import (
 CAPITAL = SITES_DIR / "capital"
 
 
-def chart(*more: str) -> tuple[str, ...]:
+def chart(store: Path, *more: str) -> tuple[str, ...]:
     return (
         "--chart",
         str(CHART),
@@ -38,7 +38,7 @@ def chart(*more: str) -> tuple[str, ...]:
         "--helm",
         helm_path(),
         "--store",
-        str(fleet_store()),
+        str(store),
         *more,
     )
 
@@ -55,8 +55,8 @@ def without_release(doc: dict[str, Any]) -> dict[str, Any]:
 # -- the demo: field cases 1 and 3 from the chart, with no hand-written release file ----------
 
 
-def test_the_chart_blocks_savings_bank_and_holding_and_flags_the_15_s_timeout() -> None:
-    res = driftctl("preflight", *chart())
+def test_the_chart_blocks_savings_bank_and_holding_and_flags_the_15_s_timeout(fleet: Fleet) -> None:
+    res = driftctl("preflight", *chart(fleet.store))
     assert res.returncode == 1, res.stderr
     assert verdicts(res.stdout) == {
         "capital": "pass",
@@ -79,13 +79,15 @@ def test_the_chart_blocks_savings_bank_and_holding_and_flags_the_15_s_timeout() 
     )
 
 
-def test_chart_manifests_dir_and_manifests_give_identical_verdicts(tmp_path: Path) -> None:
+def test_chart_manifests_dir_and_manifests_give_identical_verdicts(
+    fleet: Fleet, tmp_path: Path
+) -> None:
     rendered = tmp_path / "rendered"
     rendered.mkdir()
     for site in FLEET:
         (rendered / f"{site}.yaml").write_text(helm_template(SITE_VALUES / f"{site}.yaml"))
-    store = ("--store", str(fleet_store()), "--format", "json")
-    from_chart = report(driftctl("preflight", *chart("--format", "json")))
+    store = ("--store", str(fleet.store), "--format", "json")
+    from_chart = report(driftctl("preflight", *chart(fleet.store, "--format", "json")))
     from_dir = driftctl(
         "preflight", "--manifests-dir", str(rendered), "--namespace", "ai-platform", *store
     )
@@ -118,7 +120,7 @@ def test_chart_manifests_dir_and_manifests_give_identical_verdicts(tmp_path: Pat
     assert report(piped)["release"] == "rendered manifests"
 
 
-def test_a_site_without_its_rendered_file_blocks(tmp_path: Path) -> None:
+def test_a_site_without_its_rendered_file_blocks(fleet: Fleet, tmp_path: Path) -> None:
     (tmp_path / "capital.yaml").write_text(helm_template(SITE_VALUES / "capital.yaml"))
     res = driftctl(
         "preflight",
@@ -127,7 +129,7 @@ def test_a_site_without_its_rendered_file_blocks(tmp_path: Path) -> None:
         "-n",
         "ai-platform",
         "--store",
-        str(fleet_store()),
+        str(fleet.store),
         "--site",
         "capital",
         "--site",
@@ -148,11 +150,11 @@ IMAGE_ONLY = (
 )
 
 
-def test_an_image_alone_blocks_where_the_api_contract_breaks(tmp_path: Path) -> None:
+def test_an_image_alone_blocks_where_the_api_contract_breaks(fleet: Fleet, tmp_path: Path) -> None:
     """Field case 1 pushed as 'just the new image': it used to pass at the two broken sites."""
     release = tmp_path / "r.yaml"
     release.write_text(IMAGE_ONLY)
-    base = ("preflight", "--release", str(release), "--store", str(fleet_store()))
+    base = ("preflight", "--release", str(release), "--store", str(fleet.store))
     res = driftctl(*base, "--format", "json")
     assert res.returncode == 1
     sites = report(res)["sites"]
@@ -179,10 +181,10 @@ def test_an_image_alone_blocks_where_the_api_contract_breaks(tmp_path: Path) -> 
     }
 
 
-def test_allow_unknown_exits_0_when_only_unknowns_block(tmp_path: Path) -> None:
+def test_allow_unknown_exits_0_when_only_unknowns_block(fleet: Fleet, tmp_path: Path) -> None:
     release = tmp_path / "r.yaml"
     release.write_text(IMAGE_ONLY)
-    args = ("preflight", "--release", str(release), "--store", str(fleet_store()))
+    args = ("preflight", "--release", str(release), "--store", str(fleet.store))
     assert driftctl(*args, "--site", "capital").returncode == 1
     res = driftctl(*args, "--site", "capital", "--allow-unknown")
     assert res.returncode == 0, res.stderr
@@ -196,12 +198,12 @@ def test_allow_unknown_exits_0_when_only_unknowns_block(tmp_path: Path) -> None:
     ids=["warn", "pass", "block"],
 )
 def test_every_format_says_the_same_overall_verdict(
-    sites: tuple[str, ...], verdict: str, code: int
+    fleet: Fleet, sites: tuple[str, ...], verdict: str, code: int
 ) -> None:
     picks = [a for s in sites for a in ("--site", s)]
     out: dict[str, str] = {}
     for fmt in ("table", "json", "markdown", "junit"):
-        res = driftctl("preflight", *chart(*picks, "--format", fmt))
+        res = driftctl("preflight", *chart(fleet.store, *picks, "--format", fmt))
         assert res.returncode == code, res.stderr
         assert res.stderr.startswith(f"preflight docai 2.0.0: {verdict} — ")
         out[fmt] = res.stdout
@@ -269,9 +271,9 @@ def test_collect_that_learned_nothing_is_exit_3_and_writes_no_bundle(tmp_path: P
     assert not out.exists(), "no bundle and no sequence state may be written"
 
 
-def test_an_old_bundle_of_failures_now_blocks(tmp_path: Path) -> None:
+def test_an_old_bundle_of_failures_now_blocks(fleet: Fleet, tmp_path: Path) -> None:
     """A bundle an older driftctl wrote for an unreachable site imported fine and passed."""
-    from driftctl.bundle.keys import load_signer
+    from driftctl.bundle.site_key import load_signer
     from driftctl.bundle.writer import write_bundle
     from driftctl.config import load_site_config
     from driftctl.model import RawSet
@@ -286,7 +288,7 @@ def test_an_old_bundle_of_failures_now_blocks(tmp_path: Path) -> None:
     key = load_signer(private_key_copy(ROOT / "fixtures" / "keys" / "utility_ed25519", tmp_path))
     bundles = tmp_path / "bundles"
     bundles.mkdir()
-    for other in sorted((fleet_store().parent / "bundles").glob("*.tar.gz*")):
+    for other in sorted(fleet.bundles.glob("*.tar.gz*")):
         if not other.name.startswith("utility-"):
             shutil.copy(other, bundles / other.name)
     written = write_bundle(
@@ -326,8 +328,8 @@ def test_an_old_bundle_of_failures_now_blocks(tmp_path: Path) -> None:
 # -- policy check ----------------------------------------------------------------------------------
 
 
-def test_the_default_policy_passes_policy_check_against_the_fixture_fleet() -> None:
-    res = driftctl("policy", "check", "--store", str(fleet_store()))
+def test_the_default_policy_passes_policy_check_against_the_fixture_fleet(fleet: Fleet) -> None:
+    res = driftctl("policy", "check", "--store", str(fleet.store))
     assert res.returncode == 0, res.stderr
     assert res.stdout == (
         "packaged default (manifests/compat.yaml): 8 rules, every name resolves at one or more "
@@ -350,10 +352,10 @@ TYPOS = """rules:
 """
 
 
-def test_policy_check_names_every_typo_with_the_nearest_name(tmp_path: Path) -> None:
+def test_policy_check_names_every_typo_with_the_nearest_name(fleet: Fleet, tmp_path: Path) -> None:
     policy = tmp_path / "p.yaml"
     policy.write_text(TYPOS)
-    res = driftctl("policy", "check", "--policy", str(policy), "--store", str(fleet_store()))
+    res = driftctl("policy", "check", "--policy", str(policy), "--store", str(fleet.store))
     assert res.returncode == 2
     assert res.stdout.splitlines() == [
         f"{policy}: rule 'api': key 'consumer.attribute': frontend has no attribute "
@@ -373,11 +375,11 @@ def test_policy_check_names_every_typo_with_the_nearest_name(tmp_path: Path) -> 
     assert res.stderr == f"driftctl: error: {policy}: 6 problems, listed above\n"
 
 
-def test_preflight_refuses_a_policy_typo(tmp_path: Path) -> None:
+def test_preflight_refuses_a_policy_typo(fleet: Fleet, tmp_path: Path) -> None:
     policy = tmp_path / "p.yaml"
     policy.write_text(TYPOS)
     out = tmp_path / "report.json"
-    res = driftctl("preflight", *chart("--policy", str(policy), "--output", str(out)))
+    res = driftctl("preflight", *chart(fleet.store, "--policy", str(policy), "--output", str(out)))
     assert res.returncode == 2 and res.stdout == "" and not out.exists()
     assert res.stderr == (
         f"driftctl: error: {policy}: rule 'api': key 'consumer.attribute': frontend has no "
@@ -386,7 +388,7 @@ def test_preflight_refuses_a_policy_typo(tmp_path: Path) -> None:
     )
 
 
-def test_a_rule_satisfied_only_by_the_release_is_no_typo(tmp_path: Path) -> None:
+def test_a_rule_satisfied_only_by_the_release_is_no_typo(fleet: Fleet, tmp_path: Path) -> None:
     policy = tmp_path / "p.yaml"
     policy.write_text(
         "rules:\n  - {id: ocr, kind: version-pair, severity: block,\n"
@@ -402,7 +404,7 @@ def test_a_rule_satisfied_only_by_the_release_is_no_typo(tmp_path: Path) -> None
         "--policy",
         str(policy),
         "--store",
-        str(fleet_store()),
+        str(fleet.store),
     )
     assert res.returncode == 2 and "component 'ocr' exists at no site" in res.stderr
 
@@ -518,14 +520,14 @@ BAD_INPUTS: list[tuple[str, Any, int, str]] = [
     ("name", "args", "code", "message"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS]
 )
 def test_bad_release_input_is_one_line_and_writes_nothing(
-    tmp_path: Path, name: str, args: Any, code: int, message: str
+    fleet: Fleet, tmp_path: Path, name: str, args: Any, code: int, message: str
 ) -> None:
     out = tmp_path / "report.json"
     res = driftctl(
         "preflight",
         *args(tmp_path),
         "--store",
-        str(fleet_store()),
+        str(fleet.store),
         "--format",
         "json",
         "--output",
@@ -537,10 +539,10 @@ def test_bad_release_input_is_one_line_and_writes_nothing(
     assert message in res.stderr, res.stderr
 
 
-def test_report_takes_the_same_release_forms(tmp_path: Path) -> None:
+def test_report_takes_the_same_release_forms(fleet: Fleet, tmp_path: Path) -> None:
     page = tmp_path / "report.html"
-    args = chart()[:-2]  # without --store, given below like report's other inputs
-    res = driftctl("report", "--html", str(page), *args, "--store", str(fleet_store()))
+    args = chart(fleet.store)[:-2]  # without --store, given below like report's other inputs
+    res = driftctl("report", "--html", str(page), *args, "--store", str(fleet.store))
     assert res.returncode == 1, res.stderr
     text = page.read_text()
     assert "docai 2.0.0" in text and "parser 2.0.0 serves v2" in text

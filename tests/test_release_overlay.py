@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_kit import FLEET, SITE_VALUES, fleet_store, helm_template
+from fleet_kit import Fleet
+from gate_kit import FLEET, SITE_VALUES, helm_template
 from policy_builders import platform
 from snapshot_kit import typed
 
@@ -21,8 +22,10 @@ from driftctl.snapshot import Snapshot
 TODAY = 'parser:\n  image:\n    tag: "1.4.2"\n  apiVersions: [v1, v2]\n'
 
 
-def fleet() -> dict[str, Snapshot]:
-    return {s.site: s.snapshot for s in latest_snapshots(fleet_store())}
+@pytest.fixture(scope="module")
+def snapshots(fleet: Fleet) -> dict[str, Snapshot]:
+    """The shared fixture fleet's latest snapshots, by site (read-only)."""
+    return {s.site: s.snapshot for s in latest_snapshots(fleet.store)}
 
 
 def render_of(site: str, *extra: Path) -> Render:
@@ -36,13 +39,13 @@ def per_site(renders: dict[str, Render]) -> Release:
 
 @pytest.mark.parametrize("site", FLEET)
 def test_a_render_of_what_runs_today_derives_the_collected_components(
-    tmp_path: Path, site: str
+    snapshots: dict[str, Snapshot], tmp_path: Path, site: str
 ) -> None:
     """The chart and site values reproduce the fleet: rendered with today's parser, every
     component the site derives again from the render equals what its collector recorded."""
     today = tmp_path / "today.yaml"
     today.write_text(TODAY)
-    snap = fleet()[site]
+    snap = snapshots[site]
     before = snap.to_dict()
     result = overlay(snap, per_site({site: render_of(site, today)}), site)
     assert snap.to_dict() == before, "the overlay must not modify its input"
@@ -56,8 +59,8 @@ def test_a_render_of_what_runs_today_derives_the_collected_components(
         assert now.containers[name].image_id == then.containers[name].image_id
 
 
-def test_the_release_render_changes_what_the_site_derives() -> None:
-    snap = fleet()["savings-bank"]
+def test_the_release_render_changes_what_the_site_derives(snapshots: dict[str, Snapshot]) -> None:
+    snap = snapshots["savings-bank"]
     result = overlay(snap, per_site({"savings-bank": render_of("savings-bank")}), "savings-bank")
     comps = result.snapshot.components
     assert comps["parser"].version == "2.0.0" and comps["parser"].get("api_versions") == "v2"
@@ -67,16 +70,18 @@ def test_the_release_render_changes_what_the_site_derives() -> None:
     assert parser.containers["parser"].image_id is None  # a new image: digest unknown
 
 
-def test_a_site_without_a_render_blocks() -> None:
+def test_a_site_without_a_render_blocks(snapshots: dict[str, Snapshot]) -> None:
     release = Release("r", "d", Form.MANIFESTS_DIR, missing={"holding": "d/holding.yaml missing"})
-    result = overlay(fleet()["holding"], release, "holding")
+    result = overlay(snapshots["holding"], release, "holding")
     (note,) = result.notes
     assert note.blocks
     assert note.text == "no rendered release for this site: d/holding.yaml missing"
 
 
-def test_a_workload_new_at_a_site_is_reported_and_has_no_nodes() -> None:
-    snap = fleet()["capital"]
+def test_a_workload_new_at_a_site_is_reported_and_has_no_nodes(
+    snapshots: dict[str, Snapshot],
+) -> None:
+    snap = snapshots["capital"]
     workloads = {k: v for k, v in snap.workloads.items() if k != "ai-platform/Deployment/parser"}
     snap = replace(snap, workloads=workloads)
     result = overlay(snap, per_site({"capital": render_of("capital")}), "capital")
@@ -86,8 +91,8 @@ def test_a_workload_new_at_a_site_is_reported_and_has_no_nodes() -> None:
     assert result.snapshot.workloads["ai-platform/Deployment/parser"].nodes is None
 
 
-def test_helm_values_of_the_render_replace_the_sites() -> None:
-    snap = fleet()["utility"]
+def test_helm_values_of_the_render_replace_the_sites(snapshots: dict[str, Snapshot]) -> None:
+    snap = snapshots["utility"]
     helm = HelmValues(
         "ai-platform",
         "docai",
@@ -110,8 +115,10 @@ def image_only(image: str = "registry.local/ai/parser:2.0.0", **more: Any) -> Re
     return parse_release({"release": "r", "components": {"parser": {"image": image, **more}}}, "r")
 
 
-def test_an_image_gives_what_the_site_reads_from_the_tag_and_nothing_else() -> None:
-    snap = fleet()["holding"]
+def test_an_image_gives_what_the_site_reads_from_the_tag_and_nothing_else(
+    snapshots: dict[str, Snapshot],
+) -> None:
+    snap = snapshots["holding"]
     result = overlay(snap, image_only(), "holding")
     parser = result.snapshot.components["parser"]
     assert parser.version == "2.0.0"  # holding reads it by image_tag
@@ -125,14 +132,14 @@ def test_an_image_gives_what_the_site_reads_from_the_tag_and_nothing_else() -> N
     assert result.snapshot.components["frontend"] == snap.components["frontend"]
 
 
-def test_what_the_release_gives_explicitly_is_no_gap() -> None:
-    result = overlay(fleet()["holding"], image_only(api_versions=["v2"]), "holding")
+def test_what_the_release_gives_explicitly_is_no_gap(snapshots: dict[str, Snapshot]) -> None:
+    result = overlay(snapshots["holding"], image_only(api_versions=["v2"]), "holding")
     assert result.gaps == {}
     assert result.snapshot.components["parser"].get("api_versions") == ["v2"]
 
 
-def test_an_image_without_a_tag_gives_no_version() -> None:
-    result = overlay(fleet()["holding"], image_only("registry.local/ai/parser"), "holding")
+def test_an_image_without_a_tag_gives_no_version(snapshots: dict[str, Snapshot]) -> None:
+    result = overlay(snapshots["holding"], image_only("registry.local/ai/parser"), "holding")
     assert result.snapshot.components["parser"].version is None
     assert result.gaps["parser.version"] == (
         "not given by the release: image_tag: image 'registry.local/ai/parser' of container "
@@ -148,8 +155,8 @@ def test_a_snapshot_without_sources_cannot_take_an_image() -> None:
     assert result.gaps["parser.version"] == NO_SOURCES
 
 
-def test_secret_env_is_not_read_from_a_render() -> None:
-    snap = fleet()["capital"]
+def test_secret_env_is_not_read_from_a_render(snapshots: dict[str, Snapshot]) -> None:
+    snap = snapshots["capital"]
     frontend = replace(
         snap.components["frontend"],
         sources={"version": "label:app.kubernetes.io/version", "token": "env:API_TOKEN"},
