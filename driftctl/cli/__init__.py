@@ -24,6 +24,7 @@ from driftctl.cli import (
     collect,
     diff,
     dumpscript,
+    history,
     keygen,
     policy,
     preflight,
@@ -45,7 +46,18 @@ app = typer.Typer(
 )
 
 # Explicit registry: each module adds its commands; order is the order of `--help`.
-for module in (keygen, collect, dumpscript, bundles, store, diff, preflight, report, policy):
+for module in (
+    keygen,
+    collect,
+    dumpscript,
+    bundles,
+    store,
+    diff,
+    history,
+    preflight,
+    report,
+    policy,
+):
     module.register(app)
 
 
