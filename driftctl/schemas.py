@@ -4,8 +4,8 @@
 what this module generates, and every bundle and JSON report the tests write is validated
 against them (tests/conftest.py).
 
-The snapshot schema comes straight from the typed model. The manifest, diff report and
-preflight report are described here beside the constants and enums that fix their values (site
+The snapshot schema comes straight from the typed model. The manifest, diff, preflight and
+history reports are described here beside the constants and enums that fix their values (site
 id pattern, severities, kinds, verdicts, categories); reports allow more keys than the stable
 ones, which may be added.
 """
@@ -18,6 +18,7 @@ from typing import Any
 
 from driftctl.bundle import BUNDLE_SCHEMA, SHA256_HEX, SITE_PATTERN
 from driftctl.bundle.manifest import FIELDS as MANIFEST_FIELDS
+from driftctl.diff.history import ChangeKind
 from driftctl.diff.severity import CATEGORIES
 from driftctl.snapshot import DriftSeverity, FindingKind, GateSeverity, Snapshot, Verdict
 
@@ -150,11 +151,85 @@ def preflight_report_schema() -> Schema:
     return _doc("preflight-report.schema.json", "driftctl preflight --format json", body)
 
 
+def history_report_schema() -> Schema:
+    seq: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_SEQ}
+    count: Schema = {"type": "integer", "minimum": 0}
+    node = _object({"node": STRING, "old": ANY, "new": ANY})
+    change = _object(
+        {
+            "key": {"type": "string", "description": "fact path (docs/snapshot.md)"},
+            "change": _enum(ChangeKind),
+            "category": _enum(CATEGORIES),
+            "old": ANY,
+            "new": ANY,
+            "known_at": {**seq, "description": "where old was last known, when not `after`"},
+            "nodes": {"type": "array", "items": node},
+        },
+        required=["key", "change", "category", "old", "new"],
+        more=True,
+    )
+    gap = _object({"first": seq, "last": seq, "pruned": {"type": "boolean"}})
+    step = _object(
+        {
+            "seq": seq,
+            "collected_at": STRING,
+            "sha256": {"type": "string", "pattern": SHA256_HEX.pattern},
+            "after": {"anyOf": [seq, {"type": "null"}]},
+            "gaps": {"type": "array", "items": gap},
+            "unknown": {"type": "object", "additionalProperties": STRING},
+            "facts": {**count, "description": "facts known after this bundle"},
+            "changes": {"type": "array", "items": change},
+        },
+        more=True,
+    )
+    since = _object(
+        {
+            "seq": seq,
+            "collected_at": STRING,
+            "change": _enum(ChangeKind),
+            "old": ANY,
+            "new": ANY,
+            "oldest": {"const": True},
+        },
+        required=["seq", "collected_at"],
+        more=True,
+    )
+    drift = _object(
+        {
+            "key": STRING,
+            "category": _enum(CATEGORIES),
+            "severity": _enum(DriftSeverity),
+            "kind": _enum([FindingKind.DRIFT, FindingKind.INTRA_SITE]),
+            "value": ANY,
+            "message": STRING,
+            "since": since,
+        },
+        more=True,
+    )
+    summary = _object({k: count for k in ("bundles", "shown", "changes", "drift")}, more=True)
+    body = _object(
+        {
+            "site": {"type": "string", "pattern": SITE_PATTERN},
+            "sites": STRINGS,
+            "filters": _object(
+                {"key": {"type": ["string", "null"]}, "since": {"type": ["string", "null"]}},
+                more=True,
+            ),
+            "summary": summary,
+            "bundles": {"type": "array", "items": step},
+            "drift": {"type": "array", "items": drift},
+        },
+        more=True,
+    )
+    return _doc("history-report.schema.json", "driftctl history --format json", body)
+
+
 SCHEMAS = {
     "snapshot.schema.json": snapshot_schema,
     "manifest.schema.json": manifest_schema,
     "diff-report.schema.json": diff_report_schema,
     "preflight-report.schema.json": preflight_report_schema,
+    "history-report.schema.json": history_report_schema,
 }
 
 

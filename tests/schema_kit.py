@@ -14,7 +14,7 @@ from driftctl.errors import DriftctlError
 from driftctl.safeio import loads_json
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
-KINDS = ("snapshot", "manifest", "diff-report", "preflight-report")
+KINDS = ("snapshot", "manifest", "diff-report", "preflight-report", "history-report")
 MAX_SWEPT_BYTES = 8 * 1024 * 1024  # a bigger .json is a test's bulk data, not a report
 
 
@@ -46,6 +46,8 @@ def report_kind(doc: Any) -> str | None:
         return "snapshot"
     if doc.get("schema") == "driftctl.bundle/v1":
         return "manifest"
+    if {"site", "bundles", "drift"} <= set(doc):
+        return "history-report"
     if {"sites", "findings", "summary"} <= set(doc) and isinstance(doc["sites"], list):
         return "diff-report"
     if {"release", "verdict", "sites"} <= set(doc):
@@ -54,8 +56,9 @@ def report_kind(doc: Any) -> str | None:
 
 
 def check_cli_json(args: tuple[str, ...], stdout: str) -> None:
-    """A ``diff``/``preflight`` run with ``--format json`` printed a report: it must validate."""
-    if not args or args[0] not in ("diff", "preflight") or not stdout.strip():
+    """A ``diff``/``preflight``/``history`` run with ``--format json`` printed a report: it must
+    validate."""
+    if not args or args[0] not in ("diff", "preflight", "history") or not stdout.strip():
         return
     flags = list(args)
     wants_json = any(

@@ -101,7 +101,7 @@ class Step:
     changes: tuple[Change, ...]
     gaps: tuple[Gap, ...] = ()  # seqs between ``after`` (or 1) and ``seq`` the store lacks
     unknown: Mapping[str, str] = field(default_factory=dict)  # section -> failed collection
-    facts: int = 0  # facts of the oldest bundle (the others count their changes)
+    facts: int = 0  # facts known after this bundle (an unknown one counts its last known value)
 
     def to_json(self) -> dict[str, object]:
         return {

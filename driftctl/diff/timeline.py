@@ -220,7 +220,8 @@ class Timeline:
                 changes.append(change)
                 self.since[key] = (seq, collected_at, change)
         changes.sort(key=lambda c: (_ORDER.get(c.category, 99), c.key))
-        return Step(seq, collected_at, sha256, prev_seq, tuple(changes), gaps, new.failures)
+        known = len(self._known)
+        return Step(seq, collected_at, sha256, prev_seq, tuple(changes), gaps, new.failures, known)
 
     def _start(self, facts: SiteFacts) -> None:
         for key, value in facts.values.items():

@@ -180,7 +180,7 @@ def render_markdown(report: HistoryReport) -> str:
                 rows.append(["", "", "", "", md_escape(text)])
     if rows:
         lines.append(markdown_table(["seq", "collected at", "change", "fact", "value"], rows))
-    lines += [f"### {md_escape(_drift_head(report))}", ""]
+    lines += [f"### {md_escape(_drift_head(report).removesuffix(':'))}", ""]
     if report.drift:
         drift = [
             [
