@@ -75,6 +75,8 @@ def _touched(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, set[st
     for section in WHOLE:
         if old.get(section, _MISSING) != new.get(section, _MISSING):
             out[section] = set()
+    if old.get("failures") != new.get("failures"):
+        out["nodes"] = set()  # a failed node's facts are unknown, not gone
     return out
 
 
@@ -85,16 +87,21 @@ def _everything(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, set
 
 
 def _part(raw: Mapping[str, Any], touched: Mapping[str, set[str]]) -> dict[str, Any]:
-    """``raw`` with only the touched items: what the model checks and flatten reads."""
+    """``raw`` with only the touched items and no nodes: what the model checks and flatten
+    reads (the nodes are flattened on their own, ``_nodes_part``)."""
     out = dict(raw)
     for section in ITEMIZED:
         items = raw.get(section, {})
         if isinstance(items, Mapping):  # else the model refuses it, naming the section
             names = touched.get(section, set())
             out[section] = {k: items[k] for k in names if k in items}
-    if "nodes" not in touched:
-        out["nodes"] = {}
+    out["nodes"] = {}
     return out
+
+
+def _nodes_part(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """``raw`` with its nodes and no workloads, components or Helm releases."""
+    return {**raw, **{section: {} for section in ITEMIZED}}
 
 
 def _is_offset(key: Key) -> bool:
@@ -173,6 +180,7 @@ class Timeline:
         self._nodes: dict[Key, _Nodes] = {}  # node facts: the readings behind the value
         self._stale: dict[Key, int] = {}  # unknown now -> seq where last known
         self._carried: set[Key] = set()  # known facts absent now, their section failed
+        self._node_cache: tuple[int, Snapshot] = (0, Snapshot(site=site, collected_at=""))
 
     def add(
         self,
@@ -182,24 +190,17 @@ class Timeline:
         raw: Mapping[str, Any],
         gaps: tuple[Gap, ...] = (),
     ) -> Step:
-        where = f"{self.site} seq {seq} snapshot.json"
         prev, prev_seq = self.latest, self._seq
         self.latest, self._seq = raw, seq
         if prev is None:
-            snap = _typed(raw, where)
+            snap = _typed(raw, self._where(seq))
             facts = flatten(self.site, snap)
             self._start(facts)
-            return Step(
-                seq, collected_at, sha256, None, (), gaps, facts.failures, len(facts.values)
-            )
+            self._node_cache = (seq, snap)
+            return Step(seq, collected_at, sha256, None, (), gaps, facts.failures, len(self._known))
         touched = _everything(prev, raw) if self.whole else _touched(prev, raw)
-        old_snap = _typed(_part(prev, touched), f"{self.site} seq {prev_seq} snapshot.json")
-        new_snap = _typed(_part(raw, touched), where)
-        if "nodes" in touched:  # GPU names the plain nvidia-smi table cut short
-            (_, old_snap), (_, new_snap) = resolve_snapshots(
-                [(self.site, old_snap), (self.site, new_snap)]
-            )
-        old, new = flatten(self.site, old_snap), flatten(self.site, new_snap)
+        old = flatten(self.site, _typed(_part(prev, touched), self._where(prev_seq)))
+        new = flatten(self.site, _typed(_part(raw, touched), self._where(seq)))
         for section in ITEMIZED:
             # A section flattened with some of its items only is not an empty section.
             if _items(prev, section):
@@ -207,21 +208,37 @@ class Timeline:
             if _items(raw, section):
                 new.values.pop(section, None)
         keys = {k for k in old.values.keys() | new.values.keys() if _differs(old, new, k)}
-        keys |= self._carried
+        found = [self._fact(key, new, prev_seq) for key in keys | self._carried]
         if "nodes" in touched:
-            keys |= self._nodes.keys()
-        changes = []
-        for key in keys:
-            if key in self._nodes or key in new.node_forms:
-                change = self._node_fact(key, new, new_snap, prev_seq)
-            else:
-                change = self._fact(key, new, prev_seq)
-            if change is not None:
-                changes.append(change)
-                self.since[key] = (seq, collected_at, change)
-        changes.sort(key=lambda c: (_ORDER.get(c.category, 99), c.key))
+            snap, nodes = self._nodes_of(raw, seq, prev, prev_seq)
+            for key in nodes.node_forms.keys() | self._nodes.keys():
+                found.append(self._node_fact(key, nodes, snap))
+        elif self._node_cache[0] == prev_seq:  # the same nodes: still good for the next one
+            self._node_cache = (seq, self._node_cache[1])
+        changes = sorted(
+            (c for c in found if c is not None), key=lambda c: (_ORDER.get(c.category, 99), c.key)
+        )
+        for change in changes:
+            self.since[change.key] = (seq, collected_at, change)
         known = len(self._known)
         return Step(seq, collected_at, sha256, prev_seq, tuple(changes), gaps, new.failures, known)
+
+    def _where(self, seq: int) -> str:
+        return f"{self.site} seq {seq} snapshot.json"
+
+    def _nodes_of(
+        self, raw: Mapping[str, Any], seq: int, prev: Mapping[str, Any], prev_seq: int
+    ) -> tuple[Snapshot, SiteFacts]:
+        """The nodes of ``raw`` typed and flattened, with cut GPU names resolved against the
+        bundle before (its typed nodes are kept from the step before: nodes change with every
+        collection, clock offsets do)."""
+        snap = _typed(_nodes_part(raw), self._where(seq))
+        cached_seq, before = self._node_cache
+        if cached_seq != prev_seq:
+            before = _typed(_nodes_part(prev), self._where(prev_seq))
+        self._node_cache = (seq, snap)
+        (_, _), (_, resolved) = resolve_snapshots([(self.site, before), (self.site, snap)])
+        return resolved, flatten(self.site, resolved)
 
     def _start(self, facts: SiteFacts) -> None:
         for key, value in facts.values.items():
@@ -263,7 +280,7 @@ class Timeline:
             return None
         return self._change(key, ChangeKind.CHANGED, old, value)
 
-    def _node_fact(self, key: Key, new: SiteFacts, snap: Snapshot, prev_seq: int) -> Change | None:
+    def _node_fact(self, key: Key, new: SiteFacts, snap: Snapshot) -> Change | None:
         readings = [r for r in new.node_forms.get(key, ()) if r[1] is not None]
         last = self._nodes.get(key)
         if last is not None:
