@@ -245,3 +245,28 @@ def test_a_damaged_stored_snapshot_is_exit_3(store: Path, tmp_path: Path) -> Non
     res = driftctl("history", "--site", SITE, "--store", root)
     assert (res.returncode, res.stdout, res.stderr.count("\n")) == (3, "", 1), res.stderr
     assert "store damaged" in res.stderr and "000004/snapshot.json" in res.stderr
+
+
+def test_worker_processes_give_the_answer_of_one(store: Path) -> None:
+    one = history(store, "--format", "json", "--jobs", "1").stdout
+    for jobs in ("2", "3", "6"):
+        assert history(store, "--format", "json", "--jobs", jobs).stdout == one
+
+
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_a_damaged_snapshot_is_named_whoever_reads_it(
+    store: Path, tmp_path: Path, jobs: str
+) -> None:
+    root = tmp_path / "store"
+    shutil.copytree(store, root)
+    for seq in (5, 2):  # the first in seq order is the one reported
+        path = root / "sites" / SITE / f"{seq:06d}" / "snapshot.json"
+        path.write_bytes(path.read_bytes()[:-3])
+    res = driftctl("history", "--site", SITE, "--store", root, "--jobs", jobs)
+    assert (res.returncode, res.stdout, res.stderr.count("\n")) == (3, "", 1), res.stderr
+    assert "store damaged" in res.stderr and "000002/snapshot.json" in res.stderr
+
+
+def test_jobs_below_one_is_bad_input(store: Path) -> None:
+    res = driftctl("history", "--site", SITE, "--store", store, "--jobs", "0")
+    assert (res.returncode, res.stderr.strip()) == (2, "driftctl: error: --jobs: 0 is below 1")

@@ -32,6 +32,13 @@ def history(
         None, "--ignore", help="Ignore file (YAML) for the drift found against the other sites."
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
+    jobs: int | None = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        metavar="N",
+        help="Processes reading the bundles [default: one per CPU, up to 4; 1: this one only].",
+    ),
 ) -> None:
     """For each stored bundle of a site, oldest first, what changed since the one before (fact
     paths, old -> new); then each drift the site shows now, and the bundle it appeared in."""
@@ -42,7 +49,7 @@ def history(
     from driftctl.history_job import site_history
 
     rules = load_ignore(ignore) if ignore is not None else IgnoreFile()
-    report = site_history(store, site, key, since, rules)
+    report = site_history(store, site, key, since, rules, jobs)
     emit(render(report, fmt), output)
     changes = sum(len(s.changes) for s in report.steps)
     typer.echo(
