@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from driftctl.cli.bundles import STORE_HELP
-from driftctl.formats.history import HistoryFormat
+from driftctl.formats import HistoryFormat
 
 
 def history(

@@ -13,3 +13,11 @@ class Format(StrEnum):
     MARKDOWN = "markdown"
     JUNIT = "junit"
     HTML = "html"
+
+
+class HistoryFormat(StrEnum):
+    """Output formats of ``history`` (docs/reports.md)."""
+
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"

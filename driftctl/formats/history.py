@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator, Sequence
-from enum import StrEnum
 from typing import assert_never
 
 from driftctl.diff.history import Change, ChangeKind, HistoryReport, Origin, Step
+from driftctl.formats import HistoryFormat
 from driftctl.formats.common import markdown_table, md_code, md_escape, plural, show_value
 from driftctl.formats.escape import dumps_json, visible
 
 WIDTH = 100
 MARK = {ChangeKind.ADDED: "+", ChangeKind.REMOVED: "-", ChangeKind.CHANGED: "~"}
-
-
-class HistoryFormat(StrEnum):
-    """Output formats of ``history`` (docs/reports.md)."""
-
-    TABLE = "table"
-    JSON = "json"
-    MARKDOWN = "markdown"
 
 
 def render(report: HistoryReport, fmt: HistoryFormat) -> str:
