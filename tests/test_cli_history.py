@@ -123,11 +123,20 @@ def check_golden(name: str, text: str) -> None:
 def test_golden(store: Path, fmt: str, name: str) -> None:
     res = history(store, "--format", fmt)
     assert res.stderr == "savings-bank: 6 bundles shown of 6, 12 changes, 14 drift findings\n"
-    check_golden(name, res.stdout)
+    text = res.stdout
+    if fmt == "json":
+        # The bundles' digests follow every byte a collector writes; they are checked against
+        # the store here, and the golden file keeps what history itself decides.
+        doc = json.loads(text)
+        for bundle in doc["bundles"]:
+            meta = store / "sites" / SITE / f"{bundle['seq']:06d}" / "meta.json"
+            assert bundle["sha256"] == json.loads(meta.read_text())["sha256"]
+            text = text.replace(bundle["sha256"], "<sha256 of the stored bundle>")
+    check_golden(name, text)
 
 
-def test_the_golden_json_validates() -> None:
-    check("history-report", json.loads((GOLDEN / "savings-bank.json").read_text()), "golden")
+def test_the_golden_json_validates(store: Path) -> None:
+    check("history-report", as_json(store), "driftctl history --format json")
 
 
 def test_key_keeps_the_matching_facts_only(store: Path) -> None:
