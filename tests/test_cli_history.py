@@ -7,13 +7,19 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import cli_kit
 import pytest
+from bundle_kit import make_key, signer_line, trust_file
 from history_kit import SITE, Story, build_story
+from reports_kit import HOSTILE, raw_controls
 from schema_kit import check
+from snapshot_kit import clock, container, failure, node, snapshot_dict, workload
+
+from driftctl.bundle.writer import write_bundle
 
 GOLDEN = Path(__file__).parent / "golden" / "history"
 
@@ -279,3 +285,45 @@ def test_a_damaged_snapshot_is_named_whoever_reads_it(
 def test_jobs_below_one_is_bad_input(store: Path) -> None:
     res = driftctl("history", "--site", SITE, "--store", store, "--jobs", "0")
     assert (res.returncode, res.stderr.strip()) == (2, "driftctl: error: --jobs: 0 is below 1")
+
+
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two bundles of a site whose changed values carry terminal escapes (in an image tag, an
+    annotation, a node name and a failure)."""
+    base = tmp_path_factory.mktemp("hostile")
+    key, _ = make_key(base, "evil")
+    trust = trust_file(base / "allowed_signers", [signer_line("evil", key)])
+    paths = []
+    for day, tag in ((1, "1"), (2, f"2{HOSTILE}")):
+        web = workload({"web": container(f"reg/web:{tag}")}, annotations={"note": HOSTILE + tag})
+        snap = snapshot_dict(
+            "evil",
+            f"2026-10-0{day}T00:00:00Z",
+            workloads={"ai/Deployment/web": web},
+            nodes={f"n{day}{HOSTILE}": node(["control-plane"], time=clock(day == 1))},
+            failures=[failure("kubernetes/version", "kubernetes", HOSTILE)] if day == 2 else [],
+        )
+        paths.append(write_bundle(base / "out", snap, [], {"total": 0}, key, "test").path)
+    root = base / "store"
+    res = driftctl("import", *paths, "--trust", trust, "--store", root)
+    assert res.returncode == 0, res.stderr
+    return root
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "json"])
+def test_hostile_values_never_reach_the_terminal_raw(hostile_store: Path, fmt: str) -> None:
+    args = ["history", "--site", "evil", "--store", str(hostile_store), "--format", fmt]
+    # bytes, not text: a lone surrogate or a raw byte cannot hide in a decoded string
+    res = subprocess.run(
+        [sys.executable, "-m", "driftctl", *args], capture_output=True, timeout=120
+    )
+    assert res.returncode == 0, res.stderr
+    out, err = res.stdout.decode("utf-8"), res.stderr.decode("utf-8")
+    assert raw_controls(out) == [] and raw_controls(err) == []
+    assert "\\x1b]52;" in out or "\\u001b]52;" in out  # shown, as an escape
+    if fmt == "json":
+        doc = json.loads(out)
+        assert doc["bundles"][1]["unknown"] == {"kubernetes": f"kubernetes/version: {HOSTILE}"}
+        images = [c["new"] for c in doc["bundles"][1]["changes"] if c["key"].endswith(".image")]
+        assert images == [f"reg/web:2{HOSTILE}"]  # the value itself, escaped only as JSON does
