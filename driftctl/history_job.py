@@ -84,12 +84,16 @@ def pairs(root: Path, site: str, seqs: Sequence[int], jobs: int = 1) -> Iterator
     if workers == 1:
         yield from _run(root, site, seqs, None)
         return
-    size = math.ceil(len(seqs) / workers)
+    # Two runs per worker: one slowed by other load on the machine holds the rest up less (each
+    # run reads one bundle more, the one before it).
+    size = math.ceil(len(seqs) / (2 * workers))
     runs = [(seqs[i : i + size], seqs[i - 1] if i else None) for i in range(0, len(seqs), size)]
-    log.debug("%s: %d bundles read by %d worker processes", site, len(seqs), len(runs))
+    log.debug(
+        "%s: %d bundles in %d runs of %d worker processes", site, len(seqs), len(runs), workers
+    )
     # fork: the workers inherit the parent's open store lock and need no imports of their own.
     context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(len(runs), mp_context=context)
+    pool = ProcessPoolExecutor(min(workers, len(runs)), mp_context=context)
     try:
         futures = [pool.submit(_run_in_worker, root, site, run, before) for run, before in runs]
         for future in futures:
