@@ -4,9 +4,10 @@ What a change is (docs/store.md, "History"), decided here:
 
 - The facts that differ come from ``driftctl.diff.pairs`` (a JSON pre-filter, then diff's own
   flattening); they are compared in diff's normalised forms, so a mirror host or key order is no
-  change. DeepDiff was measured on the same pairs (tests/bench/bench_history.py): about a second
-  per pair of 20k-fact snapshots against milliseconds, and on the differing items it reports raw
-  differences in its own path syntax, which would still need diff's normalisation: not used.
+  change. DeepDiff was measured on the same pairs (tests/bench/bench_history.py): 0.6-1 s per
+  pair of whole 20k-fact snapshots against about 5 ms, 4x this on the differing items alone, and
+  there it reports raw differences (clock noise, moved pods) in its own path syntax, which would
+  still need diff's normalisation: not used.
 - Unknown is not a change: a fact that is null, or absent while its section's collection
   failed, keeps its last known value, and is compared with it once known again (``known_at``).
 - Node facts compare as the number of nodes per value (diff compares the set of values across
