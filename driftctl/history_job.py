@@ -13,7 +13,8 @@ import math
 import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from driftctl.diff import IgnoreFile, diff_snapshots
@@ -46,19 +47,20 @@ def gaps_between(held: dict[int, bool], after: int, seq: int) -> tuple[Gap, ...]
     return tuple(out)
 
 
-def _run(root: Path, site: str, seqs: Sequence[int], before: int | None) -> list[Pair]:
+def _run(root: Path, site: str, seqs: Sequence[int], before: int | None) -> Iterator[Pair]:
     """The pairs of consecutive stored bundles ``seqs``, the first compared with ``before``."""
     reader = PairReader(site)
     if before is not None:
         reader.start(before, read_snapshot(root, site, before))
-    return [reader.pair(seq, read_snapshot(root, site, seq)) for seq in seqs]
+    for seq in seqs:
+        yield reader.pair(seq, read_snapshot(root, site, seq))
 
 
 def _run_in_worker(
     root: Path, site: str, seqs: Sequence[int], before: int | None
 ) -> list[Pair] | DriftctlError:
     try:
-        return _run(root, site, seqs, before)
+        return list(_run(root, site, seqs, before))
     except DriftctlError as exc:  # raised by the parent, in seq order
         return exc
 
@@ -78,31 +80,34 @@ def workers(bundles: int, jobs: int | None) -> int:
     return max(1, min(cpus or 1, MAX_WORKERS))
 
 
-def pairs(root: Path, site: str, seqs: Sequence[int], jobs: int = 1) -> Iterator[Pair]:
-    """Every stored bundle's pair, in seq order; read by ``jobs`` worker processes if above 1."""
-    workers = jobs
-    if workers == 1:
-        yield from _run(root, site, seqs, None)
+@contextmanager
+def pairs(root: Path, site: str, seqs: Sequence[int], jobs: int = 1) -> Iterator[Iterator[Pair]]:
+    """Every stored bundle's pair, in seq order; with ``jobs`` above 1 the worker processes
+    start reading on entry, so the caller can do other work before it takes the pairs."""
+    if jobs == 1:
+        yield _run(root, site, seqs, None)
         return
     # Two runs per worker: one slowed by other load on the machine holds the rest up less (each
     # run reads one bundle more, the one before it).
-    size = math.ceil(len(seqs) / (2 * workers))
+    size = math.ceil(len(seqs) / (2 * jobs))
     runs = [(seqs[i : i + size], seqs[i - 1] if i else None) for i in range(0, len(seqs), size)]
-    log.debug(
-        "%s: %d bundles in %d runs of %d worker processes", site, len(seqs), len(runs), workers
-    )
+    log.debug("%s: %d bundles in %d runs of %d worker processes", site, len(seqs), len(runs), jobs)
     # fork: the workers inherit the parent's open store lock and need no imports of their own.
     context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(min(workers, len(runs)), mp_context=context)
+    pool = ProcessPoolExecutor(min(jobs, len(runs)), mp_context=context)
     try:
         futures = [pool.submit(_run_in_worker, root, site, run, before) for run, before in runs]
-        for future in futures:
-            result = future.result(timeout=RUN_TIMEOUT)
-            if isinstance(result, DriftctlError):
-                raise result
-            yield from result
+        yield _results(futures)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _results(futures: list[Future[list[Pair] | DriftctlError]]) -> Iterator[Pair]:
+    for future in futures:
+        result = future.result(timeout=RUN_TIMEOUT)
+        if isinstance(result, DriftctlError):
+            raise result
+        yield from result
 
 
 def site_history(
@@ -138,17 +143,19 @@ def site_history(
         timeline = Timeline(site)
         steps = []
         after = 0
-        readers = workers(len(stored), jobs)
         seqs = [e.seq for e in stored]
-        for entry, pair in zip(stored, pairs(root, site, seqs, readers), strict=True):
-            gaps = gaps_between(held, after, entry.seq)
-            steps.append(timeline.apply(pair, entry.collected_at, entry.sha256, gaps))
-            after = entry.seq
-        fleet: list[tuple[str, Snapshot]] = [
-            (name, stored_snapshot(root, name, state.latest.seq))
-            for name, state in sorted(states.items())
-        ]
-    report = diff_snapshots(fleet, ignore)
+        with pairs(root, site, seqs, workers(len(stored), jobs)) as stream:
+            # The fleet's drift first: worker processes, if any, are reading meanwhile.
+            fleet: list[tuple[str, Snapshot]] = [
+                (name, stored_snapshot(root, name, state.latest.seq))
+                for name, state in sorted(states.items())
+            ]
+            report = diff_snapshots(fleet, ignore)
+            del fleet
+            for entry, pair in zip(stored, stream, strict=True):
+                gaps = gaps_between(held, after, entry.seq)
+                steps.append(timeline.apply(pair, entry.collected_at, entry.sha256, gaps))
+                after = entry.seq
     drift = origins(site, report, timeline.since, steps[0])
     log.info("%s: %d bundles, %d drift findings at the site", site, len(steps), len(drift))
     return build(site, steps, drift, report.sites, key, since)
