@@ -2,8 +2,9 @@
 
 Reading and parsing each stored snapshot is most of the cost (a strict JSON parse of every one);
 comparing is a few milliseconds a bundle. So on a machine with more than one CPU the bundles are
-cut into one run per worker process, each run made into ``Pair``s (only the facts that differ),
-and the parent applies them in seq order: the answer is the one a single process gives.
+cut into runs of consecutive bundles that worker processes make into ``Pair``s (only the facts
+that differ), and the parent applies them in seq order: the answer is the one a single process
+gives (``--jobs 1``), byte for byte.
 """
 
 from __future__ import annotations
