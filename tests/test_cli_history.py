@@ -216,7 +216,7 @@ def test_output_writes_the_report_to_a_file(store: Path, tmp_path: Path) -> None
         (["--site", SITE, "--key", "helm.[x"], "--key: "),
         (
             ["--site", SITE, "--format", "junit"],
-            "'junit' is not one of 'table', 'json', 'markdown'",
+            "--format: 'junit' is not allowed; use one of",
         ),
         ([], "Missing option '--site'"),
     ],

@@ -23,8 +23,9 @@ SHARED = (
     "--release",
     "--max-age",
 )
-# keygen's --site names the one site a key is made for, not a filter over sites.
-OWN_MEANING = {("keygen", "--site")}
+# keygen's --site names the one site a key is made for, history's the one site it shows: not
+# a filter over sites.
+OWN_MEANING = {("keygen", "--site"), ("history", "--site")}
 
 
 # typer brings its own copy of click: its classes are reached through the objects, not imported.

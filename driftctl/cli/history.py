@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from driftctl.cli.bundles import STORE_HELP
+from driftctl.cli.options import IGNORE, OUTPUT, STORE, format_option
 from driftctl.formats import HistoryFormat
 
 
@@ -24,14 +24,10 @@ def history(
         metavar="DATE",
         help="Only bundles collected from DATE on (2026-11-02 or 2026-11-02T08:00:00Z).",
     ),
-    fmt: HistoryFormat = typer.Option(
-        HistoryFormat.TABLE, "--format", "-f", help="Report format: table, json, markdown."
-    ),
-    store: Path | None = typer.Option(None, "--store", envvar="DRIFTCTL_STORE", help=STORE_HELP),
-    ignore: Path | None = typer.Option(
-        None, "--ignore", help="Ignore file (YAML) for the drift found against the other sites."
-    ),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
+    fmt: HistoryFormat = format_option(HistoryFormat.TABLE),
+    store: Path | None = STORE,
+    ignore: Path | None = IGNORE,
+    output: Path | None = OUTPUT,
     jobs: int | None = typer.Option(
         None,
         "--jobs",
@@ -42,6 +38,7 @@ def history(
 ) -> None:
     """For each stored bundle of a site, oldest first, what changed since the one before (fact
     paths, old -> new); then each drift the site shows now, and the bundle it appeared in."""
+    # Start-up time (cli/__init__.py).
     from driftctl.cli.output import emit
     from driftctl.diff import IgnoreFile, load_ignore
     from driftctl.formats.common import plural

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import cached_property
 
-from driftctl.diff.report import DiffReport, Finding
+from driftctl.diff.report import DiffReport, DriftFinding
 from driftctl.errors import InputError
 from driftctl.snapshot import FactPath, FindingKind, PathError
 from driftctl.snapshot.path import compile_pattern
@@ -123,7 +123,7 @@ class Origin:
     ``change`` is None when the value held since the oldest stored bundle (it may be older).
     """
 
-    finding: Finding
+    finding: DriftFinding
     value: object
     seq: int
     collected_at: str

@@ -7,8 +7,9 @@ from collections.abc import Iterator, Sequence
 from typing import assert_never
 
 from driftctl.diff.history import Change, ChangeKind, HistoryReport, Origin, Step
+from driftctl.diff.show import show_value
 from driftctl.formats import HistoryFormat
-from driftctl.formats.common import markdown_table, md_code, md_escape, plural, show_value
+from driftctl.formats.common import markdown_table, md_code, md_escape, plural
 from driftctl.formats.escape import dumps_json, visible
 
 WIDTH = 100
