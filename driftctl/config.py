@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from driftctl.dump_layout import SITE_ID_RE, WORKLOAD_KINDS
 from driftctl.errors import InputError
@@ -18,7 +18,7 @@ RULE_RE = re.compile(
 )
 
 
-def check_site_id(site: Any, where: str) -> str:
+def check_site_id(site: object, where: str) -> str:
     """Validate a site id (docs/site-config.md) or raise InputError naming ``where``."""
     if not isinstance(site, str) or not SITE_ID_RE.fullmatch(site):
         raise InputError(f"{where}: site id {site!r} must match {SITE_ID_RE.pattern}")
@@ -95,7 +95,7 @@ class SiteConfig:
     fleet_key_file: str | None = None
 
 
-def _seconds(value: Any, where: str, bounds: tuple[float, float]) -> float:
+def _seconds(value: object, where: str, bounds: tuple[float, float]) -> float:
     """A number of seconds in ``(low, high]``."""
     low, high = bounds
     if (
@@ -110,7 +110,7 @@ def _seconds(value: Any, where: str, bounds: tuple[float, float]) -> float:
     return float(value)
 
 
-def _count(value: Any, where: str, bounds: tuple[int, int], what: str = "an integer") -> int:
+def _count(value: object, where: str, bounds: tuple[int, int], what: str = "an integer") -> int:
     """An integer in ``[low, high]``."""
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -118,19 +118,19 @@ def _count(value: Any, where: str, bounds: tuple[int, int], what: str = "an inte
     return value
 
 
-def _port(value: Any, where: str) -> int:
+def _port(value: object, where: str) -> int:
     return _count(value, where, PORT_RANGE, "a TCP port")
 
 
-def _opt_str(raw: dict[str, Any], key: str, where: str) -> str | None:
+def _opt_str(raw: Mapping[str, object], key: str, where: str) -> str | None:
     value = raw.get(key)
     if value is not None and not isinstance(value, str):
         raise InputError(f"{where}.{key}: expected a string")
     return value
 
 
-def _kube(raw: Any, where: str) -> KubeSettings:
-    raw = {} if raw is None else expect_mapping(raw, where)
+def _kube(given: object, where: str) -> KubeSettings:
+    raw = {} if given is None else expect_mapping(given, where)
     allowed = {
         "context",
         "namespaces",
@@ -168,15 +168,15 @@ def _kube(raw: Any, where: str) -> KubeSettings:
     )
 
 
-def _nodes(raw: Any, where: str) -> tuple[NodeTarget, ...] | None:
+def _nodes(raw: object, where: str) -> tuple[NodeTarget, ...] | None:
     if raw == "kubernetes":
         return None
     if not isinstance(raw, list):
         raise InputError(f"{where}: expected 'kubernetes' or a list of {{name, host, port}}")
     out: list[NodeTarget] = []
-    for i, item in enumerate(raw):
+    for i, entry in enumerate(raw):
         item_where = f"{where}[{i}]"
-        item = expect_mapping(item, item_where)
+        item = expect_mapping(entry, item_where)
         check_keys(item, {"name", "host", "port"}, item_where, {"name"})
         name, host = item["name"], item.get("host", item["name"])
         if not isinstance(name, str) or not isinstance(host, str) or not name or not host:
@@ -188,8 +188,8 @@ def _nodes(raw: Any, where: str) -> tuple[NodeTarget, ...] | None:
     return tuple(out)
 
 
-def _ssh(raw: Any, where: str) -> SshSettings:
-    raw = expect_mapping(raw, where)
+def _ssh(given: object, where: str) -> SshSettings:
+    raw = expect_mapping(given, where)
     allowed = {
         "user",
         "identity_file",
@@ -225,22 +225,30 @@ def _ssh(raw: Any, where: str) -> SshSettings:
     )
 
 
-def _components(raw: Any, where: str) -> tuple[ComponentRule, ...]:
-    raw = expect_mapping(raw, where)
+def _workload(value: object, where: str) -> str | None:
+    """A component's ``NAMESPACE/KIND/NAME``, or None when it names no workload."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        parts = value.split("/")
+        if len(parts) == 3 and parts[1] in WORKLOAD_KINDS and all(parts):
+            return value
+    raise InputError(
+        f"{where}.workload: expected NAMESPACE/KIND/NAME with KIND one of "
+        f"{', '.join(WORKLOAD_KINDS)}, got {value!r}"
+    )
+
+
+def _components(given: object, where: str) -> tuple[ComponentRule, ...]:
+    raw = expect_mapping(given, where)
     out = []
-    for name, spec in sorted(raw.items()):
+    for name in sorted(raw):
         cwhere = f"{where}.{name}"
-        spec = expect_mapping(spec, cwhere)
-        workload = spec.get("workload")
-        if workload is not None:
-            parts = workload.split("/") if isinstance(workload, str) else []
-            if len(parts) != 3 or parts[1] not in WORKLOAD_KINDS or not all(parts):
-                raise InputError(
-                    f"{cwhere}.workload: expected NAMESPACE/KIND/NAME with KIND one of "
-                    f"{', '.join(WORKLOAD_KINDS)}, got {workload!r}"
-                )
+        spec = expect_mapping(raw[name], cwhere)
+        workload = _workload(spec.get("workload"), cwhere)
         attrs = []
-        for attr, rule in sorted(spec.items()):
+        for attr in sorted(spec):
+            rule = spec[attr]
             if attr == "workload":
                 continue
             if attr == "sources":  # the snapshot records each attribute's rule under this name

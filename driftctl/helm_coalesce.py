@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
+
+from driftctl.strictjson import JsonObject, JsonValue
 
 
-def coalesce(defaults: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+def coalesce(defaults: Mapping[str, JsonValue], user: Mapping[str, JsonValue]) -> JsonObject:
     """The values templates see: ``defaults`` (chart) under ``user`` (values files, config)."""
-    out: dict[str, Any] = copy.deepcopy(dict(user))
+    out: JsonObject = copy.deepcopy(dict(user))
     for key, default in copy.deepcopy(dict(defaults)).items():
         if key not in out:
             out[key] = default
@@ -36,7 +37,7 @@ def coalesce(defaults: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, 
     return out
 
 
-def _tables(dst: dict[str, Any], src: dict[str, Any]) -> None:
+def _tables(dst: JsonObject, src: JsonObject) -> None:
     """Merge the default table ``src`` under the user table ``dst``, in place."""
     had_value = {key for key, value in src.items() if value is not None}
     for key, value in dst.items():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from driftctl.snapshot.model import SNAPSHOT_SCHEMA, Failure
 
@@ -70,17 +69,17 @@ class RawSet:
 class Facts:
     """What one collector learned: a partial snapshot (merged deeply) and its failures."""
 
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, object] = field(default_factory=dict)  # snapshot keys, JSON values
     failures: tuple[Failure, ...] = ()
 
 
-def deep_merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
+def deep_merge(into: dict[str, object], new: Mapping[str, object]) -> None:
     """Merge ``new`` into ``into`` recursively; mappings merge, anything else replaces."""
     for key, value in new.items():
-        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
-            deep_merge(into[key], value)
-        elif isinstance(value, Mapping):
-            into[key] = {}
-            deep_merge(into[key], value)
+        if isinstance(value, Mapping):
+            target = into.get(key)
+            if not isinstance(target, dict):
+                target = into[key] = {}
+            deep_merge(target, value)
         else:
             into[key] = value

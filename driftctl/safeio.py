@@ -7,15 +7,15 @@ import math
 import os
 import stat
 import tempfile
+from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import yaml
 
 from driftctl.errors import InputError
-
-# Strict JSON lives in driftctl/strictjson.py; its loads_json is re-exported for the readers.
-from driftctl.strictjson import loads_json as loads_json
+from driftctl.strictjson import MAX_JSON_DEPTH
+from driftctl.strictjson import loads_json as _strict_loads_json
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
@@ -48,22 +48,27 @@ class _BadNumber(yaml.constructor.ConstructorError):
     """A number literal that is out of range or not finite."""
 
 
+def _anchor_error(problem: str, event: yaml.Event) -> yaml.composer.ComposerError:
+    # The pure-Python loader's marks are yaml.error.Mark (the C loader's are not: never used here).
+    mark = cast("yaml.error.Mark | None", event.start_mark)
+    return yaml.composer.ComposerError(None, None, problem, mark)
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """A SafeLoader that refuses anchors and aliases, so a 'billion laughs' cannot expand, and
     numbers no setting can mean (beyond 64 bits, infinite, NaN), so none reaches arithmetic."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         # The anchor is on the event, not on the composed node: check it before composing, so an
         # anchor that no alias uses (``site: &a sb``) is refused too.
-        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
-        mark: Any = event.start_mark
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent):
-            raise yaml.composer.ComposerError(None, None, f"{_NO_ANCHORS} (*{event.anchor})", mark)
-        if getattr(event, "anchor", None) is not None:
-            raise yaml.composer.ComposerError(None, None, f"{_NO_ANCHORS} (&{event.anchor})", mark)
+            raise _anchor_error(f"{_NO_ANCHORS} (*{event.anchor})", event)
+        if isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            raise _anchor_error(f"{_NO_ANCHORS} (&{event.anchor})", event)
         return super().compose_node(parent, index)
 
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> object:
         """PyYAML lets a scalar its tag cannot read escape as a bare ValueError, KeyError or
         AttributeError (``2026-13-45``, ``!!int abc``, ``!!bool maybe``): name it and its line."""
         try:
@@ -76,7 +81,7 @@ class _NoAliasLoader(yaml.SafeLoader):
                 None, None, f"{_shown(node.value)} is not a valid {tag}", node.start_mark
             ) from None
 
-    def construct_yaml_int(self, node: Any) -> int:
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         text = str(node.value)
         if len(text) > MAX_NUMBER_CHARS:
             raise _BadNumber(None, None, f"number {_shown(text)} is out of range", node.start_mark)
@@ -85,7 +90,7 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise _BadNumber(None, None, f"number {_shown(text)} is out of range", node.start_mark)
         return value
 
-    def construct_yaml_float(self, node: Any) -> float:
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
         text = str(node.value)
         if len(text) > MAX_NUMBER_CHARS:
             raise _BadNumber(None, None, f"number {_shown(text)} is out of range", node.start_mark)
@@ -94,11 +99,13 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise _BadNumber(None, None, f"number {_shown(text)} is not finite", node.start_mark)
         return value
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+    def construct_mapping(
+        self, node: yaml.MappingNode, deep: bool = False
+    ) -> dict[Hashable, object]:
         """A mapping whose keys are unique (YAML says so, PyYAML would silently keep the last);
         a bad number under a key names that key."""
         if isinstance(node, yaml.MappingNode):
-            seen: set[Any] = set()
+            seen: set[object] = set()
             for key_node, value_node in node.value:
                 key = self.construct_object(key_node, deep=True)
                 try:
@@ -149,12 +156,21 @@ def _check_encoding(data: bytes | str, where: str) -> None:
         )
 
 
-def dumps_canonical(value: Any) -> bytes:
+def loads_json(
+    data: bytes | str, where: str, max_depth: int = MAX_JSON_DEPTH, max_values: int | None = None
+) -> Any:
+    """``strictjson.loads_json``, untyped: for the readers (collectors) that index the document
+    under ``except (KeyError, TypeError)``. Code that narrows with isinstance imports
+    ``driftctl.strictjson.loads_json``, which returns a ``JsonValue``."""
+    return _strict_loads_json(data, where, max_depth, max_values)
+
+
+def dumps_canonical(value: object) -> bytes:
     """Deterministic JSON bytes: sorted keys, two-space indent, UTF-8, trailing newline."""
     return (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def loads_yaml(data: bytes | str, where: str) -> Any:
+def loads_yaml(data: bytes | str, where: str) -> object:
     """Parse one YAML document strictly (UTF-8 without BOM; no anchors, aliases, duplicate keys,
     or numbers beyond 64 bits or not finite); errors name ``where`` and the line."""
     if len(data) > MAX_CONFIG_BYTES:
@@ -222,7 +238,7 @@ def read_capped(path: Path, cap: int = MAX_CONFIG_BYTES) -> bytes:
     return data
 
 
-def load_yaml_file(path: Path) -> Any:
+def load_yaml_file(path: Path) -> object:
     """Read and parse a YAML file safely."""
     return loads_yaml(read_capped(path), str(path))
 
@@ -248,7 +264,7 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
         os.close(dir_fd)
 
 
-def expect_mapping(value: Any, where: str) -> dict[str, Any]:
+def expect_mapping(value: object, where: str) -> dict[str, object]:
     """Return ``value`` if it is a mapping with string keys, else raise InputError naming ``where``."""
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         raise InputError(f"{where}: expected a mapping")
@@ -256,7 +272,7 @@ def expect_mapping(value: Any, where: str) -> dict[str, Any]:
 
 
 def check_keys(
-    mapping: dict[str, Any], allowed: set[str], where: str, required: set[str] | None = None
+    mapping: Mapping[str, object], allowed: set[str], where: str, required: set[str] | None = None
 ) -> None:
     """Strict key check: unknown keys and missing required keys are InputErrors naming them."""
     for key in mapping:

@@ -11,9 +11,17 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import NoReturn, TypeAlias, Union
 
 from driftctl.errors import InputError
+
+# What a JSON document decodes to. The Union spelling keeps it a runtime object the snapshot
+# codec can recognise (``list["JsonValue"]`` is a forward reference mypy resolves recursively).
+JsonValue: TypeAlias = Union[  # noqa: UP007 - see above
+    str, int, float, bool, list["JsonValue"], dict[str, "JsonValue"], None
+]
+JsonObject: TypeAlias = dict[str, JsonValue]
+JsonArray: TypeAlias = list[JsonValue]
 
 MAX_JSON_DEPTH = 64
 
@@ -27,7 +35,7 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def _pairs_hook(budget: int | None) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+def _pairs_hook(budget: int | None) -> Callable[[list[tuple[str, JsonValue]]], JsonObject]:
     """Build objects refusing duplicate keys; stop as soon as ``budget`` values are exceeded.
 
     The root plus every object member is a lower bound on the document's values (array
@@ -36,7 +44,7 @@ def _pairs_hook(budget: int | None) -> Callable[[list[tuple[str, Any]]], dict[st
     """
     seen = 1
 
-    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    def hook(pairs: list[tuple[str, JsonValue]]) -> JsonObject:
         nonlocal seen
         seen += len(pairs)
         if budget is not None and seen > budget:
@@ -53,7 +61,7 @@ def _pairs_hook(budget: int | None) -> Callable[[list[tuple[str, Any]]], dict[st
     return hook
 
 
-def _reject_constant(name: str) -> Any:
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
@@ -65,7 +73,7 @@ def _finite(text: str) -> float:
     return value
 
 
-def finite(value: Any) -> Any:
+def finite(value: object) -> object:
     """``value`` with every non-finite float as the string ``"inf"``, ``"-inf"`` or ``"nan"``:
     what driftctl writes as JSON or shows a person never holds a bare ``Infinity``/``NaN``."""
     if isinstance(value, float):
@@ -91,7 +99,7 @@ def _has_surrogate(text: str) -> bool:
 
 
 def check_json(
-    value: Any,
+    value: object,
     where: str,
     max_depth: int = MAX_JSON_DEPTH,
     max_values: int | None = None,
@@ -108,7 +116,7 @@ def check_json(
         return
     if not isinstance(value, dict | list):
         return
-    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(value, 1)]
+    stack: list[tuple[JsonObject | JsonArray, int]] = [(value, 1)]
     values = 1
     while stack:
         node, depth = stack.pop()
@@ -124,7 +132,7 @@ def check_json(
                 for key in node:
                     if _has_surrogate(key):
                         raise InputError(f"{where}: key {key[:40]!r} holds a lone surrogate")
-            children: Iterable[Any] = node.values()
+            children: Iterable[JsonValue] = node.values()
         else:
             children = node
         for child in children:
@@ -134,11 +142,11 @@ def check_json(
                 raise InputError(f"{where}: string {child[:40]!r} holds a lone surrogate")
 
 
-def parse_json(data: bytes | str, where: str, max_values: int | None = None) -> Any:
+def parse_json(data: bytes | str, where: str, max_values: int | None = None) -> JsonValue:
     """The parsing half of ``loads_json``: strict tokens and keys, not yet depth or size."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(
+        value: JsonValue = json.loads(
             text,
             object_pairs_hook=_pairs_hook(max_values),
             parse_constant=_reject_constant,
@@ -152,6 +160,7 @@ def parse_json(data: bytes | str, where: str, max_values: int | None = None) -> 
         raise InputError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except ValueError as exc:
         raise InputError(f"{where}: invalid JSON: {exc}") from None
+    return value
 
 
 def may_hold_surrogates(data: bytes | str) -> bool:
@@ -166,7 +175,7 @@ def loads_json(
     where: str,
     max_depth: int = MAX_JSON_DEPTH,
     max_values: int | None = None,
-) -> Any:
+) -> JsonValue:
     """Parse JSON strictly; errors (InputError) name ``where``.
 
     Strict means: UTF-8, no duplicate keys, no NaN/Infinity and no number that overflows to

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from driftctl.parsers.time_reading import TimeParseError, TimeReading
 
@@ -34,7 +33,7 @@ def _leap(value: str) -> str | None:
 
 
 def _reading(
-    refid: str, name: str, stratum: int, offset: float, leap: str, **kw: Any
+    refid: str, name: str, stratum: int, offset: float, leap: str, **kw: float | None
 ) -> TimeReading:
     """Synchronised unless chrony says so in any of its three ways (leap, refid 0, stratum 0)."""
     leap_status = _leap(leap)

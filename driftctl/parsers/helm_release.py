@@ -8,12 +8,11 @@ import gzip
 import io
 import zlib
 from dataclasses import dataclass
-from typing import Any
 
 from driftctl.errors import InputError
 from driftctl.helm_coalesce import coalesce
 from driftctl.parsers.kube_objects import mapping, str_map
-from driftctl.safeio import loads_json
+from driftctl.strictjson import JsonObject, loads_json
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 MAX_RELEASE_BYTES = 64 * 1024 * 1024  # decompressed; Secrets themselves are capped at 1 MiB
@@ -34,14 +33,14 @@ class HelmRevision:
     chart: str | None
     chart_version: str | None
     app_version: str | None
-    values: dict[str, Any]
-    computed_values: dict[str, Any] | None = None
+    values: JsonObject
+    computed_values: JsonObject | None = None
 
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
-    def facts(self) -> dict[str, Any]:
+    def facts(self) -> JsonObject:
         return {
             "chart": self.chart,
             "chart_version": self.chart_version,
@@ -53,7 +52,7 @@ class HelmRevision:
         }
 
 
-def decode_payload(data_release: str, where: str) -> dict[str, Any]:
+def decode_payload(data_release: str, where: str) -> JsonObject:
     """``data.release``: base64 (Kubernetes) → base64 (Helm) → gunzip if ``1f 8b 08`` → JSON."""
     try:
         helm_b64 = base64.b64decode(data_release, validate=True)
@@ -77,11 +76,11 @@ def decode_payload(data_release: str, where: str) -> dict[str, Any]:
     return doc
 
 
-def _opt_str(value: Any) -> str | None:
+def _opt_str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def parse_release_secret(secret: dict[str, Any]) -> HelmRevision:
+def parse_release_secret(secret: JsonObject) -> HelmRevision:
     """Decode one release Secret into a HelmRevision, or raise ReleaseError naming it."""
     meta = mapping(secret, "metadata")
     where = f"secret {meta.get('namespace')}/{meta.get('name')}"
@@ -130,7 +129,7 @@ def current_revisions(releases: list[HelmRevision]) -> dict[str, HelmRevision]:
     return best
 
 
-def release_hint(secret: dict[str, Any]) -> str:
+def release_hint(secret: JsonObject) -> str:
     """``ns/name`` of a release Secret from its labels, for failures before decoding."""
     meta = mapping(secret, "metadata")
     labels = str_map(secret, "metadata", "labels")

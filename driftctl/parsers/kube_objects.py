@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, overload
 
 from driftctl.config import SiteConfig
 from driftctl.dump_layout import WORKLOAD_KINDS
 from driftctl.errors import InputError
 from driftctl.model import RawSet
-from driftctl.safeio import loads_json
+from driftctl.strictjson import JsonArray, JsonObject, JsonValue, loads_json
 
 
 class ListUnavailable(Exception):
     """An object list could not be read; ``str()`` is the one-line reason."""
 
 
-def load_items(raw: RawSet, path: str) -> list[dict[str, Any]]:
+def load_items(raw: RawSet, path: str) -> list[JsonObject]:
     """The ``items`` of a ``*List`` artifact, or raise ListUnavailable saying why not."""
     artifact = raw.get(path)
     if artifact is None:
@@ -33,21 +33,30 @@ def load_items(raw: RawSet, path: str) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict)]
 
 
-def mapping(obj: Any, *keys: str) -> dict[str, Any]:
-    """``obj[k1][k2]…`` if every step is a mapping, else ``{}``."""
+@overload
+def mapping(obj: JsonValue, *keys: str) -> JsonObject: ...
+@overload
+def mapping(obj: object, *keys: str) -> Mapping[str, object]: ...
+def mapping(obj: object, *keys: str) -> Mapping[str, object]:
+    """``obj[k1][k2]…`` if every step is a mapping, else ``{}``: JSON in, JSON out (a rendered
+    manifest read as YAML may hold other values, such as timestamps)."""
     for key in keys:
         obj = obj.get(key) if isinstance(obj, dict) else None
     return obj if isinstance(obj, dict) else {}
 
 
-def seq(obj: Any, *keys: str) -> list[Any]:
-    """``obj[k1]…[kn]`` if it is a list, else ``[]``."""
+def seq(obj: object, *keys: str) -> list[Any]:
+    """``obj[k1]…[kn]`` if it is a list, else ``[]``.
+
+    Its items are JSON values, but typed ``Any``: the collectors index an item right after an
+    isinstance check of ``item.get(key)``, which a type checker cannot carry over to ``item[key]``.
+    """
     *head, last = keys
     value = mapping(obj, *head).get(last)
     return value if isinstance(value, list) else []
 
 
-def str_map(obj: Any, *keys: str) -> dict[str, str]:
+def str_map(obj: object, *keys: str) -> dict[str, str]:
     """A string-to-string mapping such as labels or annotations (non-strings dropped)."""
     return {k: v for k, v in mapping(obj, *keys).items() if isinstance(v, str)}
 
@@ -78,17 +87,17 @@ def namespace_filter(config: SiteConfig) -> Callable[[str], bool]:
     return (lambda ns: ns in wanted) if wanted else (lambda ns: True)
 
 
-def workload_key(obj: dict[str, Any], kind: str | None = None) -> str | None:
+def workload_key(obj: JsonObject, kind: str | None = None) -> str | None:
     """``<ns>/<Kind>/<name>`` of a workload object, or None when it lacks a name."""
     meta = mapping(obj, "metadata")
     name, namespace = meta.get("name"), meta.get("namespace") or "default"
-    kind = kind or obj.get("kind")
-    if not isinstance(name, str) or not isinstance(namespace, str) or kind not in WORKLOAD_KINDS:
+    found = kind or obj.get("kind")
+    if not isinstance(name, str) or not isinstance(namespace, str) or found not in WORKLOAD_KINDS:
         return None
-    return f"{namespace}/{kind}/{name}"
+    return f"{namespace}/{found}/{name}"
 
 
-def pod_owner(pod: dict[str, Any]) -> str | None:
+def pod_owner(pod: JsonObject) -> str | None:
     """The workload key owning a pod: Pod→ReplicaSet→Deployment, Pod→StatefulSet, Pod→DaemonSet.
 
     The Deployment is derived from the ReplicaSet name minus ``-<pod-template-hash>`` (the label
@@ -98,9 +107,10 @@ def pod_owner(pod: dict[str, Any]) -> str | None:
     namespace = meta.get("namespace") or "default"
     owners = [o for o in seq(pod, "metadata", "ownerReferences") if isinstance(o, dict)]
     owner = next((o for o in owners if o.get("controller") is True), owners[0] if owners else None)
-    if owner is None or not isinstance(owner.get("name"), str):
+    name = owner.get("name") if owner is not None else None
+    if owner is None or not isinstance(name, str):
         return None
-    kind, name = owner.get("kind"), owner["name"]
+    kind = owner.get("kind")
     if kind in ("StatefulSet", "DaemonSet"):
         return f"{namespace}/{kind}/{name}"
     if kind == "ReplicaSet":
@@ -110,7 +120,7 @@ def pod_owner(pod: dict[str, Any]) -> str | None:
     return None
 
 
-def pod_images(pod: dict[str, Any]) -> Iterator[tuple[str, str | None]]:
+def pod_images(pod: JsonObject) -> Iterator[tuple[str, str | None]]:
     """``(container name, normalised image id)`` for every regular container status of a pod."""
     for status in seq(pod, "status", "containerStatuses"):
         if isinstance(status, dict) and isinstance(status.get("name"), str):
@@ -121,11 +131,11 @@ def pod_images(pod: dict[str, Any]) -> Iterator[tuple[str, str | None]]:
             )
 
 
-def slim_pod(pod: dict[str, Any]) -> dict[str, Any]:
+def slim_pod(pod: JsonObject) -> JsonObject:
     """Only what the collectors read from a pod: less memory, and no env values in evidence."""
     meta = mapping(pod, "metadata")
     labels = str_map(pod, "metadata", "labels")
-    slim_meta: dict[str, Any] = {
+    slim_meta: JsonObject = {
         "name": meta.get("name"),
         "namespace": meta.get("namespace"),
         "ownerReferences": [
@@ -136,7 +146,7 @@ def slim_pod(pod: dict[str, Any]) -> dict[str, Any]:
     }
     if "pod-template-hash" in labels:
         slim_meta["labels"] = {"pod-template-hash": labels["pod-template-hash"]}
-    statuses = [
+    statuses: JsonArray = [
         {k: s.get(k) for k in ("name", "image", "imageID") if k in s}
         for s in seq(pod, "status", "containerStatuses")
         if isinstance(s, dict)

@@ -7,9 +7,9 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Any
 
 from driftctl.dump_layout import QUERY_GPU_FIELDS
+from driftctl.strictjson import JsonObject
 
 MAX_BYTES = 16 * 1024 * 1024
 VERSION_RE = re.compile(r"\d+(?:\.\d+)+")
@@ -56,7 +56,7 @@ class GpuDevice:
     name: str
     mig: bool
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {"name": self.name, "mig": self.mig}
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from driftctl.strictjson import JsonObject
 
 
 class TimeParseError(ValueError):
@@ -37,8 +38,8 @@ class TimeReading:
         assert self.root_dispersion is not None
         return abs(self.offset_seconds) + self.root_dispersion + self.root_delay / 2
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
+    def to_json(self) -> JsonObject:
+        out: JsonObject = {
             "source": self.source,
             "synchronized": self.synchronized,
             "offset_seconds": self.offset_seconds,

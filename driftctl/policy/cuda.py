@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TypeVar
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from driftctl.safeio import loads_json
+from driftctl.errors import OperationalError
+from driftctl.strictjson import JsonArray, JsonObject, JsonValue, loads_json
 
 TABLE = "cuda_drivers.json"
+_T = TypeVar("_T", str, JsonArray, JsonObject)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,14 @@ class CudaTable:
         return ToolkitEntry(entry.cuda, release, Version(floor), floor)
 
 
+def _get(obj: JsonValue, key: str, kind: type[_T], where: str) -> _T:
+    """``obj[key]``, of type ``kind``: the table ships with driftctl, so anything else is a bug."""
+    value = obj.get(key) if isinstance(obj, dict) else None
+    if not isinstance(value, kind):
+        raise OperationalError(f"{where}: {key!r} is not a {kind.__name__} (driftctl is damaged)")
+    return value
+
+
 @lru_cache(maxsize=1)
 def load_table() -> CudaTable:
     """Read the packaged table (cached; the file is part of driftctl, so errors are bugs)."""
@@ -55,9 +66,17 @@ def load_table() -> CudaTable:
     raw = resources.files("driftctl").joinpath("data", TABLE).read_bytes()
     doc = loads_json(raw, where)
     rows = [
-        ToolkitEntry(Version(r["cuda"]), r["release"], Version(r["driver"]), r["driver"])
-        for r in doc["toolkit"]
+        ToolkitEntry(
+            Version(_get(r, "cuda", str, where)),
+            _get(r, "release", str, where),
+            Version(_get(r, "driver", str, where)),
+            _get(r, "driver", str, where),
+        )
+        for r in _get(doc, "toolkit", list, where)
     ]
     rows.sort(key=lambda e: e.cuda)
-    minor = {int(k): str(v) for k, v in doc["minor_version_compatibility"].items()}
-    return CudaTable(source=str(doc["source"]), toolkit=tuple(rows), minor_compat=minor)
+    compat = _get(doc, "minor_version_compatibility", dict, where)
+    minor = {int(k): _get(compat, k, str, where) for k in compat}
+    return CudaTable(
+        source=_get(doc, "source", str, where), toolkit=tuple(rows), minor_compat=minor
+    )

@@ -5,14 +5,13 @@ from __future__ import annotations
 import copy
 import math
 from enum import Enum
-from typing import Any, Final, TypeAlias, Union
+from typing import Final
 
-# Helm values, component attributes: any JSON. Union spelling keeps it a runtime object the
-# codec can recognise (``list["JsonValue"]`` is a forward reference mypy resolves recursively).
-JsonValue: TypeAlias = Union[  # noqa: UP007 - see above
-    str, int, float, bool, list["JsonValue"], dict[str, "JsonValue"], None
-]
-JsonObject: TypeAlias = dict[str, JsonValue]
+# Helm values, component attributes: any JSON. Defined beside the strict parser that produces it.
+from driftctl.strictjson import JsonArray as JsonArray
+from driftctl.strictjson import JsonObject as JsonObject
+from driftctl.strictjson import JsonValue as JsonValue
+
 MAX_DEPTH: Final = 64
 
 
@@ -54,18 +53,18 @@ def check_number(value: float) -> float:
     return value
 
 
-def check_json(value: Any, depth: int = 0) -> JsonValue:
+def check_json(value: object, depth: int = 0) -> JsonValue:
     """A copy of ``value`` if it is plain finite JSON; raise BadValue naming the offending key."""
-    kind = type(value)
-    if kind is str:
+    # Exact types, not isinstance: a str subclass (an enum) or a bool posing as an int is no JSON.
+    if type(value) is str:
         return check_string(value)
-    if kind is bool or kind is int or value is None:
-        return value  # type: ignore[no-any-return]
-    if kind is float:
+    if type(value) is bool or type(value) is int or value is None:
+        return value
+    if type(value) is float:
         return check_number(value)
     if depth >= MAX_DEPTH:
         raise BadValue(f"nested deeper than {MAX_DEPTH} levels")
-    if kind is dict:
+    if type(value) is dict:
         out: dict[str, JsonValue] = {}
         for key, item in value.items():
             if type(item) is str and item.isascii() and type(key) is str and key.isascii():
@@ -79,7 +78,7 @@ def check_json(value: Any, depth: int = 0) -> JsonValue:
                 exc.path.append(str(key))
                 raise
         return out
-    if kind is list or kind is tuple:
+    if type(value) is list or type(value) is tuple:
         items: list[JsonValue] = []
         for index, item in enumerate(value):
             try:
@@ -88,7 +87,7 @@ def check_json(value: Any, depth: int = 0) -> JsonValue:
                 exc.path.append(str(index))
                 raise
         return items
-    raise BadValue(f"{kind.__name__} is not a JSON value")
+    raise BadValue(f"{type(value).__name__} is not a JSON value")
 
 
 def json_copy(value: JsonValue) -> JsonValue:
