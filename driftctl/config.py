@@ -242,13 +242,12 @@ def _workload(value: object, where: str) -> str | None:
 def _components(given: object, where: str) -> tuple[ComponentRule, ...]:
     raw = expect_mapping(given, where)
     out = []
-    for name in sorted(raw):
+    for name, given_spec in sorted(raw.items()):
         cwhere = f"{where}.{name}"
-        spec = expect_mapping(raw[name], cwhere)
+        spec = expect_mapping(given_spec, cwhere)
         workload = _workload(spec.get("workload"), cwhere)
         attrs = []
-        for attr in sorted(spec):
-            rule = spec[attr]
+        for attr, rule in sorted(spec.items()):
             if attr == "workload":
                 continue
             if attr == "sources":  # the snapshot records each attribute's rule under this name

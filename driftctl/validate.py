@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from collections.abc import Mapping
 
 from packaging.specifiers import SpecifierSet
 
@@ -16,7 +16,7 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$")
 
 
 def string(
-    raw: dict[str, Any], key: str, where: str, pattern: re.Pattern[str] | None = None
+    raw: Mapping[str, object], key: str, where: str, pattern: re.Pattern[str] | None = None
 ) -> str:
     """A required non-empty string (numbers are refused: YAML turns ``2.10`` into ``2.1``)."""
     value = raw.get(key)
@@ -28,11 +28,11 @@ def string(
     return value.strip()
 
 
-def optional_string(raw: dict[str, Any], key: str, where: str) -> str | None:
+def optional_string(raw: Mapping[str, object], key: str, where: str) -> str | None:
     return string(raw, key, where) if key in raw else None
 
 
-def specifier(raw: dict[str, Any], key: str, where: str) -> SpecifierSet:
+def specifier(raw: Mapping[str, object], key: str, where: str) -> SpecifierSet:
     """A required ``packaging`` version specifier (``>=2.0,<4``)."""
     value = raw.get(key)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -40,21 +40,23 @@ def specifier(raw: dict[str, Any], key: str, where: str) -> SpecifierSet:
     return parse_specifier(str(value), f"{where}: key {key!r}")
 
 
-def number(raw: dict[str, Any], key: str, where: str) -> float:
+def number(raw: Mapping[str, object], key: str, where: str) -> float:
     value = raw.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError(f"{where}: key {key!r} must be a number")
     return float(value)
 
 
-def boolean(raw: dict[str, Any], key: str, where: str) -> bool:
+def boolean(raw: Mapping[str, object], key: str, where: str) -> bool:
     value = raw.get(key)
     if not isinstance(value, bool):
         raise InputError(f"{where}: key {key!r} must be true or false")
     return value
 
 
-def mapping(raw: dict[str, Any], key: str, where: str, allowed: set[str]) -> dict[str, Any]:
+def mapping(
+    raw: Mapping[str, object], key: str, where: str, allowed: set[str]
+) -> dict[str, object]:
     """A required nested mapping whose keys are all required and allowed."""
     if key not in raw:
         raise InputError(f"{where}: missing required key {key!r}")

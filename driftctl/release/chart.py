@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from driftctl.errors import InputError
 from driftctl.helm_coalesce import coalesce
@@ -19,6 +18,11 @@ from driftctl.release.helm_yaml import loads_values, merge_values
 from driftctl.release.manifests import parse_manifests
 from driftctl.release.model import HelmValues, Render
 from driftctl.safeio import expect_mapping, loads_yaml, read_capped
+from driftctl.snapshot import JsonValue
+
+# One values file of a chain: where it is, its bytes (b"" for --values, the same at every site)
+# and its values as Helm reads them.
+ValuesFile = tuple[Path, bytes, Mapping[str, JsonValue]]
 
 MAX_MEMBER_BYTES = 4 * 1024 * 1024
 MAX_MEMBERS = 10_000
@@ -35,7 +39,7 @@ class Chart:
     name: str
     version: str | None
     app_version: str | None
-    defaults: Mapping[str, Any]
+    defaults: Mapping[str, JsonValue]
 
 
 def _from_tgz(path: Path) -> tuple[bytes, bytes | None]:
@@ -61,7 +65,7 @@ def _from_tgz(path: Path) -> tuple[bytes, bytes | None]:
     return found["Chart.yaml"], found.get("values.yaml")
 
 
-def _text(meta: dict[str, Any], key: str) -> str | None:
+def _text(meta: Mapping[str, object], key: str) -> str | None:
     value = meta.get(key)
     return None if value is None else str(value)
 
@@ -94,7 +98,7 @@ class ChartRun:
     helm: Helm
     release_name: str
     namespace: str
-    values: tuple[tuple[Path, Mapping[str, Any]], ...]  # --values files, read and checked
+    values: tuple[tuple[Path, Mapping[str, JsonValue]], ...]  # --values files, read and checked
     site_values: Path | None  # DIR/<site>.yaml applied last
 
 
@@ -104,7 +108,7 @@ def _site_file(run: ChartRun, site: str) -> Path | None:
 
 def render_sites(run: ChartRun, sites: Sequence[str]) -> tuple[dict[str, Render], dict[str, str]]:
     """A render per site, and why a site has none; identical value chains render once."""
-    chains: dict[str, tuple[tuple[Path, bytes, Mapping[str, Any]], ...]] = {}
+    chains: dict[str, tuple[ValuesFile, ...]] = {}
     missing: dict[str, str] = {}
     common = tuple((p, b"", v) for p, v in run.values)
     for site in sites:
@@ -117,7 +121,7 @@ def render_sites(run: ChartRun, sites: Sequence[str]) -> tuple[dict[str, Render]
             data = read_capped(path)
             chains[site] = (*common, (path, data, loads_values(data, str(path))))
     # The same bytes give the same render: key each chain by its files' contents.
-    keyed: dict[str, tuple[tuple[Path, bytes, Mapping[str, Any]], ...]] = {}
+    keyed: dict[str, tuple[ValuesFile, ...]] = {}
     site_key: dict[str, str] = {}
     for site, chain in chains.items():
         digest = hashlib.sha256()
@@ -139,7 +143,7 @@ def render_sites(run: ChartRun, sites: Sequence[str]) -> tuple[dict[str, Render]
     return {site: done[key] for site, key in site_key.items()}, missing
 
 
-def _render(run: ChartRun, chain: tuple[tuple[Path, bytes, Mapping[str, Any]], ...]) -> Render:
+def _render(run: ChartRun, chain: tuple[ValuesFile, ...]) -> Render:
     files = [str(path) for path, _, _ in chain]
     what = f"helm template {run.chart.path}" + (f" with {files[-1]}" if files else "")
     # Flags in --name=value form and positionals after "--": no path can pass for a flag.

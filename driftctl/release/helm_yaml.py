@@ -8,12 +8,13 @@ import re
 from collections.abc import Hashable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from driftctl.errors import InputError
 from driftctl.safeio import MAX_CONFIG_BYTES, read_capped
+from driftctl.snapshot import JsonValue
+from driftctl.snapshot.jsonvalue import JsonObject
 
 # Anchors are allowed (Helm allows them and charts use them), so the expansion is bounded.
 MAX_NODES = 1_000_000
@@ -57,15 +58,18 @@ def _go_number(text: str) -> int | float | str:
 class _HelmLoader(yaml.SafeLoader):
     """SafeLoader with go-yaml v2's scalar rules: y/n booleans, no timestamps, no 1:20 numbers."""
 
-    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's own class table
+    # PyYAML's own class table: first character -> [(tag, pattern)]
+    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Hashable, Any]:
+    def construct_mapping(
+        self, node: yaml.MappingNode, deep: bool = False
+    ) -> dict[Hashable, object]:
         """Keys become strings as they are read, the way Go writes them into JSON: ``1`` and
         ``true`` stay two keys (in a Python dict they would be one)."""
         if not isinstance(node, yaml.MappingNode):
             return super().construct_mapping(node, deep=deep)
         self.flatten_mapping(node)
-        out: dict[Hashable, Any] = {}
+        out: dict[Hashable, object] = {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if key is None or not isinstance(key, str | int | float | bool):
@@ -105,7 +109,7 @@ def _construct_number(loader: _HelmLoader, node: yaml.ScalarNode) -> int | float
 _HelmLoader.add_constructor(_NUMBER_TAG, _construct_number)
 
 
-def _key(key: Any, where: str) -> str:
+def _key(key: object, where: str) -> str:
     """A map key as sigs.k8s.io/yaml writes it into JSON."""
     if isinstance(key, str):
         return key
@@ -130,16 +134,16 @@ def normalise_number(value: int | float, where: str) -> int | float:
     return as_float
 
 
-def normalise(value: Any, where: str) -> Any:
+def normalise(value: object, where: str) -> JsonValue:
     """The value as Helm would hand it to templates; bounded, so aliases cannot explode."""
     budget = [MAX_NODES]
 
-    def walk(node: Any) -> Any:
+    def walk(node: object) -> JsonValue:
         budget[0] -= 1
         if budget[0] < 0:
             raise InputError(f"{where}: more than {MAX_NODES} values (aliases expanding?)")
         if isinstance(node, Mapping):
-            out: dict[str, Any] = {}
+            out: JsonObject = {}
             for k, v in node.items():
                 out[_key(k, where)] = walk(v)
             return out
@@ -156,7 +160,7 @@ def normalise(value: Any, where: str) -> Any:
     return walk(value)
 
 
-def loads_values(data: bytes | str, where: str) -> dict[str, Any]:
+def loads_values(data: bytes | str, where: str) -> JsonObject:
     """One values document (``-f FILE`` or a chart's values.yaml); empty means no values."""
     if len(data) > MAX_CONFIG_BYTES:
         raise InputError(f"{where}: larger than {MAX_CONFIG_BYTES} bytes")
@@ -173,29 +177,31 @@ def loads_values(data: bytes | str, where: str) -> dict[str, Any]:
     if not isinstance(doc, dict):
         kind = "list" if isinstance(doc, list) else type(doc).__name__
         raise InputError(f"{where}: a values file must be a mapping, not a {kind}")
-    result: dict[str, Any] = normalise(doc, where)
+    result = normalise(doc, where)
+    assert isinstance(result, dict)  # a mapping stays one
     return result
 
 
-def load_values_file(path: Path) -> dict[str, Any]:
+def load_values_file(path: Path) -> JsonObject:
     """``--values FILE`` / ``--site-values DIR/<site>.yaml``, read as Helm reads ``-f``."""
     return loads_values(read_capped(path), str(path))
 
 
-def merge_values(layers: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def merge_values(layers: Sequence[Mapping[str, JsonValue]]) -> JsonObject:
     """Several ``-f`` files into one, as Helm does: maps merge, later files win, lists and
     scalars (``null`` too) replace whatever was there."""
-    out: dict[str, Any] = {}
+    out: JsonObject = {}
     for layer in layers:
         out = _merge_maps(out, layer)
     return out
 
 
-def _merge_maps(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
+def _merge_maps(base: Mapping[str, JsonValue], top: Mapping[str, JsonValue]) -> JsonObject:
     out = dict(base)
     for key, value in top.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _merge_maps(out[key], value)
+        current = out.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            out[key] = _merge_maps(current, value)
         else:
             out[key] = value
     return out

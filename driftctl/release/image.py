@@ -9,7 +9,6 @@ Helm values an image alone cannot carry: the release does not give it, and the g
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from driftctl.collectors.components import RuleMiss, evaluate
 from driftctl.config import RULE_RE
@@ -18,7 +17,7 @@ from driftctl.snapshot import JsonValue, Workload
 IMAGE_RULES = ("image_tag", "image_digest")
 
 
-def valid_sources(raw: Any) -> dict[str, str] | None:
+def valid_sources(raw: object) -> dict[str, str] | None:
     """A snapshot's recorded sources (hostile bytes): attribute → rule, or None if unusable."""
     if not isinstance(raw, Mapping):
         return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -16,16 +15,22 @@ from driftctl.safeio import read_capped
 
 MAX_RENDER_BYTES = 64 * 1024 * 1024
 DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+# libyaml when present: 10x faster
+_Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+# A Kubernetes object as YAML decodes it: string keys (a manifest's are), values of any kind.
+KubeObject = dict[str, object]
 
 
-def _documents(data: bytes, where: str) -> Iterator[tuple[int, int, Any]]:
+def _documents(data: bytes, where: str) -> Iterator[tuple[int, int, object]]:
     """(number, line, value) of every document; YAML errors name the file and line."""
     loader = _Loader(data)
     number = 0
     try:
         while loader.check_node():
             node = loader.get_node()
+            assert node is not None  # check_node() said there is one
             number += 1
             line = node.start_mark.line + 1
             yield number, line, loader.construct_document(node)
@@ -39,7 +44,7 @@ def _documents(data: bytes, where: str) -> Iterator[tuple[int, int, Any]]:
         loader.dispose()
 
 
-def _refuse_aliases(value: Any, where: str) -> None:
+def _refuse_aliases(value: object, where: str) -> None:
     """A node reached twice is an alias; refused, so a 'billion laughs' cannot expand."""
     seen: set[int] = set()
     stack = [value]
@@ -52,7 +57,7 @@ def _refuse_aliases(value: Any, where: str) -> None:
             stack.extend(node.values() if isinstance(node, dict) else node)
 
 
-def _objects(doc: Any, where: str) -> Iterator[dict[str, Any]]:
+def _objects(doc: object, where: str) -> Iterator[KubeObject]:
     """The Kubernetes objects of one document: itself, or the items of a ``*List``."""
     if not isinstance(doc, dict) or not isinstance(doc.get("kind"), str):
         what = "no 'kind'" if isinstance(doc, dict) else f"a {type(doc).__name__}"
@@ -69,7 +74,7 @@ def _objects(doc: Any, where: str) -> Iterator[dict[str, Any]]:
     yield doc
 
 
-def _workload(obj: dict[str, Any], where: str, namespace: str | None) -> tuple[str, dict[str, Any]]:
+def _workload(obj: KubeObject, where: str, namespace: str | None) -> tuple[str, KubeObject]:
     kind = obj["kind"]
     meta = obj.get("metadata")
     name = meta.get("name") if isinstance(meta, dict) else None
@@ -90,10 +95,10 @@ def _workload(obj: dict[str, Any], where: str, namespace: str | None) -> tuple[s
     return f"{ns}/{kind}/{name}", {**obj, "metadata": {**meta, "namespace": ns}}
 
 
-def parse_manifests(data: bytes, where: str, namespace: str | None) -> dict[str, dict[str, Any]]:
+def parse_manifests(data: bytes, where: str, namespace: str | None) -> dict[str, KubeObject]:
     """Workload objects of a render by ``ns/Kind/name``; anything that is not a Kubernetes
     object is bad input naming the document and its line."""
-    workloads: dict[str, dict[str, Any]] = {}
+    workloads: dict[str, KubeObject] = {}
     for number, line, doc in _documents(data, where):
         if doc is None:  # an empty document between two '---'
             continue

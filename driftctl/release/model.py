@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+
+from driftctl.snapshot import JsonValue
 
 DEFAULT_HELM_TIMEOUT = 60.0
 
@@ -27,7 +28,7 @@ class ReleaseComponent:
     name: str
     version: str | None
     image: str | None
-    attributes: Mapping[str, Any] = field(default_factory=dict)
+    attributes: Mapping[str, JsonValue] = field(default_factory=dict)  # scalars, lists of them
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,8 @@ class HelmValues:
     chart: str | None
     chart_version: str | None
     app_version: str | None
-    values: Mapping[str, Any]
-    computed_values: Mapping[str, Any]
+    values: Mapping[str, JsonValue]
+    computed_values: Mapping[str, JsonValue]
 
     @property
     def key(self) -> str:
@@ -52,7 +53,7 @@ class Render:
     """One rendered artefact: its workload objects by ``ns/Kind/name`` and its Helm release."""
 
     source: str
-    workloads: Mapping[str, Mapping[str, Any]]
+    workloads: Mapping[str, Mapping[str, object]]  # Kubernetes objects as YAML decodes them
     helm: HelmValues | None = None
 
 

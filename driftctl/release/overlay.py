@@ -138,16 +138,25 @@ def _on_site(new: Workload, before: Workload | None) -> Workload:
 
 
 def _helm_release(helm: HelmValues, before: HelmRelease | None) -> HelmRelease:
-    fields = {
-        "chart": helm.chart,
-        "chart_version": helm.chart_version,
-        "app_version": helm.app_version,
-        "values": dict(helm.values),
-        "computed_values": dict(helm.computed_values),
-    }
+    values, computed = dict(helm.values), dict(helm.computed_values)
     if before is not None:
-        return replace(before, **fields)  # type: ignore[arg-type]
-    return HelmRelease(revision=0, status="pending-install", **fields)  # type: ignore[arg-type]
+        return replace(
+            before,
+            chart=helm.chart,
+            chart_version=helm.chart_version,
+            app_version=helm.app_version,
+            values=values,
+            computed_values=computed,
+        )
+    return HelmRelease(
+        revision=0,
+        status="pending-install",
+        chart=helm.chart,
+        chart_version=helm.chart_version,
+        app_version=helm.app_version,
+        values=values,
+        computed_values=computed,
+    )
 
 
 def _apply_render(state: _Site, render: Render, parsed: _Parsed, site: str) -> None:
