@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from driftctl.errors import InputError
 from driftctl.policy.facts import resolve_path
 from driftctl.policy.hints import did_you_mean
-from driftctl.policy.model import Policy, Rule
+from driftctl.policy.model import Policy
 from driftctl.policy.refs import Ref, RefKind
-from driftctl.policy.rules import REGISTRY
-from driftctl.snapshot import FactPath, Snapshot
+from driftctl.snapshot import FactPath, JsonValue, Snapshot
 from driftctl.snapshot.path import parse
 
 # Component facts every component has, whether or not a site could read them.
@@ -61,7 +59,7 @@ def _nearest_path(fleet: Fleet, path: FactPath) -> str:
     """The hint for a path that resolves nowhere: the closest key where it stops resolving."""
     best: tuple[int, str, list[str]] = (-1, "", [])
     for snap in fleet.snapshots:
-        node: Any = snap.to_dict()
+        node: JsonValue = snap.to_dict()
         depth = 0
         for segment in path:
             if not isinstance(segment, str) or not isinstance(node, dict) or segment not in node:
@@ -101,16 +99,12 @@ def _check_ref(ref: Ref, fleet: Fleet) -> str | None:
     return f"{ref.value} resolves at no site and not in the release{hint}"
 
 
-def _rule_refs(rule: Rule) -> list[Ref]:
-    return REGISTRY[rule.kind].refs(rule.config)
-
-
 def problems(policy: Policy, snapshots: Iterable[Snapshot]) -> list[Problem]:
     """Every rule reference that resolves nowhere, in policy order."""
     fleet = Fleet.of(snapshots)
     found = []
     for rule in policy.rules:
-        for ref in _rule_refs(rule):
+        for ref in rule.config.refs():
             text = _check_ref(ref, fleet)
             if text is not None:
                 found.append(Problem(rule.id, ref.key, text))

@@ -6,11 +6,11 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from driftctl.errors import InputError
 from driftctl.policy.check import check_policy
-from driftctl.policy.facts import SiteContext
+from driftctl.policy.facts import FleetMemo, SiteContext
 from driftctl.policy.hints import did_you_mean
 from driftctl.policy.model import (
     Finding,
@@ -144,7 +144,7 @@ def evaluate(
     # A rule that can match nothing is a typo (exit 2), never a silent "unknown" everywhere.
     others = [snap.snapshot for site, snap in latest.items() if site not in fleet]
     check_policy(policy, [*fleet.values(), *others])
-    memo: dict[Any, Any] = {}
+    memo: FleetMemo = {}
     rule_ids = (FRESHNESS, RELEASE, *(r.id for r in policy.rules))
     results: list[SiteResult] = []
     for site in wanted:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from driftctl.policy.model import Finding, GateSeverity, Rule
 from driftctl.snapshot import Component, FactPath, Failure, JsonValue, Node, Snapshot
@@ -13,6 +12,8 @@ from driftctl.snapshot.lookup import lookup
 from driftctl.snapshot.path import parse
 
 _NO_NODE = Node()
+# Cross-site facts computed once per run: (rule kind, key) -> value by site.
+FleetMemo = dict[tuple[str, str], dict[str, JsonValue]]
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class SiteContext:
     snapshot: Snapshot
     fleet: Mapping[str, Snapshot]
     # One memo shared by every site of a run, for cross-site rules (same_across_sites).
-    memo: dict[Any, Any] = field(default_factory=dict, compare=False)
+    memo: FleetMemo = field(default_factory=dict, compare=False)
     # --allow-unknown: a block rule that cannot be checked warns instead of blocking.
     allow_unknown: bool = False
     # Why the release leaves a component fact unknown here, by ``component.attribute``.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from driftctl.errors import InputError
 from driftctl.policy.model import GateSeverity, Policy, Rule
@@ -27,7 +26,7 @@ def load_policy(path: Path | None) -> Policy:
     return parse_policy(load_yaml_file(path), str(path))
 
 
-def parse_policy(doc: Any, source: str) -> Policy:
+def parse_policy(doc: object, source: str) -> Policy:
     """Validate a decoded policy document; ``source`` names it in errors."""
     top = expect_mapping(doc, source)
     check_keys(top, {"rules"}, source, required={"rules"})
@@ -45,7 +44,7 @@ def parse_policy(doc: Any, source: str) -> Policy:
     return Policy(source=source, rules=tuple(rules))
 
 
-def _parse_rule(raw: Any, source: str, index: int) -> Rule:
+def _parse_rule(raw: object, source: str, index: int) -> Rule:
     entry = expect_mapping(raw, f"{source}: rule #{index + 1}")
     rule_id = entry.get("id")
     if not isinstance(rule_id, str) or not rule_id:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from driftctl.policy.refs import RuleConfig
 from driftctl.snapshot.enums import GateSeverity, Verdict
 
 __all__ = [
@@ -27,7 +28,7 @@ class Rule:
     id: str
     kind: str
     severity: GateSeverity
-    config: object
+    config: RuleConfig
     message: str | None = None
 
 

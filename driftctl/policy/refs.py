@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 
 class RefKind(StrEnum):
@@ -23,3 +24,11 @@ class Ref:
     kind: RefKind
     value: str
     component: str | None = None  # for attributes: whose
+
+
+class RuleConfig(Protocol):
+    """A rule's kind-specific settings, validated (``rules/<kind>.py``), and the names it reads."""
+
+    def refs(self) -> list[Ref]:
+        """Every name the rule reads, for ``policy check``."""
+        ...

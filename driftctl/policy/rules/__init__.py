@@ -1,14 +1,16 @@
-"""Rule kinds: one module per kind (``KIND``, ``KEYS``, ``parse``, ``check``), listed explicitly."""
+"""Rule kinds: one module per kind (``KIND``, ``KEYS``, ``parse``, ``check``), listed explicitly.
+
+``parse`` returns the kind's frozen settings, whose ``refs()`` names what the rule reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from driftctl.policy.facts import SiteContext
 from driftctl.policy.model import Finding, Rule
-from driftctl.policy.refs import Ref
+from driftctl.policy.refs import RuleConfig
 from driftctl.policy.rules import api_contract, gpu, time, value, version_pair
 
 
@@ -19,12 +21,25 @@ class RuleKind:
     kind: str
     keys: frozenset[str]
     required: frozenset[str]
-    parse: Callable[[dict[str, Any], str], object]
+    parse: Callable[[Mapping[str, object], str], RuleConfig]
     check: Callable[[Rule, SiteContext], Iterator[Finding]]
-    refs: Callable[[Any], list[Ref]]  # the names it reads, for `policy check`
 
+
+class _KindModule(Protocol):
+    """What each ``rules/<kind>.py`` module provides (checked by mypy on the tuple below)."""
+
+    KIND: str
+    KEYS: set[str]
+    REQUIRED: set[str]
+
+    def parse(self, raw: Mapping[str, object], where: str) -> RuleConfig: ...
+
+    def check(self, rule: Rule, ctx: SiteContext) -> Iterator[Finding]: ...
+
+
+_MODULES: tuple[_KindModule, ...] = (api_contract, version_pair, gpu, time, value)
 
 REGISTRY: dict[str, RuleKind] = {
-    m.KIND: RuleKind(m.KIND, frozenset(m.KEYS), frozenset(m.REQUIRED), m.parse, m.check, m.refs)
-    for m in (api_contract, version_pair, gpu, time, value)
+    m.KIND: RuleKind(m.KIND, frozenset(m.KEYS), frozenset(m.REQUIRED), m.parse, m.check)
+    for m in _MODULES
 }

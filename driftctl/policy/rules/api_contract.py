@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from driftctl import validate as v
 from driftctl.policy.facts import SiteContext, as_list, show
 from driftctl.policy.model import Finding, Rule
 from driftctl.policy.refs import Ref, RefKind
+from driftctl.snapshot import Component
 
 KIND = "api-contract"
 KEYS = {"consumer", "provider"}
@@ -29,26 +29,25 @@ class ApiContract:
     consumer: Endpoint
     provider: Endpoint
 
+    def refs(self) -> list[Ref]:
+        out = []
+        for side, end in (("consumer", self.consumer), ("provider", self.provider)):
+            out.append(Ref(f"{side}.component", RefKind.COMPONENT, end.component))
+            out.append(Ref(f"{side}.attribute", RefKind.ATTRIBUTE, end.attribute, end.component))
+        return out
 
-def _endpoint(raw: dict[str, Any], key: str, where: str) -> Endpoint:
+
+def _endpoint(raw: Mapping[str, object], key: str, where: str) -> Endpoint:
     inner = v.mapping(raw, key, where, {"component", "attribute"})
     sub = f"{where}: {key}"
     return Endpoint(v.string(inner, "component", sub), v.string(inner, "attribute", sub))
 
 
-def parse(raw: dict[str, Any], where: str) -> ApiContract:
+def parse(raw: Mapping[str, object], where: str) -> ApiContract:
     return ApiContract(_endpoint(raw, "consumer", where), _endpoint(raw, "provider", where))
 
 
-def refs(cfg: ApiContract) -> list[Ref]:
-    out = []
-    for side, end in (("consumer", cfg.consumer), ("provider", cfg.provider)):
-        out.append(Ref(f"{side}.component", RefKind.COMPONENT, end.component))
-        out.append(Ref(f"{side}.attribute", RefKind.ATTRIBUTE, end.attribute, end.component))
-    return out
-
-
-def _label(name: str, comp: Any) -> str:
+def _label(name: str, comp: Component | None) -> str:
     version = comp.get("version") if comp else None
     return f"{name} {version}" if version is not None else name
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
@@ -31,8 +30,11 @@ class GpuRule:
     driver: SpecifierSet | None
     driver_text: str | None
 
+    def refs(self) -> list[Ref]:
+        return [Ref("component", RefKind.COMPONENT, self.component)]
 
-def parse(raw: dict[str, Any], where: str) -> GpuRule:
+
+def parse(raw: Mapping[str, object], where: str) -> GpuRule:
     if "cuda" not in raw and "driver" not in raw:
         raise InputError(f"{where}: needs key 'cuda' or 'driver'")
     compat = raw.get("compat", "toolkit")
@@ -60,10 +62,6 @@ def parse(raw: dict[str, Any], where: str) -> GpuRule:
         driver=driver,
         driver_text=str(raw["driver"]) if driver is not None else None,
     )
-
-
-def refs(cfg: GpuRule) -> list[Ref]:
-    return [Ref("component", RefKind.COMPONENT, cfg.component)]
 
 
 def _need(cfg: GpuRule) -> str:

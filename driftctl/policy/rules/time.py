@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from driftctl import validate as v
 from driftctl.errors import InputError
@@ -24,8 +23,11 @@ class TimeRule:
     synchronized: bool | None
     max_offset_seconds: float | None
 
+    def refs(self) -> list[Ref]:
+        return [] if self.nodes == "all" else [Ref("nodes", RefKind.ROLE, self.nodes)]
 
-def parse(raw: dict[str, Any], where: str) -> TimeRule:
+
+def parse(raw: Mapping[str, object], where: str) -> TimeRule:
     if "synchronized" not in raw and "max_offset_seconds" not in raw:
         raise InputError(f"{where}: needs key 'synchronized' or 'max_offset_seconds'")
     max_offset = v.number(raw, "max_offset_seconds", where) if "max_offset_seconds" in raw else None
@@ -36,10 +38,6 @@ def parse(raw: dict[str, Any], where: str) -> TimeRule:
         synchronized=v.boolean(raw, "synchronized", where) if "synchronized" in raw else None,
         max_offset_seconds=max_offset,
     )
-
-
-def refs(cfg: TimeRule) -> list[Ref]:
-    return [] if cfg.nodes == "all" else [Ref("nodes", RefKind.ROLE, cfg.nodes)]
 
 
 def _judge(cfg: TimeRule, time: TimeFacts) -> tuple[str | None, str | None]:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from driftctl import validate as v
 from driftctl.errors import InputError
 from driftctl.policy.facts import SiteContext, resolve_path, show
 from driftctl.policy.model import Finding, Rule
 from driftctl.policy.refs import Ref, RefKind
-from driftctl.snapshot import FactPath, PathError
+from driftctl.snapshot import FactPath, JsonValue, PathError
 
 KIND = "value"
 KEYS = {"path", "max", "min", "equals", "one_of", "same_across_sites"}
@@ -26,13 +25,16 @@ class ValueRule:
     fact: FactPath  # ``path`` parsed (docs/snapshot.md, fact paths)
     max: float | None
     min: float | None
-    equals: Any
+    equals: object  # a scalar as YAML reads it
     has_equals: bool
-    one_of: tuple[Any, ...] | None
+    one_of: tuple[object, ...] | None
     same_across_sites: bool
 
+    def refs(self) -> list[Ref]:
+        return [Ref("path", RefKind.PATH, self.path)]
 
-def parse(raw: dict[str, Any], where: str) -> ValueRule:
+
+def parse(raw: Mapping[str, object], where: str) -> ValueRule:
     if not _CHECKS & set(raw):
         raise InputError(f"{where}: needs one of {', '.join(sorted(_CHECKS))}")
     one_of = raw.get("one_of")
@@ -60,15 +62,11 @@ def parse(raw: dict[str, Any], where: str) -> ValueRule:
     )
 
 
-def refs(cfg: ValueRule) -> list[Ref]:
-    return [Ref("path", RefKind.PATH, cfg.path)]
-
-
-def _items(value: Any, key: str) -> list[Any]:
+def _items(value: object, key: str) -> list[object]:
     return list(value) if key == "one_of" and isinstance(value, list) else [value]
 
 
-def _number(value: Any) -> float | None:
+def _number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
@@ -81,27 +79,26 @@ def _number(value: Any) -> float | None:
     return None
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: object, b: object) -> bool:
     na, nb = _number(a), _number(b)
     if na is not None and nb is not None:
         return na == nb
     return bool(a == b)
 
 
-def _fleet_values(rule: ValueRule, ctx: SiteContext) -> dict[str, Any]:
+def _fleet_values(rule: ValueRule, ctx: SiteContext) -> dict[str, JsonValue]:
     key = ("value", rule.path)
     if key not in ctx.memo:
-        values = {}
+        values: dict[str, JsonValue] = {}
         for site, snap in ctx.fleet.items():
             found, value = resolve_path(snap, rule.fact)
             if found and value is not None:
                 values[site] = value
         ctx.memo[key] = values
-    result: dict[str, Any] = ctx.memo[key]
-    return result
+    return ctx.memo[key]
 
 
-def _canon(value: Any) -> str:
+def _canon(value: JsonValue) -> str:
     return json.dumps(value, sort_keys=True)
 
 
@@ -130,7 +127,7 @@ def check(rule: Rule, ctx: SiteContext) -> Iterator[Finding]:
         problems.append(f"expected {show(cfg.equals)}")
     if cfg.one_of is not None and not any(_same(value, o) for o in cfg.one_of):
         problems.append(f"expected one of {show(list(cfg.one_of))}")
-    values: dict[str, Any] = {cfg.path: value}
+    values: dict[str, JsonValue] = {cfg.path: value}
     if cfg.same_across_sites:
         others = _fleet_values(cfg, ctx)
         differ = {s: x for s, x in others.items() if s != ctx.site and _canon(x) != _canon(value)}

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from packaging.specifiers import SpecifierSet
 
@@ -31,23 +30,22 @@ class VersionPair:
     when: Side
     require: Side
 
+    def refs(self) -> list[Ref]:
+        return [
+            Ref("when.component", RefKind.COMPONENT, self.when.component),
+            Ref("require.component", RefKind.COMPONENT, self.require.component),
+        ]
 
-def _side(raw: dict[str, Any], key: str, where: str) -> Side:
+
+def _side(raw: Mapping[str, object], key: str, where: str) -> Side:
     inner = v.mapping(raw, key, where, {"component", "version"})
     sub = f"{where}: {key}"
     spec = v.specifier(inner, "version", sub)
     return Side(v.string(inner, "component", sub), spec, str(inner["version"]))
 
 
-def parse(raw: dict[str, Any], where: str) -> VersionPair:
+def parse(raw: Mapping[str, object], where: str) -> VersionPair:
     return VersionPair(_side(raw, "when", where), _side(raw, "require", where))
-
-
-def refs(cfg: VersionPair) -> list[Ref]:
-    return [
-        Ref("when.component", RefKind.COMPONENT, cfg.when.component),
-        Ref("require.component", RefKind.COMPONENT, cfg.require.component),
-    ]
 
 
 def _version(
