@@ -9,12 +9,12 @@ import stat
 import tempfile
 from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, cast, overload
 
 import yaml
 
 from driftctl.errors import InputError
-from driftctl.strictjson import MAX_JSON_DEPTH
+from driftctl.strictjson import MAX_JSON_DEPTH, JsonObject, JsonValue
 from driftctl.strictjson import loads_json as _strict_loads_json
 
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
@@ -264,8 +264,14 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
         os.close(dir_fd)
 
 
-def expect_mapping(value: object, where: str) -> dict[str, object]:
-    """Return ``value`` if it is a mapping with string keys, else raise InputError naming ``where``."""
+@overload
+def expect_mapping(value: JsonValue, where: str) -> JsonObject: ...
+@overload
+def expect_mapping(value: object, where: str) -> dict[str, object]: ...
+def expect_mapping(value: object, where: str) -> dict[str, object] | JsonObject:
+    """Return ``value`` if it is a mapping with string keys, else raise InputError naming ``where``.
+
+    A decoded JSON value gives a JSON object; decoded YAML (any object) a dict of objects."""
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         raise InputError(f"{where}: expected a mapping")
     return value

@@ -139,10 +139,12 @@ def _ledger_index(
             problems.append(Problem(path, f"line {number}: not a JSON object"))
             continue
         site, seq, result = line.get("site"), line.get("seq"), line.get("result")
-        if result == "pruned" and isinstance(line.get("removed"), list):
-            for item in line["removed"]:
-                if isinstance(item, dict) and isinstance(item.get("seq"), int):
-                    pruned.add((str(site), item["seq"]))
+        removed = line.get("removed")
+        if result == "pruned" and isinstance(removed, list):
+            for item in removed:
+                item_seq = item.get("seq") if isinstance(item, dict) else None
+                if isinstance(item_seq, int):
+                    pruned.add((str(site), item_seq))
         elif isinstance(result, str) and result.startswith("imported") and isinstance(seq, int):
             imports[(str(site), seq)].append((number, str(line.get("sha256"))))
         else:

@@ -35,7 +35,6 @@ import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from driftctl.bundle import SITE_PATTERN
 from driftctl.durable import crash_point, fsync_dir, remove_temps, replace_file
@@ -55,6 +54,7 @@ from driftctl.store.layout import (
     state_from_entries,
     state_json,
 )
+from driftctl.strictjson import JsonObject
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def recover(root: Path) -> list[Completed]:
 def _staged(staging: Path) -> tuple[str, int] | None:
     """Site and seq of a staging directory's meta.json, or None when it never got that far."""
     try:
-        data = json.loads((staging / META).read_bytes())
+        data: object = json.loads((staging / META).read_bytes())
     except (OSError, ValueError):
         return None
     site = data.get("site") if isinstance(data, dict) else None
@@ -165,8 +165,9 @@ def _committed_txns(root: Path) -> set[str]:
     txns = set()
     for raw in ledger.read_lines(ledger.ledger_path(root)):
         line = ledger.parse_line(raw)
-        if line is not None and isinstance(line.get("txn"), str):
-            txns.add(line["txn"])
+        txn = line.get("txn") if line is not None else None
+        if isinstance(txn, str):
+            txns.add(txn)
     return txns
 
 
@@ -198,7 +199,7 @@ def finish_import(root: Path, staging: Path, staged_state: bool = True) -> Entry
     return read_entry(target)
 
 
-def finish_prune(root: Path, line: dict[str, Any]) -> None:
+def finish_prune(root: Path, line: JsonObject) -> None:
     """Steps after the commit of a prune (idempotent): delete the files, keep meta.json, state."""
     site, removed = line.get("site"), line.get("removed")
     # Names from the ledger become paths whose files are deleted: refuse anything but a site id.

@@ -7,11 +7,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from driftctl.bundle import SHA256_HEX
 from driftctl.errors import DriftctlError, InputError, OperationalError
-from driftctl.safeio import dumps_canonical, expect_mapping, loads_json, read_capped
+from driftctl.safeio import dumps_canonical, expect_mapping, read_capped
+from driftctl.strictjson import JsonObject, loads_json
 
 STORE_SCHEMA = "driftctl.store/v1"
 MARKER = "store.json"
@@ -40,10 +40,17 @@ class Entry:
     bundle: str
     stored: bool = field(default=True, compare=False)
 
-    def to_json(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        del data["stored"]
-        return data
+    def to_json(self) -> JsonObject:
+        return {
+            "site": self.site,
+            "seq": self.seq,
+            "sha256": self.sha256,
+            "prev_sha256": self.prev_sha256,
+            "collected_at": self.collected_at,
+            "imported_at": self.imported_at,
+            "signer": self.signer,
+            "bundle": self.bundle,
+        }
 
     @property
     def stored_name(self) -> str:
@@ -80,7 +87,7 @@ def damaged(where: Path | str, what: str) -> OperationalError:
     return OperationalError(f"store damaged: {where}: {what}")
 
 
-def load_json(path: Path) -> dict[str, Any]:
+def load_json(path: Path) -> JsonObject:
     try:
         return expect_mapping(loads_json(read_capped(path, 64 * 1024 * 1024), str(path)), str(path))
     except DriftctlError as exc:
@@ -115,30 +122,39 @@ def check_root(root: Path, must_exist: bool) -> bool:
     return True
 
 
-def _check_meta(meta: dict[str, Any], where: Path, path: Path) -> Entry:
+def _check_meta(meta: JsonObject, where: Path, path: Path) -> Entry:
     extra = set(meta) - set(Entry.__dataclass_fields__) - _LEGACY_META_KEYS
     missing = set(Entry.__dataclass_fields__) - {"stored"} - set(meta)
     if extra or missing or "stored" in meta:
         raise damaged(where, "unexpected fields")
-    data = {k: v for k, v in meta.items() if k not in _LEGACY_META_KEYS}
-    entry = Entry(**data, stored=(path / SNAPSHOT).exists())
-    if entry.site != path.parent.name:
-        raise damaged(where, f"site {entry.site!r} is not the directory's")
-    if (
-        isinstance(entry.seq, bool)
-        or not isinstance(entry.seq, int)
-        or path.name != f"{entry.seq:06d}"
-    ):
-        raise damaged(where, f"seq {entry.seq!r} is not the directory's")
+    site, seq = meta["site"], meta["seq"]
+    if not isinstance(site, str) or site != path.parent.name:
+        raise damaged(where, f"site {site!r} is not the directory's")
+    if isinstance(seq, bool) or not isinstance(seq, int) or path.name != f"{seq:06d}":
+        raise damaged(where, f"seq {seq!r} is not the directory's")
+    text: dict[str, str] = {}
     for key in ("sha256", "collected_at", "imported_at", "signer", "bundle"):
-        if not isinstance(meta[key], str):
+        value = meta[key]
+        if not isinstance(value, str):
             raise damaged(where, f"{key}: expected a string")
-    if not SHA256_HEX.fullmatch(entry.sha256):
+        text[key] = value
+    if not SHA256_HEX.fullmatch(text["sha256"]):
         raise damaged(where, "sha256: not a sha256 hex digest")
     for key in ("prev_sha256", "gap"):
         if meta.get(key) is not None and not isinstance(meta[key], str):
             raise damaged(where, f"{key}: expected a string or null")
-    return entry
+    prev = meta["prev_sha256"]
+    return Entry(
+        site=site,
+        seq=seq,
+        sha256=text["sha256"],
+        prev_sha256=prev if isinstance(prev, str) else None,
+        collected_at=text["collected_at"],
+        imported_at=text["imported_at"],
+        signer=text["signer"],
+        bundle=text["bundle"],
+        stored=(path / SNAPSHOT).exists(),
+    )
 
 
 def read_entry(path: Path) -> Entry:
@@ -147,7 +163,7 @@ def read_entry(path: Path) -> Entry:
     return _check_meta(load_json(where), where, path)
 
 
-def read_snapshot(root: Path, site: str, seq: int) -> dict[str, Any]:
+def read_snapshot(root: Path, site: str, seq: int) -> JsonObject:
     path = seq_dir(root, site, seq) / SNAPSHOT
     if not path.exists():
         raise damaged(path, "missing (pruned bundles have no snapshot)")

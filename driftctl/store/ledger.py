@@ -4,14 +4,60 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from driftctl.durable import crash_point
 from driftctl.errors import OperationalError
 from driftctl.store.layout import LEDGER, damaged
+from driftctl.strictjson import JsonObject
 
 TAIL = 1 << 20  # a prune line lists its bundles; far below this
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    """The line that commits an import (docs/store.md)."""
+
+    txn: str
+    imported_at: str
+    site: str
+    seq: int
+    sha256: str
+    result: str  # imported, imported-with-gap or imported-as-history
+    gap: str | None = None  # the hole this import leaves open (imported-with-gap)
+
+    def to_json(self) -> JsonObject:
+        out: JsonObject = {
+            "imported_at": self.imported_at,
+            "site": self.site,
+            "seq": self.seq,
+            "sha256": self.sha256,
+            "result": self.result,
+        }
+        if self.gap:
+            out["gap"] = self.gap
+        out["txn"] = self.txn
+        return out
+
+
+@dataclass(frozen=True)
+class PruneLine:
+    """The line that commits a prune: the bundles of one site whose files are removed."""
+
+    txn: str
+    pruned_at: str
+    site: str
+    removed: tuple[tuple[int, str], ...]  # (seq, sha256)
+
+    def to_json(self) -> JsonObject:
+        return {
+            "txn": self.txn,
+            "pruned_at": self.pruned_at,
+            "site": self.site,
+            "result": "pruned",
+            "removed": [{"seq": seq, "sha256": sha256} for seq, sha256 in self.removed],
+        }
 
 
 def ledger_path(root: Path) -> Path:
@@ -27,13 +73,13 @@ def open_for_append(root: Path) -> int:
         raise OperationalError(f"{path}: cannot open the ledger: {exc.strerror}") from None
 
 
-def append(fd: int, line: dict[str, Any], step: str) -> None:
+def append(fd: int, line: ImportLine | PruneLine, step: str) -> None:
     """Append ``line`` with one write and fsync it: the commit point of an operation.
 
     On failure (a full disk) the ledger is cut back to its old length, so the line either is
     there whole or the operation did not happen.
     """
-    data = json.dumps(line, sort_keys=True, ensure_ascii=True).encode() + b"\n"
+    data = json.dumps(line.to_json(), sort_keys=True, ensure_ascii=True).encode() + b"\n"
     size = os.fstat(fd).st_size
 
     def torn() -> None:
@@ -95,12 +141,12 @@ def cut_torn_tail(root: Path) -> None:
         os.close(fd)
 
 
-def last_txn(root: Path) -> tuple[str | None, dict[str, Any] | None]:
+def last_txn(root: Path) -> tuple[str | None, JsonObject | None]:
     """The ``txn`` of the last complete line and the line itself (None when there is none)."""
     tail, _ = _read_tail(ledger_path(root))
     lines = tail.rstrip(b"\n").rsplit(b"\n", 1)
     try:
-        last = json.loads(lines[-1]) if lines[-1] else None
+        last: object = json.loads(lines[-1]) if lines[-1] else None
     except ValueError:
         return None, None
     if not isinstance(last, dict) or not isinstance(last.get("txn"), str):
@@ -108,10 +154,10 @@ def last_txn(root: Path) -> tuple[str | None, dict[str, Any] | None]:
     return last["txn"], last
 
 
-def read_all(root: Path) -> list[tuple[int, dict[str, Any]]]:
+def read_all(root: Path) -> list[tuple[int, JsonObject]]:
     """Every ledger line with its number; OperationalError names the first line that is no object."""
     path = ledger_path(root)
-    out: list[tuple[int, dict[str, Any]]] = []
+    out: list[tuple[int, JsonObject]] = []
     for number, line in enumerate(read_lines(path), start=1):
         value = parse_line(line)
         if value is None:
@@ -129,9 +175,9 @@ def read_lines(path: Path) -> list[bytes]:
         raise OperationalError(f"{path}: cannot read the ledger: {exc.strerror}") from None
 
 
-def parse_line(line: bytes) -> dict[str, Any] | None:
+def parse_line(line: bytes) -> JsonObject | None:
     try:
-        value = json.loads(line)
+        value: object = json.loads(line)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

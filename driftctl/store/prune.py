@@ -66,13 +66,12 @@ def _commit(root: Path, site: str, victims: list[Entry]) -> None:
     """One prune transaction (the protocol is in driftctl.store.commit)."""
     txn = new_txn()
     marker = root / f"{PRUNE_PREFIX}{txn}"
-    line = {
-        "txn": txn,
-        "pruned_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "site": site,
-        "result": "pruned",
-        "removed": [{"seq": e.seq, "sha256": e.sha256} for e in victims],
-    }
+    line = ledger.PruneLine(
+        txn=txn,
+        pruned_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        site=site,
+        removed=tuple((e.seq, e.sha256) for e in victims),
+    )
     fd = ledger.open_for_append(root)
     try:
         write_new(marker, b"")
@@ -87,7 +86,7 @@ def _commit(root: Path, site: str, victims: list[Entry]) -> None:
         os.close(fd)
     crash_point("prune:committed")
     try:
-        finish_prune(root, line)
+        finish_prune(root, line.to_json())
         marker.unlink()
         fsync_dir(root)
     except OSError as exc:

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from driftctl.bundle.reader import Limits
 from driftctl.bundle.trust import TrustStore
@@ -40,6 +39,7 @@ from driftctl.store.layout import (
     summarize,
 )
 from driftctl.store.lock import exclusive, shared
+from driftctl.strictjson import JsonObject
 
 CHUNK = 1 << 20
 MAX_SIG = 64 * 1024
@@ -108,7 +108,7 @@ class Store:
         with self.reading():
             return [e for e in entries(self.root, site) if e.stored]
 
-    def snapshot(self, site: str, seq: int) -> dict[str, Any]:
+    def snapshot(self, site: str, seq: int) -> JsonObject:
         """One stored snapshot, read from its own file (the bundle is not opened)."""
         with self.reading():
             return read_snapshot(self.root, site, seq)
@@ -159,23 +159,22 @@ class Store:
             top = max(n for n, stored in status.items() if stored)
             newest = entry if top == vb.seq else read_entry(seq_dir(self.root, vb.site, top))
             state = summarize(vb.site, status, newest)
-            line: dict[str, Any] = {
-                "imported_at": entry.imported_at,
-                "site": entry.site,
-                "seq": entry.seq,
-                "sha256": entry.sha256,
-                "result": _RESULT[(decision.status, decision.gap is not None)],
-            }
-            if decision.gap:
-                line["gap"] = decision.gap
+            line = ledger.ImportLine(
+                txn=new_txn(),
+                imported_at=entry.imported_at,
+                site=entry.site,
+                seq=entry.seq,
+                sha256=entry.sha256,
+                result=_RESULT[(decision.status, decision.gap is not None)],
+                gap=decision.gap,
+            )
             self._commit(vb, sig, entry, state_json(state), line)
         return result
 
     def _commit(
-        self, vb: VerifiedBundle, sig: Path, entry: Entry, state: bytes, line: dict[str, Any]
+        self, vb: VerifiedBundle, sig: Path, entry: Entry, state: bytes, line: ledger.ImportLine
     ) -> None:
-        txn = new_txn()
-        line["txn"] = txn
+        txn = line.txn
         staging = self.root / f"{STAGING_PREFIX}{txn}"
         base = site_dir(self.root, vb.site)
         fd = ledger.open_for_append(self.root)
