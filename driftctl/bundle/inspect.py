@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from driftctl.bundle.manifest import ManifestError, load_contents
 from driftctl.bundle.reader import ArchiveError, Limits, read_archive
@@ -15,7 +14,7 @@ from driftctl.bundle.verify import open_bundle
 from driftctl.errors import BundleRejected
 from driftctl.safeio import NotRegularFile, open_regular
 from driftctl.snapshot.path import render_segment
-from driftctl.strictjson import finite
+from driftctl.strictjson import JsonObject, JsonValue, finite
 
 
 def _claimed_signer(bundle: Path, limits: Limits) -> str:
@@ -36,21 +35,12 @@ def _claimed_signer(bundle: Path, limits: Limits) -> str:
     return f"{fingerprint(parsed.public_key.plain_blob)} namespace {parsed.namespace} (not checked)"
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    """An unverified bundle may put any JSON anywhere: render what has the expected shape."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def _items(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _utf8(text: str) -> str:
     """A path as UTF-8 text: a non-UTF-8 file name byte becomes ``\\udcff``, never a raw byte."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def inspect_bundle(bundle: Path, limits: Limits) -> dict[str, Any]:
+def inspect_bundle(bundle: Path, limits: Limits) -> JsonObject:
     """Manifest, snapshot summary, failures and redaction counts; the archive is read with all caps."""
     fh, size = open_bundle(bundle)
     with fh:
@@ -64,15 +54,13 @@ def inspect_bundle(bundle: Path, limits: Limits) -> dict[str, Any]:
         manifest, snapshot, redaction = load_contents(contents, limits=limits)
     except ManifestError as exc:
         raise BundleRejected(f"{bundle}: manifest: {exc}", "manifest") from None
-    listed = manifest.get("files")
-    files: list[Any] = listed if isinstance(listed, list) else []
     return {
         "verified": False,
         "bundle": _utf8(str(bundle)),
         "sha256": contents.compressed_sha256,
         "size": size,
         "signature": _claimed_signer(bundle, limits),
-        "manifest": dict(manifest),
+        "manifest": manifest.to_json(),
         "summary": {
             "workloads": len(snapshot.workloads),
             "helm": len(snapshot.helm),
@@ -85,16 +73,12 @@ def inspect_bundle(bundle: Path, limits: Limits) -> dict[str, Any]:
         "redaction": {
             k: redaction.get(k) for k in ("mode", "key_id", "total", "by_rule", "dropped")
         },
-        "evidence": [
-            {"path": f.get("path"), "size": f.get("size"), "sha256": f.get("sha256")}
-            for f in files
-            if isinstance(f, Mapping)
-        ],
+        "evidence": [{"path": f.path, "size": f.size, "sha256": f.sha256} for f in manifest.files],
         "snapshot": snapshot.to_dict(),
     }
 
 
-def facts(snapshot: Mapping[str, Any]) -> list[tuple[str, str]]:
+def facts(snapshot: JsonValue) -> list[tuple[str, str]]:
     """Every leaf of the snapshot as ``(path, value as JSON)``, in document order: what leaves.
 
     Keys are written as fact paths are (docs/snapshot.md: quoted where a segment needs it);
@@ -102,7 +86,7 @@ def facts(snapshot: Mapping[str, Any]) -> list[tuple[str, str]]:
     """
     out: list[tuple[str, str]] = []
 
-    def walk(path: str, value: Any) -> None:
+    def walk(path: str, value: JsonValue) -> None:
         if isinstance(value, Mapping) and value:
             for k, v in value.items():
                 walk(path + render_segment(str(k), first=not path), v)

@@ -7,15 +7,21 @@ happens before anything is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from driftctl.bundle import BUNDLE_SCHEMA, MAX_NAME, NAME_RE, SHA256_HEX, SITE_PATTERN
 from driftctl.bundle.reader import ArchiveContents, Limits
 from driftctl.errors import InputError
 from driftctl.snapshot import ModelError, Snapshot
-from driftctl.strictjson import check_json, loads_json, may_hold_surrogates, parse_json
+from driftctl.strictjson import (
+    JsonObject,
+    JsonValue,
+    check_json,
+    loads_json,
+    may_hold_surrogates,
+    parse_json,
+)
 
 FIELDS = {
     "schema",
@@ -43,7 +49,42 @@ class ManifestError(ValueError):
     """The manifest is malformed or does not describe the archive; the message says which field."""
 
 
-def parse_json_member(contents: ArchiveContents, name: str) -> Any:
+@dataclass(frozen=True)
+class ManifestFile:
+    """A member of the archive as the manifest lists it."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """``manifest.json`` once every field is checked (docs/bundle.md)."""
+
+    site: str
+    seq: int
+    prev_sha256: str | None
+    collected_at: str  # RFC 3339 UTC, as written
+    cluster_uid: str | None
+    collector_version: str
+    files: tuple[ManifestFile, ...]
+
+    def to_json(self) -> JsonObject:
+        """The JSON form: the fields as manifest.json holds them."""
+        return {
+            "schema": BUNDLE_SCHEMA,
+            "site": self.site,
+            "seq": self.seq,
+            "prev_sha256": self.prev_sha256,
+            "collected_at": self.collected_at,
+            "cluster_uid": self.cluster_uid,
+            "collector": {"version": self.collector_version},
+            "files": [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in self.files],
+        }
+
+
+def parse_json_member(contents: ArchiveContents, name: str) -> JsonValue:
     if name not in contents.data:
         raise ManifestError(f"archive has no {name}")
     try:
@@ -52,7 +93,7 @@ def parse_json_member(contents: ArchiveContents, name: str) -> Any:
         raise ManifestError(str(exc)) from None
 
 
-def parse_time(value: Any, where: str) -> datetime:
+def parse_time(value: object, where: str) -> datetime:
     """An RFC 3339 UTC time with date *and* time (``2026-11-29Z`` is not one)."""
     m = RFC3339_UTC.fullmatch(value) if isinstance(value, str) else None
     if m is None:
@@ -64,21 +105,21 @@ def parse_time(value: Any, where: str) -> datetime:
         raise ManifestError(f"{where} {value!r} is not a valid time: {exc}") from None
 
 
-def _text(value: Any, where: str, nullable: bool = False) -> None:
+def _text(value: object, where: str) -> str:
     """A short identifier-like string: no control characters, no trailing newline."""
-    if value is None and nullable:
-        return
     if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
         raise ManifestError(f"{where} is not a string of 1 to {MAX_TEXT} characters")
     if CONTROL.search(value):
         raise ManifestError(f"{where} {value[:40]!r} holds control characters")
+    return value
 
 
-def _check_files(files: Any, limits: Limits) -> None:
+def _check_files(files: JsonValue, limits: Limits) -> tuple[ManifestFile, ...]:
     if not isinstance(files, list):
         raise ManifestError("manifest.json files is not a list")
     if len(files) > limits.members:
         raise ManifestError(f"manifest.json lists more than {limits.members} files")
+    out = []
     for entry in files:
         if not isinstance(entry, dict) or set(entry) != {"path", "sha256", "size"}:
             raise ManifestError(f"manifest.json files entry {str(entry)[:80]!r} is malformed")
@@ -89,9 +130,11 @@ def _check_files(files: Any, limits: Limits) -> None:
             raise ManifestError(f"manifest.json files {path!r} sha256 is not a sha256 hex digest")
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise ManifestError(f"manifest.json files {path!r} size {size!r} is not a byte count")
+        out.append(ManifestFile(path, sha256, size))
+    return tuple(out)
 
 
-def check_manifest(manifest: Any, now: datetime, limits: Limits) -> Mapping[str, Any]:
+def check_manifest(manifest: JsonValue, now: datetime, limits: Limits) -> Manifest:
     """Validate the manifest's shape, field types and plausibility exactly."""
     if not isinstance(manifest, dict):
         raise ManifestError("manifest.json is not an object")
@@ -112,26 +155,38 @@ def check_manifest(manifest: Any, now: datetime, limits: Limits) -> Mapping[str,
     prev = manifest["prev_sha256"]
     if prev is not None and (not isinstance(prev, str) or not SHA256_HEX.fullmatch(prev)):
         raise ManifestError("manifest.json prev_sha256 is not null or a sha256 hex digest")
-    collected = parse_time(manifest["collected_at"], "manifest.json collected_at")
+    collected_at = manifest["collected_at"]
+    collected = parse_time(collected_at, "manifest.json collected_at")
     if collected > now + FUTURE_SLACK:
         raise ManifestError(
             f"manifest.json collected_at {manifest['collected_at']} is more than "
             f"{int(FUTURE_SLACK.total_seconds()) // 60} minutes in the future of this "
             f"machine's clock ({now:%Y-%m-%dT%H:%M:%SZ})"
         )
-    _text(manifest["cluster_uid"], "manifest.json cluster_uid", nullable=True)
+    cluster_uid = manifest["cluster_uid"]
+    if cluster_uid is not None:
+        cluster_uid = _text(cluster_uid, "manifest.json cluster_uid")
     collector = manifest["collector"]
     if not isinstance(collector, dict) or set(collector) != {"version"}:
         raise ManifestError('manifest.json collector is not {"version": …}')
-    _text(collector["version"], "manifest.json collector.version")
-    _check_files(manifest["files"], limits)
-    return manifest
+    version = _text(collector["version"], "manifest.json collector.version")
+    files = _check_files(manifest["files"], limits)
+    assert isinstance(collected_at, str)  # parse_time takes nothing else
+    return Manifest(
+        site=site,
+        seq=seq,
+        prev_sha256=prev if isinstance(prev, str) else None,
+        collected_at=collected_at,
+        cluster_uid=cluster_uid,
+        collector_version=version,
+        files=files,
+    )
 
 
-def match_members(manifest: Mapping[str, Any], contents: ArchiveContents) -> None:
+def match_members(manifest: Manifest, contents: ArchiveContents) -> None:
     """The archive holds exactly the files the manifest lists, with those sizes and digests."""
-    listed = {entry["path"]: entry for entry in manifest["files"]}
-    if len(listed) != len(manifest["files"]):
+    listed = {entry.path: entry for entry in manifest.files}
+    if len(listed) != len(manifest.files):
         raise ManifestError("manifest.json lists a file twice")
     actual = {m.name: m for m in contents.members if m.name != "manifest.json"}
     for name in actual:
@@ -141,16 +196,14 @@ def match_members(manifest: Mapping[str, Any], contents: ArchiveContents) -> Non
         member = actual.get(name)
         if member is None:
             raise ManifestError(f"manifest lists {name!r} but the archive lacks it")
-        if member.size != entry["size"] or member.sha256 != entry["sha256"]:
+        if member.size != entry.size or member.sha256 != entry.sha256:
             raise ManifestError(f"member {name!r} does not match its manifest digest")
     for required in ("snapshot.json", "redaction.json"):
         if required not in listed:
             raise ManifestError(f"manifest does not list {required}")
 
 
-def _load_snapshot(
-    contents: ArchiveContents, manifest: Mapping[str, Any], limits: Limits
-) -> Mapping[str, Any]:
+def _load_snapshot(contents: ArchiveContents, manifest: Manifest, limits: Limits) -> JsonObject:
     """snapshot.json: strict JSON within the caps; the cheap workload count before the walk."""
     raw = contents.data.get("snapshot.json")
     if raw is None:
@@ -161,11 +214,11 @@ def _load_snapshot(
         raise ManifestError(str(exc)) from None
     if not isinstance(snapshot, dict):
         raise ManifestError("snapshot.json must be an object")
-    if snapshot.get("site") != manifest["site"]:
+    if snapshot.get("site") != manifest.site:
         raise ManifestError(
             f"snapshot.json site {str(snapshot.get('site'))[:80]!r} is not the manifest's site"
         )
-    if snapshot.get("collected_at") != manifest["collected_at"]:
+    if snapshot.get("collected_at") != manifest.collected_at:
         raise ManifestError("snapshot.json collected_at is not the manifest's collected_at")
     workloads = snapshot.get("workloads")
     if isinstance(workloads, dict) and len(workloads) > limits.snapshot_workloads:
@@ -187,7 +240,7 @@ def _load_snapshot(
 
 def load_contents(
     contents: ArchiveContents, now: datetime | None = None, limits: Limits | None = None
-) -> tuple[Mapping[str, Any], Snapshot, Mapping[str, Any]]:
+) -> tuple[Manifest, Snapshot, JsonObject]:
     """Manifest, snapshot and redaction report of an archive whose members were just read."""
     limits = limits or Limits()
     when = now or datetime.now(UTC)

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from driftctl.bundle import HASH_ALG, NAMESPACE
 from driftctl.bundle.hashing import BackgroundHash
-from driftctl.bundle.manifest import ManifestError, load_contents
+from driftctl.bundle.manifest import Manifest, ManifestError, load_contents
 from driftctl.bundle.reader import ArchiveError, Limits, MemberInfo, read_archive
 from driftctl.bundle.signer import fingerprint
 from driftctl.bundle.sshsig import SignatureError, parse_armored, verify_digest
@@ -19,6 +19,7 @@ from driftctl.bundle.trust import TrustStore, allows_principal, load_trust
 from driftctl.errors import BundleRejected, InputError
 from driftctl.safeio import NotRegularFile, open_regular
 from driftctl.snapshot import Snapshot
+from driftctl.strictjson import JsonObject
 
 CHUNK = 4 << 20
 
@@ -28,21 +29,34 @@ class VerifiedBundle:
     """A bundle that passed every step; ``members`` holds the JSON members' bytes only."""
 
     path: Path
-    manifest: Mapping[str, Any]
+    header: Manifest  # manifest.json, checked
     snapshot: Snapshot
-    redaction: Mapping[str, Any]
+    redaction: JsonObject
     sha256: str
     signer_fingerprint: str
     members: Mapping[str, bytes]
     files: tuple[MemberInfo, ...]
 
     @property
+    def manifest(self) -> JsonObject:
+        """``manifest.json`` in its JSON form."""
+        return self.header.to_json()
+
+    @property
     def site(self) -> str:
-        return str(self.manifest["site"])
+        return self.header.site
 
     @property
     def seq(self) -> int:
-        return int(self.manifest["seq"])
+        return self.header.seq
+
+    @property
+    def prev_sha256(self) -> str | None:
+        return self.header.prev_sha256
+
+    @property
+    def collected_at(self) -> str:
+        return self.header.collected_at
 
 
 def open_bundle(bundle: Path) -> tuple[BinaryIO, int]:
@@ -157,7 +171,7 @@ def verify_bundle(
     except ManifestError as exc:
         raise BundleRejected(f"{name}: manifest: {exc}", "manifest") from None
     # (7) the manifest's site is a principal the signer is trusted for
-    site = str(manifest["site"])
+    site = manifest.site
     if not any(allows_principal(line, key, site) for line in lines):
         raise BundleRejected(
             f"{name}: signer {signer_fp} is not trusted for site {site!r} (signer != site)",

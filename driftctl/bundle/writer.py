@@ -12,7 +12,7 @@ import tarfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from driftctl.bundle import BUNDLE_SCHEMA, MAX_NAME, NAME_RE, NAMESPACE
 from driftctl.bundle.keys import check_site
@@ -22,6 +22,7 @@ from driftctl.bundle.sshsig import sign_digest
 from driftctl.durable import crash_point, fsync_dir
 from driftctl.errors import InputError, OperationalError
 from driftctl.safeio import dumps_canonical
+from driftctl.strictjson import JsonObject, JsonValue
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,9 @@ def write_archive(fileobj: IO[bytes], members: Sequence[tuple[str, bytes]]) -> N
 
 
 def build_members(
-    snapshot: Mapping[str, Any],
+    snapshot: Mapping[str, JsonValue],
     evidence: Sequence[tuple[str, bytes]],
-    redaction_report: Mapping[str, Any],
+    redaction_report: Mapping[str, JsonValue],
     collector_version: str,
     seq: int,
     prev_sha256: str | None,
@@ -83,7 +84,9 @@ def build_members(
         seen.add(name.lower())
         body.append((name, data))
     kubernetes = snapshot.get("kubernetes") or {}
-    manifest = {
+    # Plain JSON, not a checked Manifest: the writer records the snapshot's fields as they are;
+    # checking them is the verifier's step.
+    manifest: JsonObject = {
         "schema": BUNDLE_SCHEMA,
         "site": site,
         "seq": seq,
@@ -166,9 +169,9 @@ def _write_temps(out_dir: Path, files: Sequence[tuple[Path, bytes]]) -> None:
 
 def write_bundle(
     out_dir: Path,
-    snapshot: Mapping[str, Any],
+    snapshot: Mapping[str, JsonValue],
     evidence: Sequence[tuple[str, bytes]],
-    redaction_report: Mapping[str, Any],
+    redaction_report: Mapping[str, JsonValue],
     key: Signer,
     collector_version: str,
     state_dir: Path | None = None,

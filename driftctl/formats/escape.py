@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from driftctl.strictjson import finite
 
@@ -78,7 +77,7 @@ def _json_escape(match: re.Match[str]) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-def dumps_json(doc: Any, *, sort_keys: bool = False) -> str:
+def dumps_json(doc: object, *, sort_keys: bool = False) -> str:
     """Strict JSON text for scripts (and terminals): no bare ``Infinity``/``NaN``; controls,
     bidi characters and lone surrogates as ``\\uXXXX`` escapes, so the values round-trip exactly
     and the text is valid UTF-8 that cannot drive a terminal."""

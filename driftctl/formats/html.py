@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal, Required, TypedDict
 
 from driftctl import __version__
 from driftctl.diff.report import DiffReport, DriftFinding
 from driftctl.formats.common import plural
 from driftctl.formats.escape import visible
 from driftctl.formats.findings import groups, mark, value_text
-from driftctl.formats.site_facts import SiteFacts, age_text
+from driftctl.formats.site_facts import NodeFacts, SiteFacts, age_text
 from driftctl.policy.model import GateSeverity, Policy, PreflightReport
+from driftctl.strictjson import JsonObject
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -53,13 +54,14 @@ def thresholds(policy: Policy) -> tuple[Threshold, ...]:
     """The clock limits of the policy's ``time`` rules (the chart draws them per node)."""
     out = []
     for rule in policy.rules:
+        # Read by name: importing the rule kinds here would load them all for every diff page.
         seconds = getattr(rule.config, "max_offset_seconds", None)
         if rule.kind == "time" and isinstance(seconds, int | float):
             out.append(Threshold(rule.id, str(getattr(rule.config, "nodes", "all")), seconds))
     return tuple(out)
 
 
-def _finalize(value: Any) -> Any:
+def _finalize(value: object) -> object:
     """Every ``{{ }}`` output: values made visible before autoescape; markup passes as is."""
     from markupsafe import Markup  # start-up time: comes with Jinja2, loaded for a page only
 
@@ -97,12 +99,25 @@ def _affects(f: DriftFinding, site: str) -> bool:
     return site in f.sites or site in f.unknown
 
 
-def matrix(report: DiffReport) -> list[dict[str, Any]]:
+class Cell(TypedDict):
+    """One category of one site in the matrix: its worst severity there (None: no finding)."""
+
+    category: str
+    severity: str | None
+    count: int
+
+
+class MatrixRow(TypedDict):
+    site: str
+    cells: list[Cell]
+
+
+def matrix(report: DiffReport) -> list[MatrixRow]:
     """Per site, per category: the worst severity of the findings that site stands out in."""
     cats = [c for c, _ in groups(report.findings)]
-    rows = []
+    rows: list[MatrixRow] = []
     for site in report.sites:
-        cells = []
+        cells: list[Cell] = []
         for cat in cats:
             hit = [f for f in report.findings if f.category == cat and _affects(f, site)]
             worst = max(hit, key=lambda f: f.severity.rank).severity.value if hit else None
@@ -125,7 +140,45 @@ def _limit(node_roles: Sequence[str], limits: Sequence[Threshold]) -> Threshold 
     return min(apply, key=lambda t: t.seconds) if apply else None
 
 
-def clock_chart(sites: Sequence[SiteFacts], limits: Sequence[Threshold]) -> dict[str, Any] | None:
+# The chart's geometry as the template reads it (dicts: it asks ``"x" in row``).
+class SiteRow(TypedDict):
+    kind: Literal["site"]
+    y: int
+    site: str
+
+
+class NodeRow(TypedDict, total=False):
+    kind: Required[Literal["node"]]
+    y: Required[int]
+    node: Required[NodeFacts]
+    limit: Required[Threshold | None]
+    state: str  # ok, bad or unknown; always set, as is the label
+    label: str
+    x: float  # the bar, when there is an offset
+    w: float
+    clipped: bool
+    lx1: float  # the limit's dashed lines, when there is one
+    lx2: float
+
+
+class Tick(TypedDict):
+    x: float
+    label: str
+
+
+class Chart(TypedDict):
+    width: int
+    height: int
+    plot_left: int
+    plot_right: int
+    mid: float
+    axis_y: int
+    ticks: list[Tick]
+    rows: list[SiteRow | NodeRow]
+    limits: list[tuple[str, float, str]]  # (nodes, seconds, rule)
+
+
+def clock_chart(sites: Sequence[SiteFacts], limits: Sequence[Threshold]) -> Chart | None:
     """Geometry of the offset chart: one row per node, zero in the middle, ± the limit marked."""
     nodes = [(s, n) for s in sites for n in s.nodes]
     if not nodes:
@@ -135,7 +188,7 @@ def clock_chart(sites: Sequence[SiteFacts], limits: Sequence[Threshold]) -> dict
     span = max(2 * top, min(worst, 5 * top) if top else worst, 0.001) * 1.1
     mid = CHART_LABEL + CHART_PLOT / 2
     scale = (CHART_PLOT / 2) / span
-    rows: list[dict[str, Any]] = []
+    rows: list[SiteRow | NodeRow] = []
     y = 8
     for site in sites:
         if not site.nodes:
@@ -145,11 +198,13 @@ def clock_chart(sites: Sequence[SiteFacts], limits: Sequence[Threshold]) -> dict
         for n in site.nodes:
             limit = _limit(n.roles, limits)
             off = n.offset_seconds
-            row: dict[str, Any] = {"kind": "node", "y": y, "node": n, "limit": limit}
+            row: NodeRow = {"kind": "node", "y": y, "node": n, "limit": limit}
             if off is not None:
                 clipped = max(-span, min(span, off))
                 x2 = mid + clipped * scale
-                row.update(x=min(mid, x2), w=max(abs(x2 - mid), 1.0), clipped=clipped != off)
+                row.update(
+                    {"x": min(mid, x2), "w": max(abs(x2 - mid), 1.0), "clipped": clipped != off}
+                )
             over = limit is not None and off is not None and abs(off) > limit.seconds
             unsynced = n.synchronized is False
             row["state"] = "bad" if over or unsynced else ("unknown" if off is None else "ok")
@@ -225,6 +280,6 @@ def render_preflight(report: PreflightReport) -> str:
     return render_page(Page(title=f"driftctl preflight {report.release}", preflight=report))
 
 
-def render_inspect(report: dict[str, Any], facts: Sequence[tuple[str, str]]) -> str:
+def render_inspect(report: JsonObject, facts: Sequence[tuple[str, str]]) -> str:
     """``inspect --format html``: the UNVERIFIED bundle, every fact that leaves the site."""
     return _env().get_template("inspect.html.j2").render(r=report, facts=facts)

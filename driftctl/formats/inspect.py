@@ -4,31 +4,31 @@ redaction counts, marked UNVERIFIED, as a table, JSON or one HTML page."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from driftctl.formats.escape import dumps_json, visible
 from driftctl.formats.html import render_inspect
+from driftctl.strictjson import JsonArray, JsonObject, JsonValue
 
 BANNER = "UNVERIFIED bundle (signature not checked; run `driftctl verify` with the trust store)"
 
 
-def _get(mapping: Any, key: str, default: Any = "-") -> Any:
+def _get(mapping: JsonValue, key: str, default: JsonValue = "-") -> JsonValue:
     if isinstance(mapping, Mapping):
         value = mapping.get(key)
         return default if value in (None, "") else value
     return default
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
+def _mapping(value: JsonValue) -> JsonObject:
     """An unverified bundle may hold any JSON anywhere: render only what has the expected shape."""
     return value if isinstance(value, Mapping) else {}
 
 
-def _list(value: Any) -> list[Any]:
+def _list(value: JsonValue) -> JsonArray:
     return value if isinstance(value, list) else []
 
 
-def render_table(report: Mapping[str, Any], facts: list[tuple[str, str]]) -> str:
+def render_table(report: JsonObject, facts: list[tuple[str, str]]) -> str:
     """A plain-text view for the site admin's review: the summary, then every fact."""
     m = report["manifest"]
     kube = report.get("kubernetes")
@@ -43,7 +43,7 @@ def render_table(report: Mapping[str, Any], facts: list[tuple[str, str]]) -> str
         ("cluster_uid", _get(m, "cluster_uid")),
         ("kubernetes", _get(kube, "server_version")),
         ("collector", _get(_get(m, "collector", {}), "version")),
-        ("snapshot", ", ".join(f"{n} {k}" for k, n in report["summary"].items())),
+        ("snapshot", ", ".join(f"{n} {k}" for k, n in _mapping(report["summary"]).items())),
     ]
     lines = [BANNER, *(f"{k:<13} {visible(v)}" for k, v in head)]
     red = report["redaction"]
@@ -53,7 +53,7 @@ def render_table(report: Mapping[str, Any], facts: list[tuple[str, str]]) -> str
     )
     for dropped in _list(_get(red, "dropped", [])):
         lines.append(f"  dropped     {visible(dropped)}")
-    evidence = report["evidence"]
+    evidence = [_mapping(f) for f in _list(report["evidence"])]
     lines.append(f"files         {len(evidence)} (size in bytes, sha256 prefix, path)")
     lines += [
         f"  {visible(f['size']):>10}  {visible(str(f['sha256'])[:16])}  {visible(f['path'])}"
@@ -72,10 +72,10 @@ def render_table(report: Mapping[str, Any], facts: list[tuple[str, str]]) -> str
     return "\n".join(lines) + "\n"
 
 
-def render_json(report: Mapping[str, Any]) -> str:
+def render_json(report: JsonObject) -> str:
     """Everything ``inspect`` read, the whole snapshot included; ``verified`` is false."""
     return dumps_json(report, sort_keys=True)
 
 
-def render_html(report: Mapping[str, Any], facts: list[tuple[str, str]]) -> str:
+def render_html(report: JsonObject, facts: list[tuple[str, str]]) -> str:
     return render_inspect(dict(report), facts)

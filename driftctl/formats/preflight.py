@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any, assert_never
+from typing import assert_never
 
 from driftctl.formats import Format
 from driftctl.formats.common import JunitCase, junit_xml, markdown_table, md_code, md_escape
@@ -29,7 +29,7 @@ def render(report: PreflightReport, fmt: Format) -> str:
     assert_never(fmt)
 
 
-def to_json(report: PreflightReport) -> dict[str, Any]:
+def to_json(report: PreflightReport) -> dict[str, object]:
     """The JSON report (docs/reports.md): release, overall verdict, per-site verdict, snapshot and findings."""
     return {
         "release": report.release,

@@ -38,7 +38,7 @@ class SiteContext:
         unknown: bool = False,
         components: Sequence[str] = (),
         nodes: Sequence[str] = (),
-        values: Mapping[str, object] | None = None,
+        values: Mapping[str, JsonValue] | None = None,
     ) -> Finding:
         """A finding of ``rule`` here, with the rule's severity.
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from driftctl.policy.refs import RuleConfig
 from driftctl.snapshot.enums import GateSeverity, Verdict
+from driftctl.snapshot.jsonvalue import JsonObject, JsonValue
 
 __all__ = [
     "Finding",
@@ -51,13 +52,13 @@ class Finding:
     unknown: bool = False
     components: tuple[str, ...] = ()
     nodes: tuple[str, ...] = ()
-    values: Mapping[str, object] = field(default_factory=dict)
+    values: Mapping[str, JsonValue] = field(default_factory=dict)
 
     def sort_key(self) -> tuple[int, str, str]:
         return (0 if self.severity is GateSeverity.BLOCK else 1, self.rule, self.message)
 
-    def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {
+    def to_json(self) -> JsonObject:
+        out: JsonObject = {
             "rule": self.rule,
             "severity": str(self.severity),
             "message": self.message,

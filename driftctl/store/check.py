@@ -111,7 +111,7 @@ def _verify(entry: Entry, directory: Path, against: Against) -> list[str]:
         out.append(f"sha256 {vb.sha256} is not the {entry.sha256} recorded at import")
     if (vb.site, vb.seq) != (entry.site, entry.seq):
         out.append(f"the manifest says {vb.site} seq {vb.seq}")
-    if vb.manifest["prev_sha256"] != entry.prev_sha256:
+    if vb.prev_sha256 != entry.prev_sha256:
         out.append(f"the manifest's prev_sha256 is not the one in {META}")
     if vb.signer_fingerprint != entry.signer:
         out.append(f"signed by {vb.signer_fingerprint}, imported under {entry.signer}")

@@ -134,7 +134,7 @@ class Store:
                 for n in (vb.seq - 1, vb.seq, vb.seq + 1)
                 if n in status
             }
-            prev = vb.manifest["prev_sha256"]
+            prev = vb.prev_sha256
             latest = max(status, default=0)
             decision = decide(vb.path.name, vb.site, vb.seq, vb.sha256, prev, near, latest)
             result = ImportResult(
@@ -150,7 +150,7 @@ class Store:
                 vb.seq,
                 vb.sha256,
                 prev,
-                str(vb.manifest["collected_at"]),
+                vb.collected_at,
                 _now(),
                 vb.signer_fingerprint,
                 vb.path.name,
