@@ -13,16 +13,18 @@ ones, which may be added.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from driftctl.bundle import BUNDLE_SCHEMA, SHA256_HEX, SITE_PATTERN
 from driftctl.bundle.manifest import FIELDS as MANIFEST_FIELDS
 from driftctl.diff.history import ChangeKind
 from driftctl.diff.severity import CATEGORIES
 from driftctl.snapshot import DriftSeverity, FindingKind, GateSeverity, Snapshot, Verdict
+from driftctl.strictjson import JsonArray, JsonObject
 
-Schema = dict[str, Any]
+Schema = JsonObject
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 BASE = "https://driftctl.invalid/schemas/"  # an identifier, never fetched
 RFC3339_UTC = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$"
@@ -32,7 +34,7 @@ STRINGS: Schema = {"type": "array", "items": STRING}
 ANY: Schema = {"description": "any JSON value"}
 
 
-def _object(props: Schema, required: list[str] | None = None, more: bool = False) -> Schema:
+def _object(props: Schema, required: JsonArray | None = None, more: bool = False) -> Schema:
     return {
         "type": "object",
         "properties": props,
@@ -41,8 +43,8 @@ def _object(props: Schema, required: list[str] | None = None, more: bool = False
     }
 
 
-def _enum(values: Any) -> Schema:
-    return {"enum": [v.value if hasattr(v, "value") else v for v in values]}
+def _enum(values: Iterable[str]) -> Schema:
+    return {"enum": [v.value if isinstance(v, StrEnum) else v for v in values]}
 
 
 def _doc(name: str, title: str, body: Schema) -> Schema:

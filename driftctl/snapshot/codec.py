@@ -31,7 +31,9 @@ from driftctl.snapshot.jsonvalue import (
     ABSENT,
     Absent,
     BadValue,
+    JsonArray,
     JsonObject,
+    JsonValue,
     check_json,
     check_number,
     check_string,
@@ -39,9 +41,12 @@ from driftctl.snapshot.jsonvalue import (
 )
 from driftctl.snapshot.path import FactPath
 
-Decoder = Callable[[Any], Any]
-Encoder = Callable[[Any], Any]
-Schema = dict[str, Any]
+# A decoder takes any decoded JSON and returns the field's value (or raises BadValue). An encoder
+# takes a field's value, whose type is the annotation it was compiled from (known at run time
+# only, hence Any), and returns its JSON form.
+Decoder = Callable[[object], object]
+Encoder = Callable[[Any], JsonValue]
+Schema = JsonObject
 
 
 @dataclass(frozen=True)
@@ -62,14 +67,14 @@ class ModelError(InputError):
         self.reason = reason
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     names = {str: "a string", bool: "a boolean", int: "an integer", float: "a number"}
     names |= {dict: "an object", list: "an array", type(None): "null"}
     return names.get(type(value), type(value).__name__)
 
 
 def _expect(kind: type, label: str) -> Decoder:
-    def decode(value: Any) -> Any:
+    def decode(value: object) -> object:
         if type(value) is not kind:
             raise BadValue(f"expected {label}, got {_kind(value)}")
         return value
@@ -77,13 +82,13 @@ def _expect(kind: type, label: str) -> Decoder:
     return decode
 
 
-def _decode_str(value: Any) -> str:
+def _decode_str(value: object) -> str:
     if type(value) is not str:
         raise BadValue(f"expected a string, got {_kind(value)}")
     return check_string(value)
 
 
-def _decode_float(value: Any) -> float:
+def _decode_float(value: object) -> float:
     if type(value) is int:
         return value
     if type(value) is not float:
@@ -91,11 +96,11 @@ def _decode_float(value: Any) -> float:
     return check_number(value)
 
 
-def _identity(value: Any) -> Any:
+def _identity(value: JsonValue) -> JsonValue:
     return value
 
 
-_SCALARS: dict[Any, tuple[Decoder, Schema]] = {
+_SCALARS: dict[type, tuple[Decoder, Schema]] = {
     str: (_decode_str, {"type": "string"}),
     int: (_expect(int, "an integer"), {"type": "integer"}),
     float: (_decode_float, {"type": "number"}),
@@ -116,10 +121,10 @@ class _Compiler:
         self.collect_defs = collect_defs
         self.defs: dict[str, Schema] = {}
 
-    def hint(self, hint: Any) -> tuple[Decoder, Encoder, Schema]:
+    def hint(self, hint: object) -> tuple[Decoder, Encoder, Schema]:
         if _is_json_value(hint):
             return check_json, json_copy, {"$ref": "#/$defs/JsonValue"}
-        if hint in _SCALARS:
+        if isinstance(hint, type) and hint in _SCALARS:
             decoder, schema = _SCALARS[hint]
             return decoder, _identity, schema
         origin, args = typing.get_origin(hint), typing.get_args(hint)
@@ -151,12 +156,13 @@ class _Compiler:
         members = {m.value: m for m in enum}
         shown = ", ".join(members)
 
-        def decode(value: Any) -> Any:
+        def decode(value: object) -> object:
             if type(value) is str and value in members:
                 return members[value]
             raise BadValue(f"expected one of {shown}, got {value!r}")
 
-        return decode, lambda m: m.value, {"enum": list(members)}
+        values: JsonArray = list(members)
+        return decode, lambda m: m.value, {"enum": values}
 
     def _model(self, cls: type[Model]) -> tuple[Decoder, Encoder, Schema]:
         if self.collect_defs and cls.__name__ not in self.defs:
@@ -164,12 +170,12 @@ class _Compiler:
             self.defs[cls.__name__] = codec(cls).schema(self)
         return (lambda v: codec(cls).decode(v)), (lambda v: v.to_dict()), _ref(cls)
 
-    def _pattern(self, base: Any, pattern: Any) -> tuple[Decoder, Encoder, Schema]:
+    def _pattern(self, base: object, pattern: object) -> tuple[Decoder, Encoder, Schema]:
         if base is not str or not isinstance(pattern, Pattern):
             raise TypeError(f"unsupported annotation on {base!r}")
         regex = re.compile(pattern.regex)
 
-        def decode(value: Any) -> str:
+        def decode(value: object) -> str:
             text = _decode_str(value)
             if regex.fullmatch(text) is None:
                 raise BadValue(f"{text!r} does not match {pattern.regex}")
@@ -178,18 +184,21 @@ class _Compiler:
         # JSON Schema patterns search; anchored, ``$`` is the end of the string (ECMA-262)
         return decode, _identity, {"type": "string", "pattern": f"^(?:{pattern.regex})$"}
 
-    def _literal(self, const: Any) -> tuple[Decoder, Encoder, Schema]:
-        def decode(value: Any) -> Any:
+    def _literal(self, const: object) -> tuple[Decoder, Encoder, Schema]:
+        if not isinstance(const, str | int):
+            raise TypeError(f"unsupported literal {const!r}")
+
+        def decode(value: object) -> object:
             if type(value) is not type(const) or value != const:
                 raise BadValue(f"expected {const!r}, got {value!r}")
             return value
 
         return decode, _identity, {"const": const}
 
-    def _array(self, item: Any) -> tuple[Decoder, Encoder, Schema]:
+    def _array(self, item: object) -> tuple[Decoder, Encoder, Schema]:
         decode_item, encode_item, schema = self.hint(item)
 
-        def decode(value: Any) -> tuple[Any, ...]:
+        def decode(value: object) -> tuple[object, ...]:
             if type(value) is not list:
                 raise BadValue(f"expected an array, got {_kind(value)}")
             out = []
@@ -206,19 +215,19 @@ class _Compiler:
         )
         return decode, encode, {"type": "array", "items": schema}
 
-    def _mapping(self, item: Any) -> tuple[Decoder, Encoder, Schema]:
+    def _mapping(self, item: object) -> tuple[Decoder, Encoder, Schema]:
         decode_item, encode_item, schema = self.hint(item)
 
         plain_strings = decode_item is _decode_str  # labels, env: the bulk of a snapshot
 
-        def decode(value: Any) -> dict[str, Any]:
+        def decode(value: object) -> dict[str, object]:
             if type(value) is not dict:
                 raise BadValue(f"expected an object, got {_kind(value)}")
             if plain_strings and all(
                 type(v) is str and v.isascii() and k.isascii() for k, v in value.items()
             ):
                 return dict(value)  # JSON keys are strings; ASCII holds no surrogate
-            out = {}
+            out: dict[str, object] = {}
             for key, element in value.items():
                 try:
                     out[check_string(key)] = decode_item(element)
@@ -227,13 +236,13 @@ class _Compiler:
                     raise
             return out
 
-        def encode(value: Mapping[str, Any]) -> dict[str, Any]:
+        def encode(value: Mapping[str, Any]) -> JsonObject:
             return {k: encode_item(v) for k, v in value.items()}
 
         return decode, encode, {"type": "object", "additionalProperties": schema}
 
 
-def _is_json_value(hint: Any) -> bool:
+def _is_json_value(hint: object) -> bool:
     """``JsonValue`` as ``get_type_hints`` resolves it (one level of its recursion unrolled)."""
     if typing.get_origin(hint) not in (types.UnionType, typing.Union):
         return False
@@ -249,7 +258,7 @@ def _ref(cls: type) -> Schema:
 @dataclass(frozen=True)
 class _Field:
     name: str
-    hint: Any
+    hint: object
     optional: bool
     decode: Decoder
     encode: Encoder
@@ -276,10 +285,10 @@ class _Codec:
             self.fields.append(_Field(f.name, hint, optional, decode, encode, schema))
         self.names = frozenset(f.name for f in self.fields)
 
-    def decode(self, data: Any) -> Model:
+    def decode(self, data: object) -> Model:
         if type(data) is not dict:
             raise BadValue(f"expected an object, got {_kind(data)}")
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, object] = {}
         for f in self.fields:
             if f.name in data:
                 try:
@@ -334,7 +343,7 @@ class Model:
     EXTRA: ClassVar[str | None] = None
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "snapshot.json") -> Self:
+    def from_dict(cls, data: object, where: str = "snapshot.json") -> Self:
         """Parse strictly; raise ModelError naming ``where`` and the path to the bad value."""
         try:
             obj = codec(cls).decode(data)

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from enum import Enum
-from typing import Any
+from enum import StrEnum
 
 from driftctl.snapshot.codec import Model, codec
 from driftctl.snapshot.jsonvalue import ABSENT, JsonValue
 from driftctl.snapshot.path import Segment
 
 
-def to_json(value: Any) -> JsonValue:
+def to_json(value: object) -> JsonValue:
     """The JSON form of any model value (a model object, enum, tuple, mapping or JSON)."""
     if isinstance(value, Model):
         return value.to_dict()
-    if isinstance(value, Enum):
-        return value.value  # type: ignore[no-any-return]
+    if isinstance(value, StrEnum):  # the model's enums are all StrEnums
+        return value.value
     if isinstance(value, tuple | list):
         return [to_json(v) for v in value]
     if isinstance(value, Mapping):
         return {k: to_json(v) for k, v in value.items()}
-    return value  # type: ignore[no-any-return]
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise TypeError(f"{type(value).__name__} is not a model value")
 
 
-def _child(node: Any, segment: str) -> tuple[bool, Any]:
+def _child(node: object, segment: str) -> tuple[bool, object]:
     if isinstance(node, Model):
         shape = codec(type(node))
         if segment in shape.names:
@@ -46,7 +47,7 @@ def lookup(root: Model, path: Sequence[Segment]) -> tuple[bool, JsonValue]:
     Segments are exact keys (a key holding dots is one quoted segment); a digit segment indexes
     a list. An absent key is not found; a ``null`` one is found with the value None.
     """
-    node: Any = root
+    node: object = root
     for segment in path:
         if not isinstance(segment, str):
             return False, None  # a selector names a subset, not a key
