@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -187,50 +187,51 @@ def sites(
     root = existing_store(store)
     target = Store(root)
     now = datetime.now(UTC)
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []  # the JSON form
+    table: list[list[object]] = []
     with target.reading():
         states, filled = target.sites(), target.filled()
     for state in states:
-        seconds, age = _age(state.latest.collected_at, now)
+        latest = state.latest
+        seconds, age = _age(latest.collected_at, now)
+        seqs = sorted(filled.get(state.site, ()))
         rows.append(
             {
                 "site": state.site,
-                "seq": state.latest.seq,
-                "collected_at": state.latest.collected_at,
+                "seq": latest.seq,
+                "collected_at": latest.collected_at,
                 "age_seconds": seconds,
                 "age": age,
-                "imported_at": state.latest.imported_at,
-                "sha256": state.latest.sha256,
-                "signer": state.latest.signer,
+                "imported_at": latest.imported_at,
+                "sha256": latest.sha256,
+                "signer": latest.signer,
                 "signers": list(state.signers),
                 "bundles": state.count,
                 "history": state.history,
                 "pruned": state.pruned,
                 "gaps": list(state.gaps),
-                "filled": sorted(filled.get(state.site, ())),
-                "_missing": [(a, b) for a, b, _ in state.spans],
+                "filled": seqs,
             }
         )
-    missing = [r.pop("_missing") for r in rows]
+        more = f" +{len(state.signers) - 1}" if len(state.signers) > 1 else ""
+        table.append(
+            [
+                visible(state.site),
+                latest.seq,
+                visible(latest.collected_at),
+                age,
+                state.history,
+                _short(latest.signer) + more,
+                _ranges([(a, b) for a, b, _ in state.spans]),
+                _ranges(_spans(seqs)),
+            ]
+        )
     if fmt is SitesFormat.json:
         typer.echo(dumps_json({"sites": rows}, sort_keys=True), nl=False)
         return
     if not rows:
         typer.echo(visible(f"no sites imported in {root}"))
         return
-    table = [
-        [
-            visible(r["site"]),
-            r["seq"],
-            visible(r["collected_at"]),
-            r["age"],
-            r["history"],
-            _short(r["signer"]) + (f" +{len(r['signers']) - 1}" if len(r["signers"]) > 1 else ""),
-            _ranges(gaps),
-            _ranges(_spans(r["filled"])),
-        ]
-        for r, gaps in zip(rows, missing, strict=True)
-    ]
     headers = ["site", "seq", "collected_at", "age", "history", "signer", "gaps", "filled"]
     typer.echo(tabulate(table, headers=headers))
 
