@@ -159,6 +159,30 @@ def test_plausible_edges_pass(case: str, tmp_path: Path, key: SigningKey, trust:
     assert verify_bundle(bundle, trust).site == SITE
 
 
+@pytest.mark.parametrize("case", sorted(ACCEPTED), ids=sorted(ACCEPTED))
+def test_the_checked_manifest_reads_as_signed(
+    case: str, tmp_path: Path, key: SigningKey, trust: Path
+) -> None:
+    """The typed manifest holds every field as manifest.json has it; its JSON form is that file."""
+    items = ACCEPTED[case]()
+    vb = verify_bundle(write_signed(tmp_path / "b.tar.gz", bundle_from(items), key), trust)
+    signed = json.loads(items[0][1])
+    assert vb.manifest == signed
+    assert (vb.site, vb.seq, vb.prev_sha256, vb.collected_at) == (
+        signed["site"],
+        signed["seq"],
+        signed["prev_sha256"],
+        signed["collected_at"],
+    )
+    assert (vb.header.cluster_uid, vb.header.collector_version) == (
+        signed["cluster_uid"],
+        signed["collector"]["version"],
+    )
+    assert [(f.path, f.size, f.sha256) for f in vb.header.files] == [
+        (f["path"], f["size"], f["sha256"]) for f in signed["files"]
+    ]
+
+
 def test_future_is_judged_against_the_verifying_clock(
     tmp_path: Path, key: SigningKey, trust: Path
 ) -> None:

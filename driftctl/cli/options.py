@@ -33,6 +33,6 @@ IGNORE = typer.Option(
 )
 
 
-def format_option(default: Enum) -> Any:
+def format_option(default: Enum) -> Any:  # typer.Option(...) is Any: it stands as a default
     """``--format/-f``; the choices are the enum's values, listed by the help itself."""
     return typer.Option(default, "--format", "-f", help="Report format.")

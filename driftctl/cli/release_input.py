@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from driftctl.release.load import Prepared
 
 
+# Each factory returns typer.Option(...), which typer types as Any so that it can stand as the
+# default of a parameter of any type.
+
+
 def release_option() -> Any:
     return typer.Option(
         None,
