@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import cli_kit
 import pytest
 from bundle_kit import driftctl, make_key, signer_line, trust_file
 from store_kit import chain
@@ -59,8 +60,26 @@ def test_a_flipped_bit_in_a_stored_bundle(env: dict[str, Path]) -> None:
     bundle.write_bytes(bytes(data))
     code, out, err = _check(env)
     assert code == 4
-    assert len(out) == 1 and out[0].startswith(f"{bundle}: ") and "bad signature" in out[0]
+    assert out == [
+        f"{bundle}: bad signature: signature does not match the data (tampered or wrong file)"
+    ]
     assert err.endswith(": 1 problem\n")
+
+
+def test_a_problem_names_the_stored_bundle_once_whatever_the_store_path(
+    env: dict[str, Path],
+) -> None:
+    """As a relative --store too (the README's example), the path is not repeated in the line."""
+    bundle = _seq(env, 3) / f"{SITE}-000003.tar.gz"
+    data = bytearray(bundle.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    bundle.write_bytes(bytes(data))
+    res = cli_kit.invoke("store", "check", "--store", "store", cwd=env["base"])
+    assert res.returncode == 4, res.stderr
+    relative = f"store/sites/{SITE}/000003/{SITE}-000003.tar.gz"
+    assert res.stdout.splitlines() == [
+        f"{relative}: bad signature: signature does not match the data (tampered or wrong file)"
+    ]
 
 
 def test_a_swapped_bundle_breaks_the_chain(env: dict[str, Path]) -> None:

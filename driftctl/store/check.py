@@ -105,7 +105,8 @@ def _verify(entry: Entry, directory: Path, against: Against) -> list[str]:
         trust = against.trust or recorded_signer(entry, sig, against.revoked)
         vb = verify_bundle(bundle, trust, sig, when, against.limits)
     except DriftctlError as exc:
-        return [str(exc).removeprefix(f"{bundle.name}: ")]  # the path says which bundle
+        # The problem's path already says which bundle; the error may name it either way.
+        return [str(exc).removeprefix(f"{bundle}: ").removeprefix(f"{bundle.name}: ")]
     out = []
     if vb.sha256 != entry.sha256:
         out.append(f"sha256 {vb.sha256} is not the {entry.sha256} recorded at import")
