@@ -289,7 +289,7 @@ def check_keys(
             raise InputError(f"{where}: missing required key {key!r}")
 
 
-def write_output(path: Path, data: bytes) -> None:
+def write_output(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Write a file the user asked for (``--output``, ``--write-ignore``) atomically; a path
     that cannot be written (a directory, under a file) is bad input naming it. Its directory
     must exist: a typo in a path should not silently create a tree somewhere."""
@@ -298,6 +298,6 @@ def write_output(path: Path, data: bytes) -> None:
         what = "does not exist" if not parent.exists() else "is not a directory"
         raise InputError(f"{path}: directory {parent} {what}")
     try:
-        atomic_write(path, data)
+        atomic_write(path, data, mode)
     except OSError as exc:
         raise InputError(f"{path}: cannot write: {exc.strerror}") from None

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import cli_kit
 import pytest
 from nodes import binaries
 from realdata_kit import A100_XML, CHRONY_CSV
@@ -114,6 +115,27 @@ def test_output_option_writes_an_executable_file(tmp_path: Path) -> None:
     )
     assert res.returncode == 0 and res.stdout.strip() == str(out)
     assert out.stat().st_mode & stat.S_IXUSR and out.read_text().startswith("#!/bin/sh")
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("missing-dir/dump.sh", "missing-dir/dump.sh: directory {base}/missing-dir does not exist"),
+        (".", "{base}: cannot write: Is a directory"),
+        ("file/dump.sh", "file/dump.sh: directory {base}/file is not a directory"),
+    ],
+    ids=["missing-directory", "a-directory", "under-a-file"],
+)
+def test_output_that_cannot_be_written_is_one_line_exit_2(
+    tmp_path: Path, where: str, message: str
+) -> None:
+    """Like every other --output: no directory is made, and no internal error."""
+    (tmp_path / "file").write_text("")
+    res = cli_kit.invoke("dump-script", "--output", str(tmp_path / where))
+    assert res.returncode == 2, res.stderr
+    assert res.stdout == "" and res.stderr.count("\n") == 1
+    assert res.stderr.endswith(message.format(base=tmp_path) + "\n"), res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # no dir, no temp file left
 
 
 def test_usage_error_exits_2(script: Path, tmp_path: Path) -> None:

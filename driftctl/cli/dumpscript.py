@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from driftctl.cli.options import OUTPUT
-from driftctl.safeio import atomic_write
+from driftctl.safeio import write_output
 from driftctl.sources.kube_dumpscript import render_dump_script
 
 
@@ -28,5 +28,5 @@ def register(app: typer.Typer) -> None:
         if output is None:
             typer.echo(script, nl=False)
             return
-        atomic_write(output, script.encode(), mode=0o755)
+        write_output(output, script.encode(), mode=0o755)  # as every --output: no new dirs
         typer.echo(str(output))
