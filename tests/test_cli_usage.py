@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cli_kit
 import pytest
 
 
@@ -54,6 +55,18 @@ def test_no_arguments_prints_the_help_and_exits_2() -> None:
     res = run()
     assert res.returncode == 2
     assert "Commands:" in res.stderr and "preflight" in res.stderr
+
+
+@pytest.mark.parametrize("group", [[], ["store"], ["policy"]], ids=["driftctl", "store", "policy"])
+def test_every_command_summary_fits_uncut(group: list[str]) -> None:
+    """A command list never cuts a summary mid-sentence (click shortens long ones with '...');
+    ``-h`` is ``--help``."""
+    res = cli_kit.invoke(*group, "-h")
+    assert res.returncode == 0, res.stderr
+    commands = res.stdout.split("Commands:\n", 1)[1].splitlines()
+    assert commands and all(line.startswith("  ") for line in commands if line), res.stdout
+    cut = [line for line in commands if line.rstrip().endswith("...")]
+    assert not cut, cut
 
 
 def test_help_and_version_exit_0() -> None:

@@ -18,7 +18,7 @@ policy_app = typer.Typer(
 )
 
 
-@policy_app.command("check")
+@policy_app.command("check", short_help="Resolve every rule's names against the fleet.")
 def check(
     policy: Path | None = policy_option(),
     store: Path | None = STORE,
