@@ -55,6 +55,27 @@ def quickstart_block() -> str:
     return blocks[0]
 
 
+STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def shown_output() -> list[str]:
+    """The lines of the README's first ```text block (what the first command ends with), each
+    with its timestamps made neutral; ``…`` lines (where the README shortens) left out."""
+    blocks = [
+        body
+        for info, body in fenced_blocks(ROOT.joinpath("README.md").read_text(encoding="utf-8"))
+        if info == "text"
+    ]
+    assert blocks, "README.md has no ```text block"
+    return [STAMP.sub("<time>", line) for line in blocks[0].splitlines() if "…" not in line]
+
+
+def missing_from(shown: list[str], output: str) -> list[str]:
+    """README lines that the real output does not hold, line for line."""
+    real = {STAMP.sub("<time>", line.rstrip()) for line in output.splitlines()}
+    return [line for line in shown if line.strip() and line.rstrip() not in real]
+
+
 def git(*args: str, cwd: Path) -> str:
     res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, f"git {' '.join(args)}: {res.stderr}"
@@ -218,6 +239,14 @@ def test_fresh_clone_carries_uncommitted_state(tmp_path: Path) -> None:
     assert os.access(tmp_path / "copy" / "sub" / "run.sh", os.X_OK)
 
 
+def test_readme_output_check_sees_a_drifted_line() -> None:
+    shown = ["$ driftctl diff", "compared 5 sites: 8 error", "  row  <time>  x"]
+    output = "$ driftctl diff\ncompared 5 sites: 8 error\n  row  2026-12-01T00:00:00Z  x\n"
+    assert missing_from(shown, output) == []
+    assert missing_from(shown, output.replace("8 error", "9 error")) == [shown[1]]
+    assert shown_output(), "the README's first text block is empty"
+
+
 def test_preflight_table_parser() -> None:
     report = (
         "preflight r1 (policy p.yaml): BLOCK\nSITE  VERDICT  SNAPSHOT  FINDINGS\n"
@@ -276,6 +305,10 @@ def test_readme_quickstart_from_a_fresh_clone(tmp_path: Path) -> None:
     out = ANSI.sub("", res.stdout)
     assert res.returncode == 0, f"exit {res.returncode}\n{out[-6000:]}"
     assert "Traceback" not in out, out[-6000:]
+    assert "\x1b" not in res.stdout, "the demo wrote terminal codes into a pipe"
+    # What the README shows the first command ending with is what it really prints.
+    drifted = missing_from(shown_output(), res.stdout)
+    assert not drifted, "README lines the demo no longer prints:\n" + "\n".join(drifted)
 
     diff = after(out, "$ driftctl diff")
     diff = diff[: diff.index("$ driftctl preflight")] if "$ driftctl preflight" in diff else diff
