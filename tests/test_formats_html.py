@@ -23,6 +23,7 @@ from reports_kit import HOSTILE
 from snapshot_kit import snapshot_dict, workload
 
 from driftctl.formats.escape import visible
+from driftctl.policy.load import load_policy
 
 MAX_BYTES = 1024 * 1024
 RENDER_BUDGET_S = 2.0
@@ -182,6 +183,16 @@ def test_page_is_one_self_contained_file(fleet_page: Path) -> None:
     assert "url(" not in css and "@import" not in css and "@font-face" not in css
     assert "@media print" in css  # printable
     assert "<svg" in html  # the clock chart, inline
+
+
+def test_the_board_counts_the_policys_rules_as_the_text_report_does(fleet_page: Path) -> None:
+    """The text summary says "8 rules"; the page's rules column and "all N rules pass" agree
+    (freshness and release are checks beside the policy, not rules of it)."""
+    rules = len(load_policy(None).rules)
+    html = fleet_page.read_text(encoding="utf-8")
+    row = html[html.index('id="pf-capital"') :]
+    row = row[: row.index("</tr>")]
+    assert f'<td class="num">{rules}</td>' in row and f"all {rules} rules pass" in row, row
 
 
 def test_chromium_renders_every_site_finding_and_verdict(
