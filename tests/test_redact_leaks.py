@@ -1,10 +1,12 @@
 """The leak corpus end to end: two sites planted with 77 secrets each, collected by the real CLI
 with and without a fleet key; no secret, plain or encoded, in any bundle member, any decoded
-layer of it, ``inspect``, ``collect`` output, or any ``diff``/``preflight`` report format."""
+layer of it, ``inspect`` (every format), ``collect`` output, any ``diff``/``preflight`` report
+format, ``history`` or the ``report --html`` page."""
 
 from __future__ import annotations
 
 import gzip
+import html
 import io
 import json
 import subprocess
@@ -20,7 +22,7 @@ from redact_kit import LEAKY, NS, Corpus, leaks, make_leak_site, needles
 ROOT = Path(__file__).parent.parent
 SITES = ("leak-a", "leak-b")
 MODES = ("keyed", "marker")
-FORMATS = ("table", "json", "markdown", "junit")
+FORMATS = ("table", "json", "markdown", "junit", "html")
 POLICY = f"""
 rules:
   - id: leak-helm-password
@@ -53,6 +55,15 @@ def run(*args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[b
     assert b"Traceback" not in res.stderr, res.stderr.decode()
     assert res.returncode in ok, (args, res.stdout[-2000:], res.stderr[-2000:])
     return res
+
+
+def shown(name: str, text: bytes) -> dict[str, bytes]:
+    """An output, and for HTML its text with the entities resolved (``&amp;`` must not hide a
+    secret holding ``&`` from the search)."""
+    out = {name: text}
+    if b"<html" in text[:200].lower() or b"<!doctype html" in text[:200].lower():
+        out[f"{name} (entities resolved)"] = html.unescape(text.decode("utf-8")).encode()
+    return out
 
 
 def members(bundle: Path) -> dict[str, bytes]:
@@ -109,15 +120,27 @@ def leak_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             outputs[f"{mode} inspect {bundle.name}"] = res.stdout + res.stderr
             res = run("inspect", str(bundle))
             outputs[f"{mode} inspect --format table {bundle.name}"] = res.stdout + res.stderr
+            res = run("inspect", str(bundle), "--format", "html")
+            outputs.update(shown(f"{mode} inspect --format html {bundle.name}", res.stdout))
         run("import", *map(str, bundles), "--trust", str(trust), "--store", str(store))
         for fmt in FORMATS:
             res = run("diff", "--store", str(store), "--format", fmt, ok=(0, 1))
-            outputs[f"{mode} diff --format {fmt}"] = res.stdout + res.stderr
+            outputs.update(shown(f"{mode} diff --format {fmt}", res.stdout + res.stderr))
             res = run(
                 "preflight", "--release", str(ROOT / "manifests" / "release.example.yaml"),
                 "--policy", str(policy), "--store", str(store), "--format", fmt, ok=(0, 1),
             )  # fmt: skip
-            outputs[f"{mode} preflight --format {fmt}"] = res.stdout + res.stderr
+            outputs.update(shown(f"{mode} preflight --format {fmt}", res.stdout + res.stderr))
+        for site in SITES:
+            for fmt in ("table", "json", "markdown"):
+                res = run("history", "--site", site, "--store", str(store), "--format", fmt)
+                outputs[f"{mode} history {site} --format {fmt}"] = res.stdout + res.stderr
+        page = base / mode / "report.html"
+        res = run(
+            "report", "--html", str(page), "--store", str(store), "--policy", str(policy),
+            "--release", str(ROOT / "manifests" / "release.example.yaml"), ok=(0, 1),
+        )  # fmt: skip
+        outputs.update(shown(f"{mode} report --html", page.read_bytes() + res.stderr))
     return {"corpora": corpora, "outputs": outputs}
 
 
