@@ -65,6 +65,17 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
+# Python refuses to convert longer integers (sys.get_int_max_str_digits); say it in our words.
+MAX_INT_DIGITS = 4300
+
+
+def _bounded_int(text: str) -> int:
+    """A JSON integer; one of thousands of digits is refused before Python's own message."""
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"integer of {len(text.lstrip('-'))} digits (more than {MAX_INT_DIGITS})")
+    return int(text)
+
+
 def _finite(text: str) -> float:
     """A JSON number with a fraction or exponent; ``1e400`` would silently become infinity."""
     value = float(text)
@@ -146,11 +157,14 @@ def parse_json(data: bytes | str, where: str, max_values: int | None = None) -> 
     """The parsing half of ``loads_json``: strict tokens and keys, not yet depth or size."""
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
+        if text.startswith("\ufeff"):
+            raise ValueError("starts with a byte order mark (BOM); JSON is UTF-8 without one")
         value: JsonValue = json.loads(
             text,
             object_pairs_hook=_pairs_hook(max_values),
             parse_constant=_reject_constant,
             parse_float=_finite,
+            parse_int=_bounded_int,
         )
     except _TooManyValues:
         raise InputError(f"{where}: more than {max_values} JSON values") from None
