@@ -244,3 +244,28 @@ def test_failure_messages_and_other_facts_are_judged_by_shape() -> None:
     assert PW not in json.dumps(out)
     assert out["nodes"]["token-node"]["os_image"] == "Ubuntu 22.04.4 LTS"
     assert out["workloads"] == snap["workloads"]  # ids are not names
+
+
+def test_a_failure_about_a_dump_file_named_secrets_keeps_the_api_error() -> None:
+    # The failure names the artifact (kubernetes/helm-secrets.json): our own path, not a
+    # secret key, so the API's words stay readable at the centre; what follows is still judged.
+    r = Redactor(KEY)
+    unauthorized = "error: You must be logged in to the server (Unauthorized)"
+    snap = {
+        "failures": [
+            {
+                "target": "kubernetes/helm-secrets",
+                "collector": "helm",
+                "error": f"kubernetes/helm-secrets.json: {unauthorized}",
+            },
+            {
+                "target": "kubernetes/helm-secrets",
+                "collector": "helm",
+                "error": f"kubernetes/helm-secrets.json: exit 1: https://u:{PW}@proxy",
+            },
+        ]
+    }
+    out = redact_snapshot(r, snap, {})
+    assert out["failures"][0] == snap["failures"][0]
+    assert PW not in json.dumps(out)
+    assert out["failures"][1]["error"].startswith("kubernetes/helm-secrets.json: exit 1: ")

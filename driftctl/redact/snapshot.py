@@ -3,9 +3,11 @@ where it holds facts under ids; and the entry points the collection job calls.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from driftctl.dump_layout import KUBE_DIR, NODES_DIR
 from driftctl.model import Artifact
 from driftctl.redact.names import is_neutral_name, is_secret_name
 from driftctl.redact.redactor import Redactor, size_of
@@ -73,6 +75,23 @@ def _container(redactor: Redactor, container: Any) -> Any:
     return out
 
 
+# A failure message may start with the dump path it is about ("kubernetes/helm-secrets.json: …"):
+# our own name, not a key whose value is secret; only the rest is judged.
+_OWN_PATH = re.compile(rf"((?:{KUBE_DIR}|{NODES_DIR})/[A-Za-z0-9._/-]{{1,300}}: )")
+
+
+def _failure(redactor: Redactor, failure: Any) -> Any:
+    if not isinstance(failure, dict) or not isinstance(failure.get("error"), str):
+        return redactor.facts(failure)
+    out = redactor.facts({k: v for k, v in failure.items() if k != "error"})
+    error: str = failure["error"]
+    prefix = _OWN_PATH.match(error)
+    head = prefix.group(1) if prefix else ""
+    rest = redactor.facts({"error": error[len(head) :]})["error"]
+    out["error"] = head + rest if isinstance(rest, str) else rest
+    return out
+
+
 def _release(redactor: Redactor, release: Any) -> Any:
     if not isinstance(release, dict):
         return redactor.facts(release)
@@ -123,6 +142,8 @@ def redact_snapshot(
             out[section] = {key: _workload(redactor, w) for key, w in value.items()}
         elif section == "components":
             out[section] = _components(redactor, value, component_rules)
+        elif section == "failures" and isinstance(value, list):
+            out[section] = [_failure(redactor, failure) for failure in value]
         else:
             out[section] = redactor.facts(value)
     return out
