@@ -7,7 +7,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from driftctl import __version__
 from driftctl.bundle.site_key import check_key_for_site, load_signer
@@ -17,7 +16,7 @@ from driftctl.errors import OperationalError
 from driftctl.pipeline import collect_site
 from driftctl.progress import Progress
 from driftctl.redact import Redactor, load_fleet_key, redact_evidence, redact_snapshot
-from driftctl.snapshot import Failure, ModelError, Snapshot
+from driftctl.snapshot import Failure, JsonValue, ModelError, Snapshot
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class JobResult:
     """What one collection produced: the redacted snapshot and, unless a dry run, the bundle."""
 
     snapshot: Snapshot
-    redaction: Mapping[str, Any]
+    redaction: Mapping[str, JsonValue]  # redaction.json
     bundle: Path | None = None
     sig: Path | None = None
     seq: int | None = None
@@ -33,6 +32,12 @@ class JobResult:
     @property
     def failures(self) -> tuple[Failure, ...]:
         return self.snapshot.failures
+
+    @property
+    def redacted(self) -> int:
+        """How many values redaction replaced."""
+        total = self.redaction.get("total")
+        return total if isinstance(total, int) else 0
 
 
 def with_context(config: SiteConfig, context: str | None) -> SiteConfig:

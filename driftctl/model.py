@@ -1,13 +1,13 @@
-"""Core data model shared by sources, collectors and bundles: artifacts, failures, facts."""
+"""Core data model shared by sources, collectors and bundles: raw artifacts and failures."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from driftctl.snapshot.model import SNAPSHOT_SCHEMA, Failure
 
-__all__ = ["SNAPSHOT_SCHEMA", "Artifact", "Facts", "Failure", "RawSet", "deep_merge"]
+__all__ = ["SNAPSHOT_SCHEMA", "Artifact", "Failure", "RawSet"]
 
 
 @dataclass(frozen=True)
@@ -63,23 +63,3 @@ class RawSet:
 
     def __iter__(self) -> Iterator[Artifact]:
         return iter(self.artifacts[p] for p in sorted(self.artifacts))
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What one collector learned: a partial snapshot (merged deeply) and its failures."""
-
-    data: Mapping[str, object] = field(default_factory=dict)  # snapshot keys, JSON values
-    failures: tuple[Failure, ...] = ()
-
-
-def deep_merge(into: dict[str, object], new: Mapping[str, object]) -> None:
-    """Merge ``new`` into ``into`` recursively; mappings merge, anything else replaces."""
-    for key, value in new.items():
-        if isinstance(value, Mapping):
-            target = into.get(key)
-            if not isinstance(target, dict):
-                target = into[key] = {}
-            deep_merge(target, value)
-        else:
-            into[key] = value

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
-from driftctl.collectors.interface import CollectContext, Collector
+from driftctl.collectors.interface import CollectContext, Collector, Facts
 from driftctl.collectors.registry import COLLECTORS
 from driftctl.config import SiteConfig
 from driftctl.errors import OperationalError
-from driftctl.model import SNAPSHOT_SCHEMA, Failure, RawSet, deep_merge
+from driftctl.model import Failure, RawSet
 from driftctl.progress import NullProgress, Progress
-from driftctl.snapshot import ModelError, Snapshot
+from driftctl.snapshot import ABSENT, JsonValue, ModelError, Node, Snapshot
 from driftctl.sources.interface import Source
 from driftctl.sources.registry import sources_for
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,19 +40,46 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def empty_snapshot(site: str, collected_at: str) -> dict[str, Any]:
-    """The skeleton the collectors fill in (their partial facts are merged into it)."""
-    return {
-        "schema": SNAPSHOT_SCHEMA,
-        "site": site,
-        "collected_at": collected_at,
-        "kubernetes": {},
-        "workloads": {},
-        "components": {},
-        "helm": {},
-        "nodes": {},
-        "failures": [],
-    }
+def _node(before: Node | None, kube: Node) -> Node:
+    """A node's Kubernetes facts; GPU and clock facts already learned stay (none are, in
+    registry order: the nodes collector runs first)."""
+    if before is None:
+        return kube
+    gpu = before.gpu if kube.gpu is ABSENT else kube.gpu
+    return replace(kube, gpu=gpu, time=before.time)
+
+
+def assemble(known: Snapshot, facts: Facts) -> Snapshot:
+    """``known`` with one collector's facts added, each part by its own rule:
+
+    - ``kubernetes``: the identity, whole (one collector learns it);
+    - ``workloads``, ``helm``, ``components``: entries added by key;
+    - ``nodes``: a node's Kubernetes facts create or replace its entry, keeping GPU and clock
+      facts learned before; ``gpu`` replaces a node's GPU facts whole (the gpu collector folds
+      the GFD label facts into its own), ``time`` sets its clock facts; either creates the node
+      when only SSH reached it.
+
+    Collectors that learned nothing about a part leave it as it was.
+    """
+    nodes = dict(known.nodes)
+    for name, node in facts.nodes.items():
+        nodes[name] = _node(nodes.get(name), node)
+    for name, gpu in facts.gpu.items():
+        nodes[name] = replace(nodes.get(name) or Node(), gpu=gpu)
+    for name, time in facts.time.items():
+        nodes[name] = replace(nodes.get(name) or Node(), time=time)
+    return replace(
+        known,
+        kubernetes=known.kubernetes if facts.kubernetes is None else facts.kubernetes,
+        workloads=_added(known.workloads, facts.workloads),
+        helm=_added(known.helm, facts.helm),
+        components=_added(known.components, facts.components),
+        nodes=nodes,
+    )
+
+
+def _added(before: Mapping[str, T], new: Mapping[str, T]) -> Mapping[str, T]:
+    return {**before, **new} if new else before
 
 
 def run_collectors(
@@ -63,23 +91,25 @@ def run_collectors(
     """Parse ``raw`` with every collector in order into one snapshot."""
     if collectors is None:
         collectors = COLLECTORS
-    snapshot = empty_snapshot(config.site, collected_at)
+    known = Snapshot(site=config.site, collected_at=collected_at)
     failures: list[Failure] = list(raw.failures)
     for collector in collectors:
         try:
-            facts = collector.collect(CollectContext(config=config, raw=raw, facts=snapshot))
+            facts = collector.collect(CollectContext(config, raw, known))
         except Exception as exc:  # a parser bug must cost one collector, never the bundle
             # One line by default (it is recorded as a failure); the traceback at -vv.
             log.error("collector %s crashed: %r (recorded as a failure)", collector.name, exc)
             log.debug("collector %s traceback", collector.name, exc_info=True)
             failures.append(Failure(config.site, collector.name, f"collector crashed: {exc!r}"))
             continue
-        deep_merge(snapshot, facts.data)
+        known = assemble(known, facts)
         failures.extend(facts.failures)
     unique = {(f.target, f.collector, f.error): f for f in failures}
-    snapshot["failures"] = [unique[k].to_json() for k in sorted(unique)]
+    snapshot = replace(known, failures=tuple(unique[k] for k in sorted(unique)))
     try:
-        return Snapshot.from_dict(snapshot, f"{config.site}: collected snapshot")
+        # Types say a lot, not all: the strict reading also refuses non-finite numbers, lone
+        # surrogates and a site id off its pattern, exactly as a bundle's reader will.
+        return snapshot.checked(f"{config.site}: collected snapshot")
     except ModelError as exc:  # a collector wrote what the model does not know: our bug
         raise OperationalError(f"internal error: {exc}") from None
 
@@ -128,7 +158,7 @@ _NOT_FACTS = frozenset({"workload", "sources", "error", "source"})
 def learned_anything(snapshot: Snapshot) -> bool:
     """Whether any section holds at least one fact (a value that is not null or empty)."""
 
-    def has_fact(value: Any) -> bool:
+    def has_fact(value: JsonValue) -> bool:
         if isinstance(value, dict):
             return any(has_fact(v) for k, v in value.items() if k not in _NOT_FACTS)
         if isinstance(value, list):

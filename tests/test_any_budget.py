@@ -20,15 +20,12 @@ ALLOWED = {
 }
 # Not yet typed: areas reworked elsewhere at the time this budget was set.
 NOT_YET = (
-    "collectors/",
     "redact/",
     "sources/",
     "diff/",
     "inputs.py",
     "bundle/reader.py",
     "cli/diff.py",
-    "pipeline.py",
-    "collect_job.py",
 )
 
 

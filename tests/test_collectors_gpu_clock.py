@@ -12,8 +12,10 @@ from realdata_kit import real
 from driftctl.collectors import clock, gpu
 from driftctl.collectors.interface import CollectContext
 from driftctl.config import SiteConfig
-from driftctl.model import RawSet, deep_merge
+from driftctl.model import RawSet
+from driftctl.pipeline import assemble
 from driftctl.progress import NullProgress
+from driftctl.snapshot import Gpu, Node, Snapshot
 from driftctl.sources.dump import DumpSource
 
 CONFIG = SiteConfig(site="lab", source=Path("lab.yaml"))
@@ -43,15 +45,17 @@ def _dump(tmp: Path, node: str, files: dict[str, str | bytes]) -> RawSet:
 
 
 def _collect(raw: RawSet, labels: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
-    snapshot: dict[str, Any] = {"nodes": {}}
-    if labels is not None:
-        snapshot["nodes"]["n1"] = {"gpu": dict(labels)}
+    """n1's facts (JSON form) after the gpu and clock collectors, GFD ``labels`` known before."""
+    known = Snapshot(site="lab", collected_at="")
+    if labels is not None:  # what the nodes collector learned from the GFD labels
+        known = Snapshot(site="lab", collected_at="", nodes={"n1": Node(gpu=Gpu.from_dict(labels))})
     errors = []
     for collector in (gpu.GpuCollector(), clock.ClockCollector()):
-        facts = collector.collect(CollectContext(CONFIG, raw, snapshot))
-        deep_merge(snapshot, facts.data)
+        facts = collector.collect(CollectContext(CONFIG, raw, known))
+        known = assemble(known, facts)
         errors += [f"{f.collector}:{f.error}" for f in facts.failures if f.target == "n1"]
-    return snapshot["nodes"].get("n1", {}), errors
+    n1 = known.nodes.get("n1")
+    return ({} if n1 is None else n1.to_dict()), errors
 
 
 def test_nvidia_smi_facts_replace_label_facts_entirely(tmp_path: Path) -> None:

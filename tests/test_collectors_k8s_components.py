@@ -6,16 +6,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from snapshot_kit import container, helm_release, workload
+from snapshot_kit import container, helm_release, snapshot, workload
 
 from driftctl.collectors.components import ComponentsCollector, image_tag
-from driftctl.collectors.interface import CollectContext
+from driftctl.collectors.interface import CollectContext, Facts
 from driftctl.config import ComponentRule, SiteConfig
-from driftctl.model import Facts
 
 DIGEST = "sha256:" + "a" * 64
-FACTS: dict[str, Any] = {
-    "workloads": {
+# What the workloads and helm collectors learned before the components collector runs.
+KNOWN = snapshot(
+    "s",
+    workloads={
         "ai/Deployment/frontend": workload(
             {
                 "proxy": container(
@@ -35,12 +36,12 @@ FACTS: dict[str, Any] = {
         ),
         "ai/StatefulSet/db": workload({"pg": container("postgres@" + DIGEST)}, kind="StatefulSet"),
     },
-    "helm": {
+    helm={
         "ai/docai": helm_release({"mcpHub": {"timeoutSeconds": 15, "urls": ["a", "b"]}}),
         "other/docai": helm_release({}),
         "ai/parser": helm_release({"image": {"tag": "2.0.0"}}),
     },
-}
+)
 
 
 def run(*rules: tuple[str, str | None, str]) -> Facts:
@@ -48,7 +49,7 @@ def run(*rules: tuple[str, str | None, str]) -> Facts:
         ComponentRule(name, workload, (("version", rule),)) for name, workload, rule in rules
     )
     config = SiteConfig(site="s", source=Path("s.yaml"), components=comps)
-    return ComponentsCollector().collect(CollectContext(config=config, raw=None, facts=FACTS))  # type: ignore[arg-type]
+    return ComponentsCollector().collect(CollectContext(config=config, raw=None, known=KNOWN))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -91,7 +92,7 @@ def test_image_tag(image: str, tag: str | None) -> None:
 )
 def test_rule_values(workload: str | None, rule: str, value: Any) -> None:
     facts = run(("frontend", workload, rule))
-    assert facts.data["components"]["frontend"] == {
+    assert facts.components["frontend"].to_dict() == {
         "workload": workload,
         "sources": {"version": rule},  # how it was read, for a release to be read alike
         "version": value,
@@ -134,7 +135,7 @@ def test_rule_misses_are_failures_naming_component_and_rule(
     workload: str | None, rule: str, needle: str
 ) -> None:
     facts = run(("frontend", workload, rule))
-    assert facts.data["components"]["frontend"]["version"] is None
+    assert facts.components["frontend"].version is None
     [failure] = facts.failures
     assert failure.target == "components/frontend" and failure.collector == "components"
     assert needle in failure.error
@@ -144,15 +145,16 @@ def test_rule_misses_are_failures_naming_component_and_rule(
 
 def test_helm_rules_read_what_the_templates_see_when_it_is_known() -> None:
     """computed_values holds the chart's defaults too: a tag left to the chart is still read."""
-    facts = {
-        "helm": {
+    known = snapshot(
+        "s",
+        helm={
             "ai/docai": helm_release(
                 {"mcpHub": {"timeoutSeconds": 15}},
                 computed_values={"mcpHub": {"timeoutSeconds": 15}, "image": {"tag": "1.8.0"}},
             )
-        }
-    }
+        },
+    )
     rule = ComponentRule("docai", None, (("version", "helm:ai/docai:image.tag"),))
     config = SiteConfig(site="s", source=Path("s.yaml"), components=(rule,))
-    out = ComponentsCollector().collect(CollectContext(config=config, raw=None, facts=facts))  # type: ignore[arg-type]
-    assert out.data["components"]["docai"]["version"] == "1.8.0" and out.failures == ()
+    out = ComponentsCollector().collect(CollectContext(config=config, raw=None, known=known))  # type: ignore[arg-type]
+    assert out.components["docai"].version == "1.8.0" and out.failures == ()

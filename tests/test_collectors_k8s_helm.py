@@ -13,9 +13,10 @@ from realdata_kit import real
 from replay_k8s.objects import helm_secret, release_doc
 
 from driftctl.collectors.helm import HelmCollector
-from driftctl.collectors.interface import CollectContext
+from driftctl.collectors.interface import CollectContext, Facts
 from driftctl.config import SiteConfig
-from driftctl.model import Artifact, Facts, RawSet
+from driftctl.model import Artifact, RawSet
+from driftctl.strictjson import JsonObject
 
 
 def pluto() -> dict[str, Any]:
@@ -33,7 +34,12 @@ def run(secrets: list[dict[str, Any]]) -> Facts:
         )
     )
     config = SiteConfig(site="s", source=Path("s.yaml"))
-    return HelmCollector().collect(CollectContext(config=config, raw=raw, facts={}))
+    return HelmCollector().collect(CollectContext.first(config, raw))
+
+
+def helm(facts: Facts) -> dict[str, JsonObject]:
+    """The releases as the snapshot writes them."""
+    return {key: release.to_dict() for key, release in facts.helm.items()}
 
 
 def rel(
@@ -45,7 +51,7 @@ def rel(
 def test_recorded_real_release_secret() -> None:
     facts = run([pluto()])
     decoded = json.loads(real("helm-release-decoded__pluto-demo2.json").read_text())
-    assert facts.data["helm"] == {
+    assert helm(facts) == {
         "demo2/demo2": {
             "chart": "basic-demo",
             "chart_version": "0.3.3",
@@ -58,14 +64,14 @@ def test_recorded_real_release_secret() -> None:
         }
     }
     assert facts.failures == ()
-    assert "manifest" not in json.dumps(facts.data) and "templates" not in json.dumps(facts.data)
+    assert "manifest" not in json.dumps(helm(facts)) and "templates" not in json.dumps(helm(facts))
 
 
 def test_uncompressed_payload_is_read_too() -> None:
     doc = release_doc("plain", "ai", 1, "deployed", "c", "0.1.0", "0.1", {"a": {"b": 1}})
     payload = base64.b64encode(base64.b64encode(json.dumps(doc).encode())).decode()
     facts = run([helm_secret(doc, raw_payload=payload)])
-    assert facts.data["helm"]["ai/plain"]["values"] == {"a": {"b": 1}}
+    assert helm(facts)["ai/plain"]["values"] == {"a": {"b": 1}}
 
 
 @pytest.mark.parametrize(
@@ -79,7 +85,7 @@ def test_uncompressed_payload_is_read_too() -> None:
 )
 def test_current_revision(revisions: list[tuple[int, str]], expected: tuple[int, str]) -> None:
     facts = run([rel(r, s, {"timeoutSeconds": r}) for r, s in revisions])
-    got = facts.data["helm"]["ai/docai"]
+    got = helm(facts)["ai/docai"]
     assert (got["revision"], got["status"]) == expected
     assert got["values"] == {"timeoutSeconds": expected[0]}
 
@@ -99,7 +105,7 @@ def test_malformed_release_is_a_failure_others_parsed(payload: str) -> None:
         release_doc("broken", "ai", 1, "deployed", "x", "0.1.0", "0.1", None), raw_payload=payload
     )
     facts = run([broken, rel(1, "deployed", name="good")])
-    assert list(facts.data["helm"]) == ["ai/good"]
+    assert list(helm(facts)) == ["ai/good"]
     [failure] = facts.failures
     assert failure.target == "helm/ai/broken" and "sh.helm.release.v1.broken.v1" in failure.error
 
@@ -108,7 +114,7 @@ def test_unreadable_newer_revision_makes_the_release_unknown() -> None:
     newer = rel(3, "deployed")
     newer["data"]["release"] = "bm90IGJhc2U2NCEh"
     facts = run([rel(2, "deployed"), newer])
-    assert facts.data["helm"] == {}
+    assert helm(facts) == {}
     assert [f.target for f in facts.failures] == ["helm/ai/docai"]
 
 
@@ -120,4 +126,4 @@ def test_secret_with_non_mapping_metadata_is_skipped_not_a_crash(metadata: Any) 
             rel(1, "deployed", name="good"),
         ]
     )
-    assert list(facts.data["helm"]) == ["ai/good"]
+    assert list(helm(facts)) == ["ai/good"]

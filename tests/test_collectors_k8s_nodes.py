@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from realdata_kit import real
 
-from driftctl.collectors.interface import CollectContext
+from driftctl.collectors.interface import CollectContext, Facts
 from driftctl.collectors.nodes import GFD_ABSENT, NodesCollector, gfd_gpu, node_roles
 from driftctl.config import SiteConfig
-from driftctl.model import Artifact, Facts, RawSet
+from driftctl.model import Artifact, RawSet
+from driftctl.strictjson import JsonObject
 
 
 def labels(name: str) -> dict[str, str]:
@@ -45,12 +46,17 @@ def run(nodes: list[dict[str, Any]] | bytes | None) -> Facts:
         )
         raw.add(Artifact("kubernetes/nodes.json", data))
     config = SiteConfig(site="s", source=Path("s.yaml"))
-    return NodesCollector().collect(CollectContext(config=config, raw=raw, facts={}))
+    return NodesCollector().collect(CollectContext.first(config, raw))
+
+
+def nodes(facts: Facts) -> dict[str, JsonObject]:
+    """The nodes as the snapshot writes them."""
+    return {name: node.to_dict() for name, node in facts.nodes.items()}
 
 
 def test_new_gfd_labels_give_driver_and_cuda() -> None:
     facts = run([node("a30", labels("k8s-node-labels__k3s-a30-gfd-535.json"))])
-    n = facts.data["nodes"]["a30"]
+    n = nodes(facts)["a30"]
     assert n["gpu"] == {
         "source": "gfd",
         "driver_version": "535.183.01",
@@ -67,23 +73,23 @@ def test_new_gfd_labels_give_driver_and_cuda() -> None:
 def test_old_split_gfd_labels_keep_the_leading_zero() -> None:
     gpu = gfd_gpu(labels("k8s-node-labels__gfd-mig-single-460-partial.txt"))
     assert gpu is not None
-    assert gpu["driver_version"] == "460.73.01"
-    assert gpu["cuda_version"] == "11.2"
-    assert gpu["product"] == "A100-PCIE-40GB-MIG-1g.5gb" and gpu["count"] == 7
+    assert gpu.driver_version == "460.73.01"
+    assert gpu.cuda_version == "11.2"
+    assert gpu.product == "A100-PCIE-40GB-MIG-1g.5gb" and gpu.count == 7
 
 
 def test_vanished_gfd_labels_are_unknown_not_no_gpu() -> None:
     facts = run(
         [node("a30", labels("k8s-node-labels__k3s-a30-after-migconfig-gfd-labels-gone.json"))]
     )
-    assert facts.data["nodes"]["a30"]["gpu"] is None
+    assert nodes(facts)["a30"]["gpu"] is None
     assert [(f.target, f.error) for f in facts.failures] == [("nodes/a30", GFD_ABSENT)]
 
 
 def test_node_without_gpu_has_no_gpu_fact() -> None:
     facts = run([node("cpu-1", {"kubernetes.io/role": "worker"})])
-    assert "gpu" not in facts.data["nodes"]["cpu-1"]
-    assert facts.data["nodes"]["cpu-1"]["roles"] == ["worker"]
+    assert "gpu" not in nodes(facts)["cpu-1"]
+    assert nodes(facts)["cpu-1"]["roles"] == ["worker"]
 
 
 @pytest.mark.parametrize(
@@ -99,7 +105,7 @@ def test_node_without_gpu_has_no_gpu_fact() -> None:
     ids=["control-plane-etcd", "legacy-and-new-same", "none"],
 )
 def test_roles(node_labels: dict[str, str], roles: list[str]) -> None:
-    assert node_roles(node_labels) == roles
+    assert node_roles(node_labels) == tuple(roles)
 
 
 @pytest.mark.parametrize(
@@ -109,7 +115,7 @@ def test_roles(node_labels: dict[str, str], roles: list[str]) -> None:
 )
 def test_unusable_node_list_is_a_failure(data: bytes | None, needle: str) -> None:
     facts = run(data)
-    assert facts.data == {}
+    assert facts.nodes == {}
     assert len(facts.failures) == 1 and needle in facts.failures[0].error
 
 
@@ -120,5 +126,5 @@ def test_vanished_labels_are_not_a_failure_when_nvidia_smi_answered() -> None:
     xml = real("nvidia-smi-qx__telegraf-a100-sxm4-mig.xml").read_bytes()
     raw.add(Artifact("nodes/a30/nvidia-smi.xml", xml))
     config = SiteConfig(site="s", source=Path("s.yaml"))
-    facts = NodesCollector().collect(CollectContext(config=config, raw=raw, facts={}))
-    assert facts.data["nodes"]["a30"]["gpu"] is None and facts.failures == ()
+    facts = NodesCollector().collect(CollectContext.first(config, raw))
+    assert nodes(facts)["a30"]["gpu"] is None and facts.failures == ()

@@ -10,10 +10,10 @@ import pytest
 from replay_k8s.objects import DIGEST_A, DIGEST_B, DIGEST_C, LOCAL_ID
 from replay_k8s.scenario import small_site
 
-from driftctl.collectors.interface import CollectContext
+from driftctl.collectors.interface import CollectContext, Facts
 from driftctl.collectors.workloads import WorkloadsCollector
 from driftctl.config import SiteConfig
-from driftctl.model import Artifact, Facts, RawSet
+from driftctl.model import Artifact, RawSet
 from driftctl.parsers.kube_objects import normalize_image_id, pod_owner
 
 
@@ -38,7 +38,12 @@ def site_raw(with_pods: bool = True) -> RawSet:
 
 def run(raw: RawSet) -> Facts:
     config = SiteConfig(site="s", source=Path("s.yaml"))
-    return WorkloadsCollector().collect(CollectContext(config=config, raw=raw, facts={}))
+    return WorkloadsCollector().collect(CollectContext.first(config, raw))
+
+
+def workloads(facts: Facts) -> dict[str, Any]:
+    """The workloads as the snapshot writes them."""
+    return {key: w.to_dict() for key, w in facts.workloads.items()}
 
 
 @pytest.mark.parametrize(
@@ -93,7 +98,7 @@ def test_pod_owner(pod: dict[str, Any], owner: str | None) -> None:
 
 def test_digests_and_nodes_are_joined_from_pods() -> None:
     facts = run(site_raw())
-    w = facts.data["workloads"]
+    w = workloads(facts)
     parser = w["ai-platform/Deployment/parser"]
     assert parser["containers"]["parser"] == {
         "image": "registry.local/ai/parser:2.1.0",
@@ -108,7 +113,7 @@ def test_digests_and_nodes_are_joined_from_pods() -> None:
 
 def test_two_digests_under_one_workload_are_intra_site_drift() -> None:
     facts = run(site_raw())
-    frontend = facts.data["workloads"]["ai-platform/Deployment/frontend"]["containers"]["frontend"]
+    frontend = workloads(facts)["ai-platform/Deployment/frontend"]["containers"]["frontend"]
     assert frontend["image_id"] is None
     assert frontend["image_ids"] == [DIGEST_B, DIGEST_C]
     assert frontend["env"] == {"PARSER_API_VERSION": "v1"}
@@ -120,7 +125,7 @@ def test_two_digests_under_one_workload_are_intra_site_drift() -> None:
 
 def test_without_pods_digests_and_nodes_are_unknown() -> None:
     facts = run(site_raw(with_pods=False))
-    parser = facts.data["workloads"]["ai-platform/Deployment/parser"]
+    parser = workloads(facts)["ai-platform/Deployment/parser"]
     assert parser["containers"]["parser"]["image_id"] is None and parser["nodes"] is None
     assert [f.target for f in facts.failures] == ["kubernetes/pods"]
 
@@ -132,7 +137,7 @@ def test_last_applied_configuration_never_reaches_the_snapshot() -> None:
         "kubectl.kubernetes.io/last-applied-configuration"
     ] = '{"env":"s3cr3t"}'
     raw.add(Artifact("kubernetes/workloads.json", json.dumps(doc).encode()))
-    assert "s3cr3t" not in json.dumps(run(raw).data)
+    assert "s3cr3t" not in json.dumps(workloads(run(raw)))
 
 
 def test_failed_kubectl_output_is_a_failure() -> None:
@@ -146,7 +151,7 @@ def test_failed_kubectl_output_is_a_failure() -> None:
         )
     )
     facts = run(raw)
-    assert facts.data == {}
+    assert facts.workloads == {}
     assert "exit 1: Error from server (Forbidden)" in facts.failures[0].error
 
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from driftctl.bundle.keys import generate_key
-from driftctl.collectors.interface import CollectContext
+from driftctl.collectors.interface import CollectContext, Facts
 from driftctl.config import load_site_config
 from driftctl.errors import OperationalError
-from driftctl.model import Facts, RawSet
+from driftctl.model import RawSet
 from driftctl.pipeline import collect_site, run_collectors
+from driftctl.snapshot import Component
 
 FLEET = Path(__file__).parent.parent / "fixtures" / "sites"
 
@@ -116,7 +117,7 @@ def test_a_crashing_collector_costs_only_itself(site: tuple[Path, Path]) -> None
         name = "fine"
 
         def collect(self, ctx: CollectContext) -> Facts:
-            return Facts({"components": {"a": {"workload": None, "version": "1"}}})
+            return Facts(components={"a": Component(workload=None, attributes={"version": "1"})})
 
     config = load_site_config(cfg)
     raw = collect_site(config, from_dump=dump).raw

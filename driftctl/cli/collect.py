@@ -87,7 +87,7 @@ def collect(
         plural(len(snap.helm), "helm release"),
         plural(len(snap.nodes), "node"),
         plural(len(failures), "failure"),
-        plural(int(result.redaction.get("total", 0) or 0), "value"),
+        plural(result.redacted, "value"),
     )
     typer.echo(
         visible(f"collected {site_config.site}: {', '.join(counts[:4])}, {counts[4]} redacted"),

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from driftctl.collectors.interface import CollectContext
+from driftctl.collectors.interface import CollectContext, Facts
 from driftctl.collectors.workloads import container_env
 from driftctl.config import ComponentRule
 from driftctl.dump_layout import WORKLOADS_PATH
-from driftctl.model import Facts, Failure, RawSet
+from driftctl.model import RawSet
 from driftctl.parsers.kube_objects import (
     ListUnavailable,
     load_items,
     seq,
     workload_key,
 )
-from driftctl.snapshot import Absent, Container, HelmRelease, JsonValue, Workload
+from driftctl.snapshot import (
+    Absent,
+    Component,
+    Container,
+    Failure,
+    HelmRelease,
+    JsonValue,
+    Workload,
+)
 from driftctl.snapshot.jsonvalue import json_copy
 
 
@@ -155,12 +163,10 @@ def component_facts(
     workloads: Mapping[str, Workload],
     helm: Mapping[str, HelmRelease],
     raw_env: dict[str, RawEnv] | None = None,
-) -> tuple[dict[str, JsonValue], list[Failure]]:
-    """Facts (the component's JSON form) and failures of one component."""
+) -> tuple[Component, list[Failure]]:
+    """Facts and failures of one component."""
     target = f"components/{spec.name}"
-    # ``sources`` says how each attribute was derived, so a release can be derived alike.
-    sources: dict[str, JsonValue] = {attr: rule for attr, rule in spec.attributes}
-    out: dict[str, JsonValue] = {"workload": spec.workload, "sources": sources}
+    values: dict[str, JsonValue] = {}
     failures: list[Failure] = []
     workload = None
     if spec.workload is not None:
@@ -176,12 +182,14 @@ def component_facts(
     for attr, rule in spec.attributes:
         try:
             env = (raw_env or {}).get(spec.workload or "")
-            out[attr] = evaluate(rule, spec.name, workload, helm, env)
+            values[attr] = evaluate(rule, spec.name, workload, helm, env)
         except RuleMiss as exc:
-            out[attr] = None
+            values[attr] = None
             if workload is not None or rule.startswith("helm:"):
                 failures.append(Failure(target, "components", f"{attr} ({rule}): {exc}"))
-    return out, failures
+    # ``sources`` says how each attribute was derived, so a release can be derived alike.
+    sources = {attr: rule for attr, rule in spec.attributes}
+    return Component(workload=spec.workload, sources=sources, attributes=values), failures
 
 
 class ComponentsCollector:
@@ -190,22 +198,17 @@ class ComponentsCollector:
     name = "components"
 
     def collect(self, ctx: CollectContext) -> Facts:
-        components: dict[str, JsonValue] = {}
+        components: dict[str, Component] = {}
         failures: list[Failure] = []
         needs_env = any(
             r.startswith("env:") for c in ctx.config.components for _, r in c.attributes
         )
         raw_env = raw_env_index(ctx.raw) if needs_env else {}
         # The workloads and helm collectors ran before: their sections are complete here.
-        workloads = {
-            k: Workload.from_dict(v, "workload facts")
-            for k, v in (ctx.facts.get("workloads") or {}).items()
-        }
-        helm = {
-            k: HelmRelease.from_dict(v, "helm facts")
-            for k, v in (ctx.facts.get("helm") or {}).items()
-        }
+        known = ctx.known
         for spec in ctx.config.components:
-            components[spec.name], failed = component_facts(spec, workloads, helm, raw_env)
+            components[spec.name], failed = component_facts(
+                spec, known.workloads, known.helm, raw_env
+            )
             failures.extend(failed)
-        return Facts({"components": components} if components else {}, tuple(failures))
+        return Facts(components=components, failures=tuple(failures))

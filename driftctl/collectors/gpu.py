@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import replace
 
-from driftctl.collectors.interface import CollectContext
+from driftctl.collectors.interface import CollectContext, Facts
 from driftctl.dump_layout import group_commands, node_path
-from driftctl.model import Artifact, Facts, Failure, RawSet
+from driftctl.model import Artifact, RawSet
 from driftctl.parsers.node_outputs import parse_gpu
 from driftctl.parsers.nvidia_smi import (
     NOT_INSTALLED,
@@ -15,6 +14,7 @@ from driftctl.parsers.nvidia_smi import (
     NvidiaSmiParseError,
     classify_error,
 )
+from driftctl.snapshot import Absent, Failure, Gpu, GpuSource
 
 GPU_COMMANDS = group_commands("gpu")
 NAME = "gpu"
@@ -31,18 +31,33 @@ def _product(reading: GpuReading) -> str | None:
     return " + ".join(names) if names else None
 
 
-def _facts(reading: GpuReading, labels: Mapping[str, Any]) -> dict[str, Any]:
-    """Every key the GFD labels set, so nvidia-smi facts replace label facts entirely."""
-    return {
-        "source": "nvidia-smi",
-        "driver_version": reading.driver_version,
-        "cuda_version": reading.cuda_version,
-        "devices": [d.to_json() for d in reading.devices],
-        "count": reading.count,
-        "product": _product(reading),
-        "mig_strategy": labels.get("mig_strategy"),  # a device-plugin setting nvidia-smi cannot see
-        "error": None,
-    }
+def _facts(reading: GpuReading, labels: Gpu | None) -> Gpu:
+    """Every field the GFD labels set, so nvidia-smi facts replace label facts entirely."""
+    # A device-plugin setting nvidia-smi cannot see: the labels' word, if any.
+    mig = None if labels is None or isinstance(labels.mig_strategy, Absent) else labels.mig_strategy
+    return Gpu(
+        source=GpuSource.NVIDIA_SMI,
+        driver_version=reading.driver_version,
+        cuda_version=reading.cuda_version,
+        devices=reading.devices,
+        count=reading.count,
+        product=_product(reading),
+        mig_strategy=mig,
+        error=None,
+    )
+
+
+def _failed(error: str) -> Gpu:
+    """nvidia-smi failed and no label said anything: every fact unknown, and why."""
+    return Gpu(
+        source=GpuSource.NVIDIA_SMI,
+        driver_version=None,
+        cuda_version=None,
+        devices=None,
+        count=None,
+        product=None,
+        error=error,
+    )
 
 
 def read_node(raw: RawSet, node: str) -> tuple[GpuReading | None, str | None, list[str]]:
@@ -91,23 +106,21 @@ class GpuCollector:
     name = NAME
 
     def collect(self, ctx: CollectContext) -> Facts:
-        nodes: dict[str, Any] = {}
+        gpus: dict[str, Gpu | None] = {}
         failures: list[Failure] = []
-        known = ctx.facts.get("nodes", {})
         for node in ctx.raw.node_names():
-            existing = known.get(node, {}).get("gpu") if isinstance(known.get(node), dict) else None
-            labels: Mapping[str, Any] = existing if isinstance(existing, dict) else {}
+            known = ctx.known.nodes.get(node)
+            # GFD label facts, learned by the nodes collector (which runs before this one)
+            labels = known.gpu if known is not None and isinstance(known.gpu, Gpu) else None
             reading, error, problems = read_node(ctx.raw, node)
             failures.extend(Failure(node, NAME, p) for p in problems)
             if reading is not None and (reading.driver_version or error is None):
-                nodes[node] = {"gpu": _facts(reading, labels)}
+                gpus[node] = _facts(reading, labels)
             elif reading is not None:  # devices seen, driver version unknown
-                nodes[node] = {"gpu": {**_facts(reading, labels), "error": error}}
+                gpus[node] = replace(_facts(reading, labels), error=error)
             elif error == NOT_INSTALLED:
-                if not labels:
-                    nodes[node] = {"gpu": None}
-            elif error is not None:
-                blank = {k: None for k in ("driver_version", "cuda_version", "devices", "count")}
-                base = {} if labels else {"source": "nvidia-smi", **blank, "product": None}
-                nodes[node] = {"gpu": {**base, "error": error}}
-        return Facts({"nodes": nodes} if nodes else {}, tuple(failures))
+                if labels is None:
+                    gpus[node] = None
+            elif error is not None:  # the labels' facts stand, with the reason nvidia-smi failed
+                gpus[node] = _failed(error) if labels is None else replace(labels, error=error)
+        return Facts(gpu=gpus, failures=tuple(failures))

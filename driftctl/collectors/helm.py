@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from driftctl.collectors.interface import CollectContext
+from driftctl.collectors.interface import CollectContext, Facts
 from driftctl.dump_layout import HELM_SECRETS_PATH
-from driftctl.model import Facts, Failure
 from driftctl.parsers.helm_release import (
     HelmRevision,
     ReleaseError,
@@ -21,13 +18,28 @@ from driftctl.parsers.kube_objects import (
     namespace_filter,
     str_map,
 )
+from driftctl.snapshot import ABSENT, Failure, HelmRelease
+from driftctl.strictjson import JsonObject
 
 RELEASE_TYPE = "helm.sh/release.v1"
 
 
-def _label_revision(secret: dict[str, Any]) -> int | None:
+def _label_revision(secret: JsonObject) -> int | None:
     version = str_map(secret, "metadata", "labels").get("version", "")
     return int(version) if version.isdigit() else None
+
+
+def release_facts(rel: HelmRevision) -> HelmRelease:
+    """The facts of a release's current revision."""
+    return HelmRelease(
+        chart=rel.chart,
+        chart_version=rel.chart_version,
+        app_version=rel.app_version,
+        revision=rel.revision,
+        status=rel.status,
+        values=rel.values,
+        computed_values=ABSENT if rel.computed_values is None else rel.computed_values,
+    )
 
 
 class HelmCollector:
@@ -39,7 +51,7 @@ class HelmCollector:
         try:
             items = load_items(ctx.raw, HELM_SECRETS_PATH)
         except ListUnavailable as exc:
-            return Facts({}, (Failure("kubernetes/helm-secrets", self.name, str(exc)),))
+            return Facts(failures=(Failure("kubernetes/helm-secrets", self.name, str(exc)),))
         releases: list[HelmRevision] = []
         broken: dict[str, int | None] = {}
         failures: list[Failure] = []
@@ -56,12 +68,12 @@ class HelmCollector:
                 rev = _label_revision(secret)
                 prev = broken.get(hint, 0)
                 broken[hint] = None if rev is None or prev is None else max(rev, prev)
-        helm: dict[str, Any] = {}
+        helm: dict[str, HelmRelease] = {}
         for key, rel in sorted(current_revisions(releases).items()):
             if key in broken:
                 newest_broken = broken[key]
                 # A newer revision we cannot read may be the live one: unknown, not guessed.
                 if newest_broken is None or newest_broken >= rel.revision:
                     continue
-            helm[key] = rel.facts()
-        return Facts({"helm": helm}, tuple(failures))
+            helm[key] = release_facts(rel)
+        return Facts(helm=helm, failures=tuple(failures))

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from driftctl.collectors.interface import CollectContext
+from driftctl.collectors.interface import CollectContext, Facts
 from driftctl.dump_layout import NAMESPACE_PATH, VERSION_PATH
 from driftctl.errors import InputError
-from driftctl.model import Facts, Failure
-from driftctl.safeio import loads_json
+from driftctl.parsers.kube_objects import mapping
+from driftctl.snapshot import ABSENT, Absent, Failure, Kubernetes
+from driftctl.strictjson import JsonObject, JsonValue, loads_json
 
 
-def server_version_of(doc: Any) -> dict[str, Any] | None:
+def server_version_of(doc: JsonValue) -> JsonObject | None:
     """The server ``version.Info`` from ``kubectl version -o json`` or a bare ``/version`` body."""
     if not isinstance(doc, dict):
         return None
@@ -21,13 +20,20 @@ def server_version_of(doc: Any) -> dict[str, Any] | None:
     return None
 
 
+def _text(info: JsonObject, key: str) -> str | Absent:
+    value = info.get(key)
+    return value if isinstance(value, str) else ABSENT
+
+
 class KubernetesIdentity:
     """Reads the server version and the cluster uid (uid of the kube-system namespace)."""
 
     name = "kubernetes"
 
     def collect(self, ctx: CollectContext) -> Facts:
-        facts: dict[str, Any] = {}
+        server_version: str | Absent = ABSENT
+        platform: str | Absent = ABSENT
+        cluster_uid: str | Absent = ABSENT
         failures: list[Failure] = []
         version = ctx.raw.get(VERSION_PATH)
         if version is None:
@@ -44,9 +50,7 @@ class KubernetesIdentity:
             if info is None:
                 failures.append(Failure("kubernetes/version", self.name, error))
             else:
-                facts["server_version"] = info["gitVersion"]
-                if isinstance(info.get("platform"), str):
-                    facts["platform"] = info["platform"]
+                server_version, platform = _text(info, "gitVersion"), _text(info, "platform")
         namespace = ctx.raw.get(NAMESPACE_PATH)
         if namespace is None:
             failures.append(
@@ -58,16 +62,13 @@ class KubernetesIdentity:
             )
         else:
             try:
-                doc = loads_json(namespace.data or b"", NAMESPACE_PATH)
-                uid = doc["metadata"]["uid"]
-                if not isinstance(uid, str):
-                    raise TypeError
-                facts["cluster_uid"] = uid
-            except (InputError, KeyError, TypeError) as exc:
-                msg = (
-                    str(exc)
-                    if isinstance(exc, InputError)
-                    else f"{NAMESPACE_PATH}: no metadata.uid"
-                )
-                failures.append(Failure("kubernetes/cluster-uid", self.name, msg))
-        return Facts({"kubernetes": facts} if facts else {}, tuple(failures))
+                meta = mapping(loads_json(namespace.data or b"", NAMESPACE_PATH), "metadata")
+                cluster_uid = _text(meta, "uid")
+                if cluster_uid is ABSENT:
+                    raise InputError(f"{NAMESPACE_PATH}: no metadata.uid")
+            except InputError as exc:
+                failures.append(Failure("kubernetes/cluster-uid", self.name, str(exc)))
+        identity = Kubernetes(
+            server_version=server_version, cluster_uid=cluster_uid, platform=platform
+        )
+        return Facts(kubernetes=identity, failures=tuple(failures))

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from driftctl.collectors.interface import CollectContext
+from driftctl.collectors.fields import NotAFact, text
+from driftctl.collectors.interface import CollectContext, Facts
 from driftctl.dump_layout import NODES_PATH, group_commands, node_path
-from driftctl.model import Facts, Failure
 from driftctl.parsers.kube_objects import ListUnavailable, load_items, mapping, seq
 from driftctl.parsers.kube_objects import str_map as labels_of
+from driftctl.snapshot import ABSENT, Failure, Gpu, GpuSource, Node
+from driftctl.strictjson import JsonObject
 
 ROLE_PREFIX = "node-role.kubernetes.io/"
 NV = "nvidia.com/"
 GFD_ABSENT = "GFD labels absent (MIG reconfiguration?)"
 
 
-def node_roles(labels: dict[str, str]) -> list[str]:
+def node_roles(labels: dict[str, str]) -> tuple[str, ...]:
     """Roles from ``node-role.kubernetes.io/<role>`` keys and the legacy ``kubernetes.io/role``."""
     roles = {k[len(ROLE_PREFIX) :] for k in labels if k.startswith(ROLE_PREFIX)}
     if labels.get("kubernetes.io/role"):
         roles.add(labels["kubernetes.io/role"])
-    return sorted(r for r in roles if r)
+    return tuple(sorted(r for r in roles if r))
 
 
 def _join(*parts: str | None) -> str | None:
@@ -30,7 +30,7 @@ def _join(*parts: str | None) -> str | None:
     return ".".join(p for p in parts if p)
 
 
-def gfd_gpu(labels: dict[str, str]) -> dict[str, Any] | None:
+def gfd_gpu(labels: dict[str, str]) -> Gpu | None:
     """GPU facts from GPU Feature Discovery labels, or None when GFD gave no driver version.
 
     New GFD has ``cuda.driver-version.full``; old GFD only ``cuda.driver.major/minor/rev``. The
@@ -47,17 +47,17 @@ def gfd_gpu(labels: dict[str, str]) -> dict[str, Any] | None:
         labels.get(NV + "cuda.runtime.major"), labels.get(NV + "cuda.runtime.minor")
     )
     count = labels.get(NV + "gpu.count")
-    return {
-        "source": "gfd",
-        "driver_version": driver,
-        "cuda_version": cuda,
-        "product": labels.get(NV + "gpu.product"),
-        "count": int(count) if count and count.isdigit() else None,
-        "mig_strategy": labels.get(NV + "mig.strategy"),
-    }
+    return Gpu(
+        source=GpuSource.GFD,
+        driver_version=driver,
+        cuda_version=cuda,
+        product=labels.get(NV + "gpu.product"),
+        count=int(count) if count and count.isdigit() else None,
+        mig_strategy=labels.get(NV + "mig.strategy"),
+    )
 
 
-def looks_like_gpu_node(node: dict[str, Any], labels: dict[str, str]) -> bool:
+def looks_like_gpu_node(node: JsonObject, labels: dict[str, str]) -> bool:
     """Signs of an NVIDIA GPU that survive when GFD labels are gone."""
     if labels.get(NV + "gpu.present") == "true" or NV + "mig.config" in labels:
         return True
@@ -66,8 +66,9 @@ def looks_like_gpu_node(node: dict[str, Any], labels: dict[str, str]) -> bool:
     return any(k.startswith(NV) for k in mapping(node, "status", "capacity"))
 
 
-def node_facts(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-    """Facts of one node and whether its GPU facts are unknown (a GPU node without GFD labels)."""
+def node_facts(node: JsonObject) -> tuple[Node, bool]:
+    """Facts of one node and whether its GPU facts are unknown (a GPU node without GFD labels);
+    raise NotAFact when a version it reports is not a string."""
     labels = labels_of(node, "metadata", "labels")
     info = mapping(node, "status", "nodeInfo")
     ips = [
@@ -75,18 +76,19 @@ def node_facts(node: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         for a in seq(node, "status", "addresses")
         if isinstance(a, dict) and a.get("type") == "InternalIP"
     ]
-    facts: dict[str, Any] = {
-        "roles": node_roles(labels),
-        "internal_ip": ips[0] if ips and isinstance(ips[0], str) else None,
-        "kubelet_version": info.get("kubeletVersion"),
-        "container_runtime": info.get("containerRuntimeVersion"),
-        "kernel_version": info.get("kernelVersion"),
-        "os_image": info.get("osImage"),
-    }
     gpu = gfd_gpu(labels)
     unknown = gpu is None and looks_like_gpu_node(node, labels)
-    if gpu is not None or unknown:
-        facts["gpu"] = gpu
+    facts = Node(
+        roles=node_roles(labels),
+        internal_ip=ips[0] if ips and isinstance(ips[0], str) else None,
+        kubelet_version=text(info.get("kubeletVersion"), "status.nodeInfo.kubeletVersion"),
+        container_runtime=text(
+            info.get("containerRuntimeVersion"), "status.nodeInfo.containerRuntimeVersion"
+        ),
+        kernel_version=text(info.get("kernelVersion"), "status.nodeInfo.kernelVersion"),
+        os_image=text(info.get("osImage"), "status.nodeInfo.osImage"),
+        gpu=gpu if gpu is not None or unknown else ABSENT,
+    )
     return facts, unknown
 
 
@@ -108,15 +110,19 @@ class NodesCollector:
         try:
             items = load_items(ctx.raw, NODES_PATH)
         except ListUnavailable as exc:
-            return Facts({}, (Failure("kubernetes/nodes", self.name, str(exc)),))
-        nodes: dict[str, Any] = {}
+            return Facts(failures=(Failure("kubernetes/nodes", self.name, str(exc)),))
+        nodes: dict[str, Node] = {}
         failures: list[Failure] = []
         for node in items:
             name = mapping(node, "metadata").get("name")
             if not isinstance(name, str):
                 failures.append(Failure("kubernetes/nodes", self.name, "a node has no name"))
                 continue
-            nodes[name], unknown = node_facts(node)
+            try:
+                nodes[name], unknown = node_facts(node)
+            except NotAFact as exc:  # the node is unknown, not half known
+                failures.append(Failure(f"nodes/{name}", self.name, str(exc)))
+                continue
             if unknown and not _has_nvidia_smi(ctx, name):
                 failures.append(Failure(f"nodes/{name}", self.name, GFD_ABSENT))
-        return Facts({"nodes": nodes}, tuple(failures))
+        return Facts(nodes=nodes, failures=tuple(failures))

@@ -40,17 +40,6 @@ class HelmRevision:
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
-    def facts(self) -> JsonObject:
-        return {
-            "chart": self.chart,
-            "chart_version": self.chart_version,
-            "app_version": self.app_version,
-            "revision": self.revision,
-            "status": self.status,
-            "values": self.values,
-            **({} if self.computed_values is None else {"computed_values": self.computed_values}),
-        }
-
 
 def decode_payload(data_release: str, where: str) -> JsonObject:
     """``data.release``: base64 (Kubernetes) → base64 (Helm) → gunzip if ``1f 8b 08`` → JSON."""

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from driftctl.dump_layout import QUERY_GPU_FIELDS
-from driftctl.strictjson import JsonObject
+from driftctl.snapshot import GpuDevice
 
 MAX_BYTES = 16 * 1024 * 1024
 VERSION_RE = re.compile(r"\d+(?:\.\d+)+")
@@ -47,17 +47,6 @@ ERRORS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("no-permission", re.compile(r"Insufficient Permissions", re.I), "insufficient permissions"),
 )
 NOT_INSTALLED = "not-installed"
-
-
-@dataclass(frozen=True)
-class GpuDevice:
-    """One GPU as nvidia-smi names it; ``mig`` is the current MIG mode."""
-
-    name: str
-    mig: bool
-
-    def to_json(self) -> JsonObject:
-        return {"name": self.name, "mig": self.mig}
 
 
 @dataclass(frozen=True)

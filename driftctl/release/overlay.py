@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from driftctl.collectors.components import RawEnv, RuleMiss, evaluate
+from driftctl.collectors.fields import NotAFact
 from driftctl.collectors.workloads import container_env, workload_facts
 from driftctl.errors import InputError
 from driftctl.parsers.kube_objects import seq
@@ -63,9 +64,11 @@ def _parse(render: Render) -> _Parsed:
     workloads: dict[str, Workload] = {}
     raw_env: dict[str, RawEnv] = {}
     for key, obj in render.workloads.items():
-        facts = {**workload_facts(dict(obj)), "nodes": None}
+        where = f"{render.source}: {key}"
         try:
-            workloads[key] = Workload.from_dict(facts, f"{render.source}: {key}")
+            workloads[key] = replace(workload_facts(obj), nodes=None).checked(where)
+        except NotAFact as exc:
+            raise InputError(f"{where}: {exc}") from None
         except ModelError as exc:
             raise InputError(str(exc)) from None
         raw_env[key] = {

@@ -356,6 +356,12 @@ class Model:
         """The JSON form: exactly the keys ``from_dict`` read (absent stays absent)."""
         return codec(type(self)).encode(self)
 
+    def checked(self, where: str) -> Self:
+        """This object as the strict ``from_dict`` reads its JSON form: for one built in code
+        from outside data, whose types say a lot but not all (finite numbers, lone surrogates,
+        patterns). Raise ModelError naming ``where`` and the path."""
+        return self.from_dict(self.to_dict(), where)
+
     @classmethod
     def json_schema(cls) -> Schema:
         """A JSON Schema (draft 2020-12) document for this class and everything it holds."""

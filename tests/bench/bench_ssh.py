@@ -24,18 +24,17 @@ from nodes.sshd import Farm, Reply
 from realdata_kit import A100_XML
 
 from driftctl.collectors import clock, gpu
-from driftctl.collectors.interface import CollectContext
 from driftctl.config import NodeTarget, SiteConfig, SshSettings
-from driftctl.model import RawSet, deep_merge
+from driftctl.model import RawSet
+from driftctl.pipeline import run_collectors
 from driftctl.progress import NullProgress
 from driftctl.sources.ssh import SshSource
+from driftctl.strictjson import JsonObject
 
 COMMANDS = ("nvidia-smi -q -x", "chronyc -c tracking")
 
 
-def driftctl_run(
-    farm: Farm, concurrency: int, timeout: float
-) -> tuple[float, dict[str, object], int]:
+def driftctl_run(farm: Farm, concurrency: int, timeout: float) -> tuple[float, JsonObject, int]:
     settings = SshSettings(
         user="root",
         identity_file=str(farm.identity),
@@ -50,13 +49,11 @@ def driftctl_run(
     start = time.monotonic()
     raw = RawSet()
     SshSource().acquire(config, raw, NullProgress())
-    snapshot: dict[str, object] = {"nodes": {}}
-    failures = len(raw.failures)
-    for collector in (gpu.GpuCollector(), clock.ClockCollector()):
-        facts = collector.collect(CollectContext(config, raw, snapshot))
-        deep_merge(snapshot, facts.data)
-        failures += len(facts.failures)
-    return time.monotonic() - start, snapshot, failures
+    collectors = (gpu.GpuCollector(), clock.ClockCollector())
+    snapshot = run_collectors(config, raw, "2026-01-01T00:00:00Z", collectors).to_dict()
+    failures = snapshot["failures"]
+    assert isinstance(failures, list)
+    return time.monotonic() - start, snapshot, len(failures)
 
 
 def pssh_run(farm: Farm, concurrency: int, timeout: float, out: Path) -> tuple[float, int]:
