@@ -41,11 +41,11 @@ def rfc3339(moment: datetime) -> str:
 
 
 def _node(before: Node | None, kube: Node) -> Node:
-    """A node's Kubernetes facts; GPU and clock facts already learned stay (none are, in
-    registry order: the nodes collector runs first)."""
+    """A node's Kubernetes facts; GPU and clock facts already learned stay, since nvidia-smi
+    beats GPU labels (in registry order none are: the nodes collector runs first)."""
     if before is None:
         return kube
-    gpu = before.gpu if kube.gpu is ABSENT else kube.gpu
+    gpu = kube.gpu if before.gpu is ABSENT else before.gpu
     return replace(kube, gpu=gpu, time=before.time)
 
 
@@ -65,9 +65,9 @@ def assemble(known: Snapshot, facts: Facts) -> Snapshot:
     for name, node in facts.nodes.items():
         nodes[name] = _node(nodes.get(name), node)
     for name, gpu in facts.gpu.items():
-        nodes[name] = replace(nodes.get(name) or Node(), gpu=gpu)
+        nodes[name] = replace(nodes.get(name, Node()), gpu=gpu)
     for name, time in facts.time.items():
-        nodes[name] = replace(nodes.get(name) or Node(), time=time)
+        nodes[name] = replace(nodes.get(name, Node()), time=time)
     return replace(
         known,
         kubernetes=known.kubernetes if facts.kubernetes is None else facts.kubernetes,

@@ -128,3 +128,13 @@ def test_vanished_labels_are_not_a_failure_when_nvidia_smi_answered() -> None:
     config = SiteConfig(site="s", source=Path("s.yaml"))
     facts = NodesCollector().collect(CollectContext.first(config, raw))
     assert nodes(facts)["a30"]["gpu"] is None and facts.failures == ()
+
+
+def test_a_version_that_is_not_a_string_costs_that_node_only() -> None:
+    bad = node("bad", {"kubernetes.io/role": "worker"})
+    bad["status"]["nodeInfo"]["kubeletVersion"] = 129
+    facts = run([bad, node("good", {})])
+    assert list(facts.nodes) == ["good"]
+    assert [(f.target, f.error) for f in facts.failures] == [
+        ("nodes/bad", "status.nodeInfo.kubeletVersion: expected a string, got an integer")
+    ]

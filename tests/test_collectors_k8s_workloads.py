@@ -184,3 +184,18 @@ def test_secret_named_env_values_stay_out_of_workload_facts_but_rules_read_them(
         "token": "tok-planted-123",
         "version": "prod",
     }
+
+
+def test_an_image_that_is_not_a_string_costs_that_workload_only() -> None:
+    raw = site_raw()
+    doc = json.loads(raw.artifacts["kubernetes/workloads.json"].data or b"")
+    parser = next(i for i in doc["items"] if i["metadata"]["name"] == "parser")
+    parser["spec"]["template"]["spec"]["containers"][0]["image"] = ["not", "a", "string"]
+    raw.add(Artifact("kubernetes/workloads.json", json.dumps(doc).encode()))
+    facts = run(raw)
+    assert "ai-platform/Deployment/parser" not in facts.workloads
+    assert "ai-platform/Deployment/frontend" in facts.workloads
+    assert (
+        "workloads/ai-platform/Deployment/parser",
+        "container parser: image: expected a string, got an array",
+    ) in [(f.target, f.error) for f in facts.failures]

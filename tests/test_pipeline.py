@@ -13,11 +13,36 @@ import pytest
 
 from driftctl.bundle.keys import generate_key
 from driftctl.collectors.interface import CollectContext, Facts
-from driftctl.config import load_site_config
+from driftctl.config import SiteConfig, load_site_config
 from driftctl.errors import OperationalError
 from driftctl.model import RawSet
-from driftctl.pipeline import collect_site, run_collectors
-from driftctl.snapshot import Component
+from driftctl.pipeline import assemble, collect_site, run_collectors
+from driftctl.snapshot import (
+    Component,
+    Gpu,
+    GpuSource,
+    Kubernetes,
+    Node,
+    Snapshot,
+    TimeFacts,
+    TimeSource,
+    Workload,
+)
+
+LABELS = Gpu(source=GpuSource.GFD, driver_version="535.104.05", cuda_version="12.2")
+SMI = Gpu(source=GpuSource.NVIDIA_SMI, driver_version="550.54.15", cuda_version="12.4")
+
+
+def clock(offset: float) -> TimeFacts:
+    return TimeFacts(
+        source=TimeSource.CHRONY,
+        synchronized=True,
+        offset_seconds=offset,
+        stratum=2,
+        leap_status="Normal",
+        reference="10.0.0.254",
+    )
+
 
 FLEET = Path(__file__).parent.parent / "fixtures" / "sites"
 
@@ -231,3 +256,59 @@ def test_a_key_made_for_another_site_is_refused_before_collecting(tmp_path: Path
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "made for site 'capital'" in lines[0] and "savings-bank" in lines[0]
     assert not out.exists()
+
+
+def test_three_collectors_fill_one_node_each_part_by_its_rule() -> None:
+    """Kubernetes facts (with GPU labels), then nvidia-smi and clock facts of the same node and
+    of a node only SSH reached: one entry per node, nvidia-smi beating the labels."""
+    known = Snapshot(site="lab", collected_at="")
+    known = assemble(known, Facts(nodes={"k": Node(roles=("worker",), gpu=LABELS)}))
+    known = assemble(known, Facts(gpu={"k": SMI, "ssh": None}))
+    known = assemble(known, Facts(time={"k": clock(0.5), "ssh": clock(-0.1)}))
+    assert known.nodes == {
+        "k": Node(roles=("worker",), gpu=SMI, time=clock(0.5)),
+        "ssh": Node(gpu=None, time=clock(-0.1)),
+    }
+    assert list(known.nodes) == ["k", "ssh"]  # as learned: Kubernetes nodes first
+    # Kubernetes facts learned again keep what nvidia-smi and chrony said.
+    again = assemble(known, Facts(nodes={"k": Node(roles=("gpu",), gpu=LABELS)}))
+    assert again.nodes["k"] == Node(roles=("gpu",), gpu=SMI, time=clock(0.5))
+
+
+def test_sections_are_added_by_key_and_left_alone_by_who_learned_nothing() -> None:
+    one = Workload(
+        kind="Deployment",
+        replicas=1,
+        labels={},
+        annotations={},
+        template_labels={},
+        template_annotations={},
+        containers={},
+        nodes=(),
+    )
+    identity = Kubernetes(server_version="v1.29.3")
+    known = assemble(
+        Snapshot(site="lab", collected_at=""),
+        Facts(kubernetes=identity, workloads={"a/Deployment/x": one}),
+    )
+    known = assemble(known, Facts(workloads={"a/Deployment/y": one}))
+    known = assemble(known, Facts())
+    assert known.kubernetes == identity
+    assert list(known.workloads) == ["a/Deployment/x", "a/Deployment/y"]
+
+
+def test_a_fact_the_strict_reading_refuses_fails_the_collection_closed() -> None:
+    """Types cannot say "finite": the assembled snapshot is read strictly, as a bundle will be."""
+
+    class Drifting:
+        name = "clock"
+
+        def collect(self, ctx: CollectContext) -> Facts:
+            return Facts(time={"n1": clock(float("inf"))})
+
+    config = SiteConfig(site="lab", source=Path("lab.yaml"))
+    with pytest.raises(OperationalError) as caught:
+        run_collectors(config, RawSet(), "2026-11-30T00:00:00Z", [Drifting()])
+    message = str(caught.value)
+    assert message.startswith("internal error: lab: collected snapshot: ")
+    assert "offset_seconds" in message and "not finite" in message

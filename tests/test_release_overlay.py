@@ -10,8 +10,9 @@ import pytest
 from fleet_kit import Fleet
 from gate_kit import FLEET, SITE_VALUES, helm_template
 from policy_builders import platform
-from snapshot_kit import typed
+from snapshot_kit import snapshot_dict, typed
 
+from driftctl.errors import InputError
 from driftctl.inputs import latest_snapshots
 from driftctl.release.file import parse_release
 from driftctl.release.manifests import parse_manifests
@@ -165,3 +166,17 @@ def test_secret_env_is_not_read_from_a_render(snapshots: dict[str, Snapshot]) ->
     result = overlay(snap, per_site({"capital": render_of("capital")}), "capital")
     assert result.snapshot.components["frontend"].get("token") is None
     assert result.gaps["frontend.token"] == "not read from the release: env:API_TOKEN looks secret"
+
+
+def test_a_rendered_value_that_does_not_fit_its_fact_is_bad_input_naming_it() -> None:
+    text = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x, namespace: ai}\n"
+        "spec:\n  template:\n    spec:\n      containers: [{name: app, image: 5}]\n"
+    )
+    render = Render("render m", parse_manifests(text.encode(), "m.yaml", None))
+    site = typed(snapshot_dict("s"))
+    with pytest.raises(InputError) as caught:
+        overlay(site, per_site({"s": render}), "s")
+    assert str(caught.value) == (
+        "render m: ai/Deployment/x: container app: image: expected a string, got an integer"
+    )
