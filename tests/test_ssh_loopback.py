@@ -139,7 +139,8 @@ def test_healthy_gpu_node_facts_come_from_the_xml(run: Run) -> None:
     assert (gpu["driver_version"], gpu["cuda_version"]) == ("535.54.03", "12.2")
     assert gpu["devices"] == [{"name": "NVIDIA A100-SXM4-80GB", "mig": True}] * 4
     assert gpu["count"] == 4 and gpu["error"] is None
-    assert run.farm.nodes["gpu-a100"].commands() == ["nvidia-smi -q -x", "chronyc -c tracking"]
+    # One exec per healthy node: both first forms in one session, as parallel-ssh would send.
+    assert run.farm.nodes["gpu-a100"].execs() == [["nvidia-smi -q -x", "chronyc -c tracking"]]
     assert run.failures("gpu-a100") == []
 
 
@@ -148,11 +149,10 @@ def test_xml_without_driver_falls_back_to_csv_and_stops_there(run: Run) -> None:
     assert gpu["driver_version"] == "595.58.03"
     assert gpu["cuda_version"] is None  # the CSV form never reports CUDA: unknown, and said so
     assert any("CUDA version not reported" in f for f in run.failures("gpu-fallback"))
-    cmds = run.farm.nodes["gpu-fallback"].commands()
-    assert cmds == [
-        "nvidia-smi -q -x",
-        f"nvidia-smi --query-gpu={QUERY_GPU_FIELDS} --format=csv",
-        "chronyc -c tracking",
+    # Round one asks every group's first form; only the group still unanswered goes on.
+    assert run.farm.nodes["gpu-fallback"].execs() == [
+        ["nvidia-smi -q -x", "chronyc -c tracking"],
+        [f"nvidia-smi --query-gpu={QUERY_GPU_FIELDS} --format=csv"],
     ]
 
 
@@ -188,10 +188,9 @@ def test_node_without_gpu_or_chrony_uses_timedatectl(run: Run) -> None:
     facts = run.node("cpu-timesyncd")
     assert facts["gpu"] is None
     assert facts["time"]["source"] is None and facts["time"]["synchronized"] is False
-    assert run.farm.nodes["cpu-timesyncd"].commands() == [
-        "nvidia-smi -q -x",
-        "chronyc -c tracking",
-        "LC_ALL=C timedatectl show 2>/dev/null || LC_ALL=C timedatectl",
+    assert run.farm.nodes["cpu-timesyncd"].execs() == [
+        ["nvidia-smi -q -x", "chronyc -c tracking"],
+        ["LC_ALL=C timedatectl show 2>/dev/null || LC_ALL=C timedatectl"],
     ]
     assert any("no GPU stack" in f for f in run.failures("cpu-timesyncd"))
 
@@ -200,6 +199,11 @@ def test_hung_command_costs_its_timeout_and_other_facts_survive(run: Run) -> Non
     assert f"command 'nvidia-smi -q -x' timed out after {TIMEOUT:.1f} s" in run.failures("gpu-hung")
     assert run.node("gpu-hung")["time"]["synchronized"] is True
     assert "gpu" not in run.node("gpu-hung")
+    # The hung command closed its exec before chronyc ran; chronyc gets its own next round.
+    assert run.farm.nodes["gpu-hung"].execs() == [
+        ["nvidia-smi -q -x", "chronyc -c tracking"],
+        ["chronyc -c tracking"],
+    ]
 
 
 @pytest.mark.parametrize(

@@ -100,30 +100,52 @@ class NodeCollector:
     def _commands(
         self, node: str, transport: Transport, result: NodeResult, cancel: Cancel
     ) -> None:
-        from driftctl.sources.ssh_transport import CommandTimeout, run
+        """Rounds of one exec each: every unresolved group's next command, until none is left.
+
+        Within a group the order is the fallback order, so the same commands run as one exec
+        per command would run, only fewer sessions: usually one round, on every node.
+        """
+        from driftctl.sources.ssh_batch import run_batch
+        from driftctl.sources.ssh_transport import CommandTimeout
 
         done_groups: set[str] = set()
         dead: set[str] = set()  # binaries that are missing or hung on this node
-        for cmd in NODE_COMMANDS:
-            if cmd.group in done_groups or binary(cmd) in dead:
-                continue
+        tried: set[NodeCommand] = set()
+        while batch := next_round(done_groups, dead, tried):
             if cancel.event.is_set() or time.monotonic() >= self.deadline:
                 result.failures.append(
-                    Failure(node, NAME, f"deadline reached before {cmd.command!r}")
+                    Failure(node, NAME, f"deadline reached before {batch[0].command!r}")
                 )
                 return
-            timeout = min(self.limits.timeout, max(0.1, self.deadline - time.monotonic()))
-            try:
-                out, err, rc = run(transport, cmd.command, timeout)
-            except CommandTimeout as exc:
-                result.failures.append(Failure(node, NAME, str(exc)))
-                dead.add(binary(cmd))
+            outcome = run_batch(
+                transport, [c.command for c in batch], self.limits.timeout, self.deadline
+            )
+            for cmd, (out, err, rc) in zip(batch, outcome.done, strict=False):
+                tried.add(cmd)
+                result.artifacts.append(Artifact(f"nodes/{node}/{cmd.file}", out, err, rc))
+                if rc == 127 or (rc != 0 and cmd.group == "gpu" and driver_level(out + err, rc)):
+                    dead.add(binary(cmd))
+                elif rc == 0 and usable(cmd, out):
+                    done_groups.add(cmd.group)
+            if outcome.failure is None:
                 continue
-            result.artifacts.append(Artifact(f"nodes/{node}/{cmd.file}", out, err, rc))
-            if rc == 127 or (rc != 0 and cmd.group == "gpu" and driver_level(out + err, rc)):
-                dead.add(binary(cmd))
-            elif rc == 0 and usable(cmd, out):
-                done_groups.add(cmd.group)
+            if not isinstance(outcome.failure, CommandTimeout):
+                raise outcome.failure
+            hung = batch[len(outcome.done)]
+            tried.add(hung)
+            dead.add(binary(hung))
+            result.failures.append(Failure(node, NAME, str(outcome.failure)))
+
+
+def next_round(done_groups: set[str], dead: set[str], tried: set[NodeCommand]) -> list[NodeCommand]:
+    """The next command of every group not yet answered, skipping missing or hung binaries."""
+    batch: list[NodeCommand] = []
+    for cmd in NODE_COMMANDS:
+        if cmd.group in done_groups or cmd in tried or binary(cmd) in dead:
+            continue
+        if all(c.group != cmd.group for c in batch):
+            batch.append(cmd)
+    return batch
 
 
 class SshSource:

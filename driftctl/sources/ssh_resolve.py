@@ -12,6 +12,7 @@ from driftctl.config import NodeTarget, SshSettings
 from driftctl.dump_layout import NODE_NAME_RE, NODES_PATH
 from driftctl.errors import InputError
 from driftctl.model import Failure, RawSet
+from driftctl.sources import ssh_paramiko  # noqa: F401  (before any paramiko import: no Invoke)
 
 if TYPE_CHECKING:
     from paramiko import SSHConfig
@@ -94,7 +95,13 @@ def _hop(
     alias: str, cfg: SSHConfig | None, settings: SshSettings, user: str | None, port: int | None
 ) -> Hop:
     """Explicit values (driftctl config, jump spec) beat ssh_config, which beats defaults."""
-    entry = _lookup(cfg, alias)
+    try:
+        entry = _lookup(cfg, alias)
+    except ImportError:  # paramiko's stand-in for the Invoke it would need
+        raise InputError(
+            f"{settings.ssh_config}: 'Match exec' is not supported: driftctl runs no command "
+            "from ssh_config (use Match host/user, or list the nodes in the site config)"
+        ) from None
     ports = [port, int(entry["port"]) if "port" in entry else None, settings.port]
     identities = (
         (settings.identity_file,)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import select
 import socket
 import threading
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from driftctl.sources import ssh_paramiko  # noqa: F401  (before any paramiko import: no Invoke)
 from driftctl.sources.ssh_resolve import Endpoint, Hop
 
 if TYPE_CHECKING:
@@ -214,39 +213,3 @@ def connect(
         previous_alias = hop.alias
     assert previous is not None
     return previous
-
-
-def run(t: Transport, command: str, timeout: float) -> tuple[bytes, bytes, int]:
-    """Run ``command`` (a fixed string) and return stdout, stderr, exit status within ``timeout``."""
-    from paramiko import SSHException
-
-    try:
-        chan = t.open_session(timeout=timeout)
-    except SSHException as exc:
-        raise SshFailure(f"cannot open a session: {exc}") from None
-    deadline = time.monotonic() + timeout
-    out, err = bytearray(), bytearray()
-    try:
-        chan.exec_command(command)
-        while True:
-            while chan.recv_ready():
-                out += chan.recv(65536)
-            while chan.recv_stderr_ready():
-                err += chan.recv_stderr(65536)
-            if len(out) + len(err) > MAX_OUTPUT_BYTES:
-                raise SshFailure(f"command {command!r} wrote more than {MAX_OUTPUT_BYTES} bytes")
-            if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
-                status = chan.recv_exit_status()
-                if status == -1:  # exit-signal instead of exit-status, or the transport closed
-                    raise SshFailure(f"command {command!r} ended without an exit status")
-                return bytes(out), bytes(err), status
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise CommandTimeout(f"command {command!r} timed out after {timeout:.1f} s")
-            select.select([chan], [], [], min(remaining, 0.05))
-    except (SSHException, EOFError, OSError) as exc:
-        raise SshFailure(
-            f"command {command!r} failed: connection lost ({exc or type(exc).__name__})"
-        ) from None
-    finally:
-        chan.close()

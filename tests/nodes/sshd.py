@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import signal
 import socket
@@ -27,6 +28,10 @@ def keygen(path: Path) -> str:
         check=True,
     )
     return Path(f"{path}.pub").read_text().strip()
+
+
+# One command inside a batched exec line: ``{ CMD; } </dev/null; printf …`` (see ssh_batch).
+BATCHED = re.compile(r"\{ (.*?); \} </dev/null; printf ")
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,14 @@ class Node:
     def log(self) -> Path:
         return self.root / "commands.log"
 
+    def execs(self) -> list[list[str]]:
+        """Each exec the node received, as the node commands it ran (a batch holds several)."""
+        lines = self.log.read_text().splitlines() if self.log.exists() else []
+        return [BATCHED.findall(line) or [line] for line in lines]
+
     def commands(self) -> list[str]:
-        return self.log.read_text().splitlines() if self.log.exists() else []
+        """Every node command run, in the order the node ran them."""
+        return [command for batch in self.execs() for command in batch]
 
     def sshd_log(self) -> str:
         return (self.root / "sshd.log").read_text(errors="replace")

@@ -1,0 +1,176 @@
+"""Shared by the benchmarks: whole processes timed in alternation, min/median, ratio, the machine.
+
+Every benchmark times complete processes as a user starts them (``driftctl …`` from the
+virtualenv's console script, imports, bundle writing and signing included) against a peer
+started the same way with the same inputs, in alternating rounds (A B, B A, A B, …) so drift
+in the machine's load hits both sides alike. Wall time comes from the parent's monotonic clock;
+peak RSS from ``wait4`` of that one child, so no benchmark measures its own memory.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TESTS = ROOT / "tests"
+
+
+def driftctl_argv() -> list[str]:
+    """The console script a user runs (``.venv/bin/driftctl``), else ``python -m driftctl``."""
+    script = Path(sys.executable).parent / "driftctl"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "driftctl"]
+
+
+def user_env() -> dict[str, str]:
+    """This environment as a user's shell has it: without the variables that slow Python down.
+
+    A development shell may set ``PYTHONDONTWRITEBYTECODE`` (every start then compiles the
+    modules whose bytecode is not cached yet) or ``PYTHONUNBUFFERED``; an installed driftctl
+    runs with neither.
+    """
+    env = dict(os.environ)
+    for var in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PYTHONPROFILEIMPORTTIME"):
+        env.pop(var, None)
+    return env
+
+
+def machine() -> str:
+    """One line: cores, CPU model, Python, load averages (numbers are noisy under load)."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"machine: {os.cpu_count()} cores, {model}, {platform.machine()}, "
+        f"Python {platform.python_version()}, load average {load}"
+    )
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One finished process: wall seconds, peak RSS in MiB, exit status, stdout."""
+
+    wall: float
+    rss_mib: float
+    rc: int
+    stdout: bytes
+
+
+def run(
+    argv: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    stdin: Path | None = None,
+    ok: Sequence[int] = (0,),
+) -> Sample:
+    """Run ``argv`` to completion; its own peak RSS comes from ``wait4`` on its pid."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        fin = open(stdin, "rb") if stdin is not None else subprocess.DEVNULL
+        try:
+            start = time.perf_counter()
+            proc = subprocess.Popen(
+                list(argv),
+                stdin=fin,
+                stdout=out,
+                stderr=err,
+                env=dict(env if env is not None else user_env()),
+                cwd=cwd,
+            )
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+        finally:
+            if stdin is not None:
+                fin.close()  # type: ignore[union-attr]
+        proc.returncode = rc = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if rc not in ok:
+            tail = err.read().decode(errors="replace")[-800:]
+            raise SystemExit(f"{argv[0]} exited {rc}: {' '.join(argv)}\n{tail}")
+        return Sample(wall, usage.ru_maxrss / 1024, rc, out.read())
+
+
+@dataclass
+class Series:
+    """The samples of one side."""
+
+    name: str
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def walls(self) -> list[float]:
+        return [s.wall for s in self.samples]
+
+    @property
+    def min(self) -> float:
+        return min(self.walls)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def rss(self) -> float:
+        return max(s.rss_mib for s in self.samples)
+
+    def line(self, width: int = 28) -> str:
+        runs = " ".join(f"{w:.3f}" for w in self.walls)
+        return (
+            f"{self.name:<{width}} min {self.min:7.3f} s  median {self.median:7.3f} s  "
+            f"peak RSS {self.rss:6.0f} MiB  runs [{runs}]"
+        )
+
+
+def alternate(
+    sides: Sequence[tuple[str, Callable[[], Sample]]], rounds: int, warmup: bool = True
+) -> list[Series]:
+    """Run every side ``rounds`` times, alternating the order each round (AB, BA, AB, …)."""
+    series = [Series(name) for name, _ in sides]
+    if warmup:  # page cache, .pyc files, the replay server's first answers: for both alike
+        for _, fn in sides:
+            fn()
+    for r in range(rounds):
+        order = list(range(len(sides)))
+        if r % 2:
+            order.reverse()
+        for i in order:
+            series[i].samples.append(sides[i][1]())
+    return series
+
+
+def ratio_line(ours: Series, peer: Series, goal: str) -> str:
+    """The last line every benchmark prints: ours / peer on medians and on minima, and the goal."""
+    return (
+        f"ratio {ours.name} / {peer.name}: median {ours.median / peer.median:.2f}, "
+        f"min {ours.min / peer.min:.2f}  (goal {goal})"
+    )
+
+
+def isolated_home(base: Path) -> dict[str, str]:
+    """The environment with ``HOME`` (and XDG dirs) in ``base``: no user config, no caches."""
+    home = base / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = user_env()
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+    )
+    for var in ("KUBECONFIG", "SSH_AUTH_SOCK", "DRIFTCTL_STORE", "DRIFTCTL_KEY"):
+        env.pop(var, None)
+    return env
