@@ -3,19 +3,20 @@
 Every benchmark times complete processes as a user starts them (``driftctl …`` from the
 virtualenv's console script, imports, bundle writing and signing included) against a peer
 started the same way with the same inputs, in alternating rounds (A B, B A, A B, …) so drift
-in the machine's load hits both sides alike. Wall time comes from the parent's monotonic clock;
-peak RSS from ``wait4`` of that one child, so no benchmark measures its own memory.
+in the machine's load hits both sides alike. Wall time is taken around the child alone;
+peak RSS from ``wait4`` of that one child, started by a small launcher process so that
+neither the benchmark's own memory nor its start-up is counted.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,21 @@ class Sample:
     stdout: bytes
 
 
+# A small parent for every measured process: the benchmark itself may hold hundreds of MB
+# (bundles it built), and a child forked from it would report that as its own peak RSS.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+argv, stdin, stdout, stderr, cwd = json.loads(sys.argv[1])
+fin = open(stdin, "rb") if stdin else subprocess.DEVNULL
+with open(stdout, "wb") as out, open(stderr, "wb") as err:
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdin=fin, stdout=out, stderr=err, cwd=cwd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+print(json.dumps([os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss]))
+"""
+
+
 def run(
     argv: Sequence[str],
     env: Mapping[str, str] | None = None,
@@ -77,31 +93,22 @@ def run(
     stdin: Path | None = None,
     ok: Sequence[int] = (0,),
 ) -> Sample:
-    """Run ``argv`` to completion; its own peak RSS comes from ``wait4`` on its pid."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        fin = open(stdin, "rb") if stdin is not None else subprocess.DEVNULL
-        try:
-            start = time.perf_counter()
-            proc = subprocess.Popen(
-                list(argv),
-                stdin=fin,
-                stdout=out,
-                stderr=err,
-                env=dict(env if env is not None else user_env()),
-                cwd=cwd,
-            )
-            _, status, usage = os.wait4(proc.pid, 0)
-            wall = time.perf_counter() - start
-        finally:
-            if stdin is not None:
-                fin.close()  # type: ignore[union-attr]
-        proc.returncode = rc = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
+    """Run ``argv`` to completion under a small launcher that times it and reads its peak RSS."""
+    with tempfile.TemporaryDirectory(prefix="driftctl-bench-run-") as tmp:
+        out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
+        spec = [list(argv), str(stdin) if stdin else None, str(out), str(err), str(cwd or ".")]
+        done = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", LAUNCHER, json.dumps(spec)],
+            env=dict(env if env is not None else user_env()),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rc, wall, maxrss_kib = json.loads(done.stdout)
         if rc not in ok:
-            tail = err.read().decode(errors="replace")[-800:]
+            tail = err.read_text(errors="replace")[-800:]
             raise SystemExit(f"{argv[0]} exited {rc}: {' '.join(argv)}\n{tail}")
-        return Sample(wall, usage.ru_maxrss / 1024, rc, out.read())
+        return Sample(wall, maxrss_kib / 1024, rc, out.read_bytes())
 
 
 @dataclass
