@@ -7,10 +7,11 @@ import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from driftctl.bundle import MAX_NAME, NAME_RE
 from driftctl.bundle.gunzip import CHUNK, GunzipReader
+from driftctl.bundle.hashing import HashWorker
 
 # The reader's own names for its caps and its error, as verify, inspect and the store use them.
 from driftctl.bundle.limits import ArchiveError as ArchiveError
@@ -147,9 +148,10 @@ def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
 
 
 def _read_member(
-    tar: tarfile.TarFile, member: tarfile.TarInfo, keep: bool
-) -> tuple[int, str, bytes]:
-    """Stream one member's data: its size as read, its sha256, and the bytes when ``keep``."""
+    tar: tarfile.TarFile, member: tarfile.TarInfo, keep: bool, hasher: HashWorker
+) -> tuple[int, Any, bytes]:
+    """Stream one member's data: its size as read, its sha256 (being fed on ``hasher``'s thread,
+    final once it is closed), and the bytes when ``keep``."""
     digest = hashlib.sha256()
     kept: list[bytes] = []
     got = 0
@@ -159,18 +161,23 @@ def _read_member(
             raise ArchiveError(f"member {member.name!r} has no data")
         while chunk := src.read(CHUNK):
             got += len(chunk)
-            digest.update(chunk)
+            hasher.update(digest, chunk)
             if keep:
                 kept.append(chunk)
     if got != member.size:
         raise ArchiveError(f"member {member.name!r} is truncated")
-    return got, digest.hexdigest(), b"".join(kept)
+    return got, digest, b"".join(kept)
 
 
 def read_archive(fh: BinaryIO, size: int, limits: Limits) -> ArchiveContents:
-    """Stream the tar.gz from ``fh`` once: hash every member, keep only the JSON members' bytes."""
+    """Stream the tar.gz from ``fh`` once: hash every member, keep only the JSON members' bytes.
+
+    Three streams of work share the cores: inflating and walking the tar here, hashing the
+    members on one worker thread and re-hashing the compressed bytes on another.
+    """
     stream = GunzipReader(fh, size, limits)
-    members: list[MemberInfo] = []
+    hasher = HashWorker()
+    read: list[tuple[str, int, Any]] = []
     data: dict[str, bytes] = {}
     seen: set[str] = set()
     bounded = type("BoundedTarInfo", (_BoundedTarInfo,), {"limits": limits})
@@ -184,14 +191,16 @@ def read_archive(fh: BinaryIO, size: int, limits: Limits) -> ArchiveContents:
                 if not _check_member(member, index, seen, limits):
                     continue
                 keep = member.name in JSON_MEMBERS
-                got, sha256, content = _read_member(tar, member, keep)
+                got, digest, content = _read_member(tar, member, keep, hasher)
                 if keep:
                     data[member.name] = content
-                members.append(MemberInfo(member.name, got, sha256))
+                read.append((member.name, got, digest))
             end = tar.offset  # where the end-of-archive marker starts; tarfile may have read ahead
         stream.drain(end)
     finally:
+        hasher.close()
         stream.sha256.close()
-    if not members:
+    if not read:
         raise ArchiveError("empty archive")
-    return ArchiveContents(tuple(members), data, stream.sha256.hexdigest(), stream.total_in)
+    members = tuple(MemberInfo(name, got, digest.hexdigest()) for name, got, digest in read)
+    return ArchiveContents(members, data, stream.sha256.hexdigest(), stream.total_in)
