@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +40,23 @@ class FailOn(StrEnum):
 Loaded = list[tuple[str, "Snapshot", int | None]]  # (site, snapshot, seq when known)
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Python's cycle collector off while snapshots are loaded and compared.
+
+    Snapshots are trees (no cycles: reference counting frees them), yet every few thousand new
+    containers the collector walks the young ones, and now and then all of them: at hundreds of
+    sites that is seconds spent finding nothing (tests/bench/bench_scale.py).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _snapshot_files(paths: Sequence[Path]) -> list[tuple[str, Snapshot]]:
     """Plain ``snapshot.json`` files (unverified: for review at a site and for tests)."""
     # Start-up time (cli/__init__.py): the core loads when the command runs.
@@ -59,7 +79,8 @@ def _load(
     sites: Sequence[str],
     snapshots: Sequence[Path],
     seqs: tuple[int | None, int | None],
-) -> Loaded:
+) -> Iterable[tuple[str, Snapshot, int | None]]:
+    """What to compare, in order; from the store, each snapshot is read when its turn comes."""
     if seqs != (None, None):
         if None in seqs or len(sites) != 1 or bundles or snapshots:
             raise InputError("--from/--to: give both, with exactly one --site and no bundles")
@@ -82,8 +103,10 @@ def _load(
         return [(s, snap, None) for s, snap in pairs if not sites or s in sites]
     from driftctl import inputs  # start-up time (cli/__init__.py)
 
-    found = inputs.latest_snapshots(store, bundles, trust, sites)
-    return [(s.site, s.snapshot, s.seq) for s in found]
+    if bundles:
+        found = inputs.latest_snapshots(None, bundles, trust, sites)
+        return [(s.site, s.snapshot, s.seq) for s in found]
+    return ((s.site, s.snapshot, s.seq) for s in inputs.stream_latest(store, sites))
 
 
 def diff(
@@ -129,15 +152,32 @@ def diff(
 
     rules = load_ignore(ignore) if ignore is not None else IgnoreFile()
     trust_store = bundle_trust(bool(bundles), trust, revoked, allow_wildcard)
-    pairs = _load(store, bundles or [], trust_store, site, snapshot, (from_seq, to_seq))
-    if not pairs:
-        raise InputError("no snapshots to compare (import bundles into the store, or pass some)")
-    report = diff_snapshots([(s, snap) for s, snap, _ in pairs], rules, baseline)
+    # The HTML page shows every snapshot's clocks and GPUs, so it keeps them; every other
+    # format lets each snapshot go once it is flattened (one at a time from the store).
+    kept: Loaded | None = [] if fmt is Format.HTML else None
+
+    def flowing(
+        loaded: Iterable[tuple[str, Snapshot, int | None]],
+    ) -> Iterator[tuple[str, Snapshot]]:
+        for name, snap, seq in loaded:
+            if kept is not None:
+                kept.append((name, snap, seq))
+            yield name, snap
+
+    with _gc_paused():
+        loaded = iter(_load(store, bundles or [], trust_store, site, snapshot, (from_seq, to_seq)))
+        first = next(loaded, None)
+        if first is None:
+            raise InputError(
+                "no snapshots to compare (import bundles into the store, or pass some)"
+            )
+        report = diff_snapshots(flowing(chain([first], loaded)), rules, baseline)
+        del first
     rank = threshold(fail_on.value)
-    if fmt is Format.HTML:
+    if kept is not None:
         from driftctl.cli.page import page_for  # start-up time: Jinja2 and the policy
 
-        text = page_for(report, pairs)
+        text = page_for(report, kept)
     else:
         text = render(report, fmt, rank)
     if write_ignore is not None:
