@@ -63,12 +63,17 @@ def machine() -> str:
 
 @dataclass(frozen=True)
 class Sample:
-    """One finished process: wall seconds, peak RSS in MiB, exit status, stdout."""
+    """One finished process: wall seconds, peak RSS in MiB, exit status, stdout, CPU seconds.
+
+    CPU (user + system, the process and its children) is what a loaded machine inflates least;
+    wall time is what a user waits.
+    """
 
     wall: float
     rss_mib: float
     rc: int
     stdout: bytes
+    cpu: float = 0.0
 
 
 # A small parent for every measured process: the benchmark itself may hold hundreds of MB
@@ -82,7 +87,8 @@ with open(stdout, "wb") as out, open(stderr, "wb") as err:
     proc = subprocess.Popen(argv, stdin=fin, stdout=out, stderr=err, cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-print(json.dumps([os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss]))
+cpu = usage.ru_utime + usage.ru_stime
+print(json.dumps([os.waitstatus_to_exitcode(status), wall, usage.ru_maxrss, cpu]))
 """
 
 
@@ -104,11 +110,11 @@ def run(
             text=True,
             check=True,
         )
-        rc, wall, maxrss_kib = json.loads(done.stdout)
+        rc, wall, maxrss_kib, cpu = json.loads(done.stdout)
         if rc not in ok:
             tail = err.read_text(errors="replace")[-800:]
             raise SystemExit(f"{argv[0]} exited {rc}: {' '.join(argv)}\n{tail}")
-        return Sample(wall, maxrss_kib / 1024, rc, out.read_bytes())
+        return Sample(wall, maxrss_kib / 1024, rc, out.read_bytes(), cpu)
 
 
 @dataclass
@@ -131,6 +137,10 @@ class Series:
         return statistics.median(self.walls)
 
     @property
+    def cpu(self) -> float:
+        return statistics.median(s.cpu for s in self.samples)
+
+    @property
     def rss(self) -> float:
         return max(s.rss_mib for s in self.samples)
 
@@ -138,7 +148,7 @@ class Series:
         runs = " ".join(f"{w:.3f}" for w in self.walls)
         return (
             f"{self.name:<{width}} min {self.min:7.3f} s  median {self.median:7.3f} s  "
-            f"peak RSS {self.rss:6.0f} MiB  runs [{runs}]"
+            f"CPU {self.cpu:7.3f} s  peak RSS {self.rss:6.0f} MiB  runs [{runs}]"
         )
 
 
@@ -160,10 +170,12 @@ def alternate(
 
 
 def ratio_line(ours: Series, peer: Series, goal: str) -> str:
-    """The last line every benchmark prints: ours / peer on medians and on minima, and the goal."""
+    """The last line every benchmark prints: ours / peer on wall medians and minima (and on CPU,
+    which a loaded machine distorts less), and the goal."""
+    cpu = f", CPU {ours.cpu / peer.cpu:.2f}" if peer.cpu > 0 else ""
     return (
         f"ratio {ours.name} / {peer.name}: median {ours.median / peer.median:.2f}, "
-        f"min {ours.min / peer.min:.2f}  (goal {goal})"
+        f"min {ours.min / peer.min:.2f}{cpu}  (goal {goal})"
     )
 
 
