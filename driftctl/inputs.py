@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from driftctl.bundle.trust import TrustStore, load_trust
 from driftctl.bundle.verify import verify_bundle
 from driftctl.errors import InputError, OperationalError
 from driftctl.snapshot import ModelError, Snapshot
-from driftctl.store.layout import check_root, read_entry, read_snapshot, seq_dir
+from driftctl.store.layout import SiteState, check_root, read_entry, read_snapshot, seq_dir
 from driftctl.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -87,24 +87,42 @@ def latest_snapshots(
                 collected = str(vb.manifest["collected_at"])
                 found[vb.site] = SiteSnapshot(vb.site, vb.seq, collected, vb.sha256, vb.snapshot)
         return _filter(found, sites, "the given bundles")
+    return list(stream_latest(store, sites))
+
+
+def stream_latest(store: Path | None, sites: Sequence[str] = ()) -> Iterator[SiteSnapshot]:
+    """The store's newest snapshot per site, sorted by site, each read when its turn comes.
+
+    The store is held for reading from the first step until the last snapshot is read; what
+    is wrong with it or with ``sites`` is raised at the first step, before any snapshot is read.
+    A caller that drops each snapshot after use holds one at a time (diff over many sites).
+    """
     root = existing_store(store)
     target = Store(root)
     with target.reading():
-        for state in target.sites():
-            latest = state.latest
-            snap = stored_snapshot(root, state.site, latest.seq)
-            log.info(
-                "read %s seq %d from the store %s (collected %s, sha256 %s)",
-                state.site,
-                latest.seq,
-                root,
-                latest.collected_at,
-                latest.sha256,
-            )
-            found[state.site] = SiteSnapshot(
-                state.site, latest.seq, latest.collected_at, latest.sha256, snap
-            )
-    return _filter(found, sites, str(root))
+        states = {state.site: state for state in target.sites()}
+        for site in sites:
+            if site not in states:
+                raise InputError(f"--site {site}: no such site in {root}")
+        keep = set(sites) if sites else set(states)
+        for site in sorted(set(states) - keep):
+            log.info("skipped %s: not among --site", site)
+        for site in sorted(keep):
+            yield _read_latest(root, states[site])
+
+
+def _read_latest(root: Path, state: SiteState) -> SiteSnapshot:
+    latest = state.latest
+    snap = stored_snapshot(root, state.site, latest.seq)
+    log.info(
+        "read %s seq %d from the store %s (collected %s, sha256 %s)",
+        state.site,
+        latest.seq,
+        root,
+        latest.collected_at,
+        latest.sha256,
+    )
+    return SiteSnapshot(state.site, latest.seq, latest.collected_at, latest.sha256, snap)
 
 
 def stored_snapshot(root: Path, site: str, seq: int) -> Snapshot:

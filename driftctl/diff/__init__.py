@@ -30,11 +30,11 @@ Semantics (docs/diff.md), decided here:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from driftctl.diff.engine import compare
 from driftctl.diff.flatten import SiteFacts, flatten
-from driftctl.diff.gpu_names import resolve_snapshots
+from driftctl.diff.gpu_names import names_of, resolve_one
 from driftctl.diff.ignore import IgnoreFile, load_ignore
 from driftctl.diff.report import DiffReport, DriftFinding, Ignored
 from driftctl.snapshot import DriftSeverity, FindingKind, Snapshot
@@ -55,10 +55,28 @@ __all__ = [
 
 
 def diff_snapshots(
-    snapshots: Sequence[tuple[str, Snapshot]],
+    snapshots: Iterable[tuple[str, Snapshot]],
     ignore: IgnoreFile | None = None,
     baseline: str | None = None,
 ) -> DiffReport:
-    """Flatten and compare ``(site name, snapshot)`` pairs in the given order."""
-    snapshots = resolve_snapshots(snapshots)  # GPU names the plain table cut short
-    return compare([flatten(site, snap) for site, snap in snapshots], ignore, baseline)
+    """Flatten and compare ``(site name, snapshot)`` pairs in the given order.
+
+    Each snapshot is flattened as it comes and can be dropped by the caller's iterator (the
+    flat facts are a fraction of the typed snapshot: diff over hundreds of sites holds one
+    snapshot at a time). Only a snapshot showing GPU names the plain table cut short waits
+    until every snapshot's full names are known.
+    """
+    facts: list[SiteFacts | None] = []
+    waiting: list[tuple[int, str, Snapshot]] = []
+    full: set[str] = set()
+    for site, snapshot in snapshots:
+        names, cut = names_of(snapshot)
+        full |= names
+        if cut:
+            waiting.append((len(facts), site, snapshot))
+            facts.append(None)
+        else:
+            facts.append(flatten(site, snapshot))
+    for index, site, snapshot in waiting:
+        facts[index] = flatten(site, resolve_one(snapshot, full))
+    return compare([f for f in facts if f is not None], ignore, baseline)

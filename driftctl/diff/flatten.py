@@ -6,6 +6,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from sys import intern
 
 from driftctl.diff.normalize import (
     SERVER_FIELDS,
@@ -294,5 +295,8 @@ def flatten(site: str, snapshot: Snapshot) -> SiteFacts:
     # Comparison forms of plain facts are computed by the engine, only where raw values differ.
     targets = [f.target for f in failures if f.collector in ("gpu", "nodes")]
     _nodes(snapshot.nodes, {t.removeprefix("nodes/") for t in targets}, out, facts)
-    facts.values.update(out)
+    # Every site spells the same keys: interned, all sites share one string per key (at 500
+    # sites × 20k facts that is half a GiB less), and the engine's lookups of a key in every
+    # site's facts match by identity instead of comparing the characters.
+    facts.values.update({intern(key): value for key, value in out.items()})
     return facts

@@ -55,20 +55,24 @@ def _resolved(gpu: Gpu, full: set[str]) -> Gpu:
     return replace(gpu, devices=devices, product=product)
 
 
+def names_of(snapshot: Snapshot) -> tuple[set[str], bool]:
+    """The full GPU names a snapshot shows, and whether it shows any cut name."""
+    names = {n for gpu in _gpus(snapshot) for n in _names(gpu)}
+    full = {n for n in names if not is_truncated(n)}
+    return full, len(full) != len(names)
+
+
+def resolve_one(snapshot: Snapshot, full: set[str]) -> Snapshot:
+    """The snapshot with every cut GPU name resolved against ``full`` (all compared snapshots')."""
+    nodes = {
+        name: replace(node, gpu=_resolved(node.gpu, full)) if isinstance(node.gpu, Gpu) else node
+        for name, node in snapshot.nodes.items()
+    }
+    return replace(snapshot, nodes=nodes)
+
+
 def resolve_snapshots(snapshots: Sequence[tuple[str, Snapshot]]) -> list[tuple[str, Snapshot]]:
     """The snapshots with every cut GPU name resolved against the full names of all of them."""
-    full = {n for _, snap in snapshots for gpu in _gpus(snap) for n in _names(gpu)}
-    full = {n for n in full if not is_truncated(n)}
-    out: list[tuple[str, Snapshot]] = []
-    for site, snap in snapshots:
-        if not any(is_truncated(n) for gpu in _gpus(snap) for n in _names(gpu)):
-            out.append((site, snap))
-            continue
-        nodes = {
-            name: replace(node, gpu=_resolved(node.gpu, full))
-            if isinstance(node.gpu, Gpu)
-            else node
-            for name, node in snap.nodes.items()
-        }
-        out.append((site, replace(snap, nodes=nodes)))
-    return out
+    seen = [(site, snap, *names_of(snap)) for site, snap in snapshots]
+    full = {n for _, _, names, _ in seen for n in names}
+    return [(site, resolve_one(snap, full) if cut else snap) for site, snap, _, cut in seen]
