@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from driftctl.diff.engine import compare
-from driftctl.diff.flatten import SiteFacts, flatten
+from driftctl.diff.flatten import Keys, SiteFacts, flatten
 from driftctl.diff.gpu_names import names_of, resolve_one
 from driftctl.diff.ignore import IgnoreFile, load_ignore
 from driftctl.diff.report import DiffReport, DriftFinding, Ignored
@@ -69,6 +69,7 @@ def diff_snapshots(
     facts: list[SiteFacts | None] = []
     waiting: list[tuple[int, str, Snapshot]] = []
     full: set[str] = set()
+    keys = Keys()
     for site, snapshot in snapshots:
         names, cut = names_of(snapshot)
         full |= names
@@ -76,7 +77,7 @@ def diff_snapshots(
             waiting.append((len(facts), site, snapshot))
             facts.append(None)
         else:
-            facts.append(flatten(site, snapshot))
+            facts.append(flatten(site, snapshot, keys))
     for index, site, snapshot in waiting:
-        facts[index] = flatten(site, resolve_one(snapshot, full))
+        facts[index] = flatten(site, resolve_one(snapshot, full), keys)
     return compare([f for f in facts if f is not None], ignore, baseline)
