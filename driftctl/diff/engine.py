@@ -20,7 +20,9 @@ from driftctl.snapshot.path import path_of
 from driftctl.strictjson import finite
 
 _MISSING = object()
-_SCALARS = (str, int, float)
+# Raw values that, equal (and of one type) at every site, are equal after any normalisation: the
+# engine's hot path. None everywhere is unknown everywhere: no known value, so no finding either.
+_SCALARS = (str, int, float, bool, type(None))
 
 
 def _names(names: Sequence[str]) -> str:
