@@ -121,6 +121,7 @@ class Keys:
     def __init__(self) -> None:
         self._children: dict[tuple[Key, str], Key] = {}
         self._attrs: dict[tuple[Key, str], Key] = {}
+        self._values: dict[Key, str] = {}
 
     def child(self, parent: Key, segment: str) -> Key:
         """``parent`` followed by a key segment from the data (quoted when it must be)."""
@@ -128,6 +129,16 @@ class Keys:
         if key is None:
             key = self._children[(parent, segment)] = intern(parent + suffix(segment))
         return key
+
+    def shared(self, key: Key, value: str) -> str:
+        """``value``, or the equal string an earlier site holds under ``key``: most values agree
+        across a fleet, so most sites keep no string of their own (about a third of the facts'
+        memory at 20k facts per site)."""
+        first = self._values.get(key)
+        if first is None:
+            self._values[key] = value
+            return value
+        return first if first == value else value
 
     def attr(self, parent: Key, name: str) -> Key:
         """``parent.name`` for a field name of the snapshot's own shape (never quoted)."""
@@ -148,6 +159,9 @@ def _walk(prefix: Key, value: object, out: dict[Key, object], drop: bool, keys: 
             continue
         if type(v) is dict and v:
             _walk(child(prefix, k), v, out, drop, keys)
+        elif type(v) is str:
+            key = child(prefix, k)
+            out[key] = keys.shared(key, v)
         else:
             out[child(prefix, k)] = v
 
