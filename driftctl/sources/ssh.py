@@ -64,7 +64,7 @@ def default_deadline(settings: SshSettings, nodes: int) -> float:
 
 @dataclass(frozen=True)
 class NodeCollector:
-    """Collects one node over one connection, its commands run one after another."""
+    """Collects one node over one connection, its commands in rounds of one session each."""
 
     hostkeys: HostKeyChecker
     creds: Credentials
