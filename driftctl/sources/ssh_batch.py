@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from paramiko import Transport
 
 MARK = "@driftctl-end-"
+DEADLINE_GRACE = 1.0  # seconds a command may run past the site deadline before its own bound
 
 
 def script(commands: Sequence[str], tag: str) -> str:
@@ -91,7 +92,10 @@ def run_batch(t: Transport, commands: Sequence[str], timeout: float, deadline: f
     from paramiko import SSHException
 
     def allowed(start: float) -> float:
-        return min(timeout, max(0.1, deadline - start))
+        # The site deadline is the pool's to enforce (it closes the transport, and what is
+        # unfinished reads "not collected within the site deadline"); a command's own bound
+        # only backs it up, a moment later, so the two never race to word the same failure.
+        return min(timeout, max(0.1, deadline - start) + DEADLINE_GRACE)
 
     try:
         chan = t.open_session(timeout=allowed(time.monotonic()))
