@@ -126,9 +126,12 @@ def run_batch(t: Transport, commands: Sequence[str], timeout: float, deadline: f
                     done,
                     SshFailure(f"command {command!r} wrote more than {MAX_OUTPUT_BYTES} bytes"),
                 )
-            if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
+            # The end is the channel's EOF with the exit status (or its close): sshd may send
+            # the status before it has forwarded the last of the output, or after the EOF.
+            ended = chan.closed or (chan.eof_received and chan.exit_status_ready())
+            if ended and not chan.recv_ready() and not chan.recv_stderr_ready():
                 # The shell ended before this command's end marks: killed, or no POSIX shell.
-                status = chan.recv_exit_status()
+                status = chan.recv_exit_status() if chan.exit_status_ready() else -1
                 why = f"exit {status}" if status != -1 else "no exit status"
                 return Outcome(
                     done, FramingError(f"command {command!r} ended without its end mark ({why})")
@@ -138,7 +141,10 @@ def run_batch(t: Transport, commands: Sequence[str], timeout: float, deadline: f
                 return Outcome(
                     done, CommandTimeout(f"command {command!r} timed out after {limit:.1f} s")
                 )
-            select.select([chan], [], [], min(remaining, 0.05))
+            if chan.eof_received:  # nothing more to read (select would not wait): the status
+                time.sleep(min(remaining, 0.01))
+            else:
+                select.select([chan], [], [], min(remaining, 0.05))
     except FramingError as exc:
         return Outcome(done, exc)
     except (SSHException, EOFError, OSError) as exc:
