@@ -7,20 +7,26 @@ import math
 import shlex
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from driftctl.config import SiteConfig, SshSettings
 from driftctl.dump_layout import NODE_COMMANDS, NodeCommand
 from driftctl.errors import OperationalError
 from driftctl.model import Artifact, Failure, RawSet
+from driftctl.parsers.node_outputs import gives_facts
+from driftctl.parsers.nvidia_smi import classify_error
 from driftctl.progress import Progress
+from driftctl.sources.ssh_batch import run_batch
+from driftctl.sources.ssh_paramiko import Transport
 from driftctl.sources.ssh_pool import BoundedPool, Cancel
 from driftctl.sources.ssh_resolve import Endpoint, load_ssh_config, nodes_from_kubernetes, resolve
-
-if TYPE_CHECKING:
-    from paramiko import Transport
-
-    from driftctl.sources.ssh_transport import Credentials, HostKeyChecker, Limits
+from driftctl.sources.ssh_transport import (
+    CommandTimeout,
+    Credentials,
+    HostKeyChecker,
+    Limits,
+    SshFailure,
+    connect,
+)
 
 log = logging.getLogger(__name__)
 NAME = "ssh"
@@ -43,15 +49,11 @@ def binary(cmd: NodeCommand) -> str:
 
 def usable(cmd: NodeCommand, data: bytes) -> bool:
     """Whether an exit-0 output already gives the group's facts, so fallbacks can be skipped."""
-    from driftctl.parsers.node_outputs import gives_facts  # parsers load only when SSH runs
-
     return gives_facts(cmd, data)
 
 
 def driver_level(output: bytes, rc: int) -> bool:
     """An nvidia-smi failure every other nvidia-smi form would repeat (driver, NVML, devices)."""
-    from driftctl.parsers.nvidia_smi import classify_error
-
     found = classify_error(output.decode("utf-8", "replace"), rc)
     return found is not None and found[0] != "nvidia-smi-failed"
 
@@ -72,8 +74,6 @@ class NodeCollector:
     deadline: float
 
     def __call__(self, endpoint: Endpoint, cancel: Cancel) -> NodeResult:
-        from driftctl.sources.ssh_transport import SshFailure, connect
-
         result = NodeResult()
         opened: list[Transport] = []
 
@@ -105,9 +105,6 @@ class NodeCollector:
         Within a group the order is the fallback order, so the same commands run as one exec
         per command would run, only fewer sessions: usually one round, on every node.
         """
-        from driftctl.sources.ssh_batch import run_batch
-        from driftctl.sources.ssh_transport import CommandTimeout
-
         done_groups: set[str] = set()
         dead: set[str] = set()  # binaries that are missing or hung on this node
         tried: set[NodeCommand] = set()
@@ -154,8 +151,6 @@ class SshSource:
     name = NAME
 
     def acquire(self, config: SiteConfig, raw: RawSet, progress: Progress) -> None:
-        from driftctl.sources.ssh_transport import Credentials, HostKeyChecker, Limits
-
         settings = config.ssh
         if settings is None:
             return

@@ -15,12 +15,9 @@ import select
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from driftctl.sources.ssh_paramiko import SSHException, Transport
 from driftctl.sources.ssh_transport import MAX_OUTPUT_BYTES, CommandTimeout, SshFailure
-
-if TYPE_CHECKING:
-    from paramiko import Transport
 
 MARK = "@driftctl-end-"
 DEADLINE_GRACE = 1.0  # seconds a command may run past the site deadline before its own bound
@@ -89,7 +86,6 @@ class Outcome:
 
 def run_batch(t: Transport, commands: Sequence[str], timeout: float, deadline: float) -> Outcome:
     """Run ``commands`` (fixed strings) in one exec; each gets ``timeout`` s, none runs past ``deadline``."""
-    from paramiko import SSHException
 
     def allowed(start: float) -> float:
         # The site deadline is the pool's to enforce (it closes the transport, and what is

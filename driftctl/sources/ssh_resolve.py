@@ -6,16 +6,14 @@ import getpass
 import os
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from driftctl.config import NodeTarget, SshSettings
 from driftctl.dump_layout import NODE_NAME_RE, NODES_PATH
 from driftctl.errors import InputError
 from driftctl.model import Failure, RawSet
-from driftctl.sources import ssh_paramiko  # noqa: F401  (before any paramiko import: no Invoke)
-
-if TYPE_CHECKING:
-    from paramiko import SSHConfig
+from driftctl.parsers.kube_objects import ListUnavailable, load_items, mapping, seq
+from driftctl.sources.ssh_paramiko import SSHConfig
 
 JUMP_RE = re.compile(r"^(?:(?P<user>[^@\s]+)@)?(?P<host>\[[^\]]+\]|[^:\s]+)(?::(?P<port>\d+))?$")
 MAX_JUMPS = 4
@@ -53,8 +51,6 @@ def load_ssh_config(settings: SshSettings) -> SSHConfig | None:
     path = os.path.expanduser(settings.ssh_config)
     if not os.path.isfile(path):
         return None
-    from paramiko import SSHConfig
-
     try:
         return SSHConfig.from_path(path)
     except Exception as exc:  # paramiko raises plain ConfigParseError/ValueError types
@@ -63,8 +59,6 @@ def load_ssh_config(settings: SshSettings) -> SSHConfig | None:
 
 def nodes_from_kubernetes(raw: RawSet) -> tuple[list[NodeTarget], list[Failure]]:
     """Every node of ``kubernetes/nodes.json`` at its InternalIP, named after the node."""
-    from driftctl.parsers.kube_objects import ListUnavailable, load_items, mapping, seq
-
     try:
         items = load_items(raw, NODES_PATH)
     except ListUnavailable as exc:

@@ -8,13 +8,19 @@ import os
 import socket
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from driftctl.sources import ssh_paramiko  # noqa: F401  (before any paramiko import: no Invoke)
+from driftctl.sources.ssh_paramiko import (
+    Agent,
+    AuthenticationException,
+    ChannelException,
+    HostKeys,
+    PasswordRequiredException,
+    PKey,
+    SSHException,
+    Transport,
+)
 from driftctl.sources.ssh_resolve import Endpoint, Hop
-
-if TYPE_CHECKING:
-    from paramiko import HostKeys, PKey, Transport
 
 MAX_OUTPUT_BYTES = 32 * 1024 * 1024
 RSA_TYPES = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")
@@ -38,8 +44,6 @@ class HostKeyChecker:
     """Host keys from one known_hosts file, read once and never written (no auto-add, ever)."""
 
     def __init__(self, path: str) -> None:
-        from paramiko import HostKeys
-
         self.path = os.path.expanduser(path)
         self.keys: HostKeys = HostKeys()
         if os.path.isfile(self.path):
@@ -70,8 +74,6 @@ class Credentials:
 
     def load(self, path: str) -> PKey | str:
         """The key at ``path``, or a one-line reason it cannot be used."""
-        from paramiko import PasswordRequiredException, PKey, SSHException
-
         with self._lock:
             if path not in self._cache:
                 try:
@@ -112,8 +114,6 @@ def _tcp(hop: Hop, limits: Limits) -> socket.socket:
 
 
 def _auth(t: Transport, hop: Hop, creds: Credentials) -> None:
-    from paramiko import Agent, AuthenticationException, SSHException
-
     keys, problems = creds.keys_for(hop)
     agent = Agent() if creds.use_agent else None
     try:
@@ -143,8 +143,6 @@ def open_hop(
     opened: list[Transport],
 ) -> Transport:
     """SSH over ``sock``: banner, key exchange, host key check, public-key auth — each bounded."""
-    from paramiko import SSHException, Transport
-
     t = Transport(sock)
     opened.append(t)  # so a site deadline can close it from another thread
     try:
@@ -187,8 +185,6 @@ def connect(
     opened: list[Transport],
 ) -> Transport:
     """The target's transport, through its ProxyJump chain; every transport opened goes in ``opened``."""
-    from paramiko import ChannelException, SSHException
-
     sock: Any = None
     previous: Transport | None = None
     previous_alias = ""
