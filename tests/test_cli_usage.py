@@ -75,6 +75,27 @@ def test_help_and_version_exit_0() -> None:
     assert version.returncode == 0 and version.stdout.startswith("driftctl ")
 
 
+# An interactive shell starts a command with SIGINT at its default. A background job of a
+# non-interactive shell (`bash tests/run.sh &`, a CI runner's script) starts with SIGINT ignored,
+# an ignored signal stays ignored across exec, and Python then installs no KeyboardInterrupt
+# handler: the collection would rightly never see the Ctrl-C, and this test failed in every
+# full run started that way while passing alone. So driftctl starts here as a terminal starts it.
+AS_A_TERMINAL_STARTS_IT = (
+    sys.executable,
+    "-c",
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])",
+)
+
+
+def sigint_ignored(pid: int) -> bool:
+    """Whether process ``pid`` ignores SIGINT (Linux: the SigIgn mask in /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (2 - 1)))
+    raise AssertionError(f"no SigIgn line for process {pid}")
+
+
 def test_ctrl_c_during_a_hung_collection_is_one_line_exit_130(tmp_path: Path) -> None:
     """A Kubernetes API that accepts TCP and never answers; the operator presses Ctrl-C."""
     import signal
@@ -95,7 +116,15 @@ def test_ctrl_c_during_a_hung_collection_is_one_line_exit_130(tmp_path: Path) ->
     config = tmp_path / "site.yaml"
     config.write_text(f"site: lab\nkubernetes: {{kubeconfig: {kubeconfig}, timeout_seconds: 60}}\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "driftctl", "collect", "--config", str(config), "--dry-run"],
+        [
+            *AS_A_TERMINAL_STARTS_IT,
+            "-m",
+            "driftctl",
+            "collect",
+            "--config",
+            str(config),
+            "--dry-run",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -110,6 +139,7 @@ def test_ctrl_c_during_a_hung_collection_is_one_line_exit_130(tmp_path: Path) ->
             except TimeoutError:
                 assert proc.poll() is None, proc.communicate()
         assert conn is not None
+        assert not sigint_ignored(proc.pid)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
