@@ -96,6 +96,20 @@ def _field_match(obj: dict[str, Any], selector: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Drip:
+    """One dripped reply: how long it dripped and whether the client hung up before its end."""
+
+    path: str
+    seconds: float
+    sent: int
+    total: int
+
+    @property
+    def cut(self) -> bool:
+        return self.sent < self.total
+
+
 class ReplayServer:
     """Serves a Store over HTTPS; ``faults`` and ``requests`` are for tests to set and read."""
 
@@ -104,6 +118,7 @@ class ReplayServer:
         self.token = token
         self.faults: dict[str, Fault] = {}
         self.requests: list[tuple[str, str]] = []
+        self.drips: list[Drip] = []
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"replay": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -170,13 +185,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _drip_bytes(self, data: bytes) -> None:
-        for i in range(len(data)):
-            try:
-                self.wfile.write(data[i : i + 1])
-                self.wfile.flush()
-            except OSError:  # the client gave up, as it should
-                return
-            time.sleep(self._drip)
+        started, sent = time.monotonic(), 0
+        try:
+            for i in range(len(data)):
+                try:
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                except OSError:  # the client gave up, as it should
+                    return
+                sent += 1
+                time.sleep(self._drip)
+        finally:
+            drip = Drip(self.path, time.monotonic() - started, sent, len(data))
+            self.replay.drips.append(drip)
 
     def _error(self, code: int, message: str) -> None:
         self._send(code, _status(code, REASONS.get(code, "Unknown"), message))
