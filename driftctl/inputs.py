@@ -1,4 +1,8 @@
-"""The one way diff and preflight get snapshots: verified bundles, or the store's latest per site."""
+"""The one way diff and preflight get snapshots: verified bundles, or the store's latest per site.
+
+Diff over the store reads each site's facts index instead where it has a usable one
+(``StoredFacts``); ``FACTS_INDEX`` is what import writes and ``store check`` verifies.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from driftctl.bundle.trust import TrustStore, load_trust
-from driftctl.bundle.verify import verify_bundle
+from driftctl.bundle.verify import VerifiedBundle, verify_bundle
+from driftctl.diff import index
 from driftctl.errors import InputError, OperationalError
 from driftctl.snapshot import ModelError, Snapshot
-from driftctl.store.layout import SiteState, check_root, read_entry, read_snapshot, seq_dir
+from driftctl.store.layout import (
+    FACTS,
+    SiteState,
+    check_root,
+    read_entry,
+    read_facts,
+    read_snapshot,
+    seq_dir,
+)
 from driftctl.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -98,17 +111,81 @@ def stream_latest(store: Path | None, sites: Sequence[str] = ()) -> Iterator[Sit
     A caller that drops each snapshot after use holds one at a time (diff over many sites).
     """
     root = existing_store(store)
-    target = Store(root)
-    with target.reading():
-        states = {state.site: state for state in target.sites()}
-        for site in sites:
-            if site not in states:
-                raise InputError(f"--site {site}: no such site in {root}")
-        keep = set(sites) if sites else set(states)
-        for site in sorted(set(states) - keep):
-            log.info("skipped %s: not among --site", site)
-        for site in sorted(keep):
-            yield _read_latest(root, states[site])
+    with Store(root).reading():
+        for state in _chosen(root, sites):
+            yield _read_latest(root, state)
+
+
+def _chosen(root: Path, sites: Sequence[str]) -> list[SiteState]:
+    states = {state.site: state for state in Store(root).sites()}
+    for site in sites:
+        if site not in states:
+            raise InputError(f"--site {site}: no such site in {root}")
+    keep = set(sites) if sites else set(states)
+    for site in sorted(set(states) - keep):
+        log.info("skipped %s: not among --site", site)
+    return [states[site] for site in sorted(keep)]
+
+
+class StoredFacts:
+    """The store's newest facts per site for diff, sorted by site: each site's facts index where
+    it has a usable one, else its snapshot (iterate once, then ``snapshot_of`` for a site whose
+    index turned out unusable while the store is still held)."""
+
+    def __init__(self, store: Path | None, sites: Sequence[str] = ()) -> None:
+        self.root = existing_store(store)
+        self.sites = sites
+
+    def __iter__(self) -> Iterator[tuple[str, Snapshot | index.IndexedSite]]:
+        with Store(self.root).reading():
+            for state in _chosen(self.root, self.sites):
+                yield state.site, self._facts(state)
+
+    def _facts(self, state: SiteState) -> Snapshot | index.IndexedSite:
+        latest = state.latest
+        try:
+            data = read_facts(self.root, state.site, latest.seq)
+            found = (
+                None if data is None else index.parse(data, state.site, latest.seq, latest.sha256)
+            )
+        except (OperationalError, index.Unusable) as exc:
+            # Another driftctl's schema is expected after an upgrade; anything else is damage.
+            level = logging.INFO if isinstance(exc, index.OtherSchema) else logging.WARNING
+            log.log(level, "%s seq %d: %s not usable (%s): reading its snapshot",
+                    state.site, latest.seq, FACTS, exc)  # fmt: skip
+            return _read_latest(self.root, state).snapshot
+        if found is None:  # imported by a driftctl that wrote no index
+            log.info("%s seq %d has no %s: reading its snapshot", state.site, latest.seq, FACTS)
+            return _read_latest(self.root, state).snapshot
+        log.info("read %s seq %d facts from the store %s", state.site, latest.seq, self.root)
+        return found
+
+    def snapshot_of(self, site: index.IndexedSite) -> Snapshot:
+        """The snapshot a facts index stood for (read while iterating: the store is held)."""
+        return stored_snapshot(self.root, site.site, site.seq)
+
+
+class FactsIndex:
+    """The facts index as a file the store derives from each bundle (store.layout.Derived)."""
+
+    name = FACTS
+
+    def make(self, vb: VerifiedBundle) -> bytes:
+        return index.encode(vb.site, vb.seq, vb.sha256, vb.snapshot)
+
+    def problem(self, vb: VerifiedBundle, data: bytes) -> str | None:
+        try:
+            index.parse(data, vb.site, vb.seq, vb.sha256)
+        except index.OtherSchema:
+            return None  # another driftctl's: diff reads the snapshot instead
+        except index.Unusable as exc:
+            return f"not usable ({exc}): diff reads snapshot.json instead"
+        if data != self.make(vb):
+            return "not the facts of the bundle's snapshot"
+        return None
+
+
+FACTS_INDEX = FactsIndex()
 
 
 def _read_latest(root: Path, state: SiteState) -> SiteSnapshot:

@@ -65,8 +65,9 @@ def assert_consistent(root: Path) -> None:
     """What the protocol promises, read from the files directly (not through driftctl.store).
 
     Every seq directory has exactly one ledger import line with its sha256 and no other import
-    line exists; a stored directory holds its five files, a pruned one meta.json only and a prune
-    record; each site's state.json says what its directories say; no temp file is left.
+    line exists; a stored directory holds its five files (and the facts index when its import
+    wrote one, made from that very bundle), a pruned one meta.json only and a prune record; each
+    site's state.json says what its directories say; no temp file is left.
     """
     assert leftovers(root) == []
     lines = ledger_lines(root)  # every line parses: json.loads raises otherwise
@@ -96,6 +97,10 @@ def assert_consistent(root: Path) -> None:
             if (site, meta["seq"]) in pruned:
                 assert files == {"meta.json"}, (seq_dir, files)
             else:
+                if "facts.jsonl" in files:
+                    files.remove("facts.jsonl")
+                    header = json.loads((seq_dir / "facts.jsonl").read_bytes().split(b"\n")[0])
+                    assert header["bundle_sha256"] == meta["sha256"], seq_dir
                 assert files == {
                     "meta.json",
                     "manifest.json",

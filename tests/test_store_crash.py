@@ -127,6 +127,10 @@ def test_kill_import_at_every_step(
 
     code, out = _import(fleet, store, "b2", "b3")
     assert code == 0, out
+    # The CLI's import writes each bundle's facts index inside its commit: no crash loses it.
+    assert (store / "sites" / SITE / "000003" / "facts.jsonl").is_file()
+    if not first:
+        assert (store / "sites" / SITE / "000002" / "facts.jsonl").is_file()
     state = Store(store).state(SITE)
     assert state is not None and (state.latest.seq, state.count, state.gaps) == (3, 3, ())
     assert [line["seq"] for line in ledger_lines(store)] == [1, 2, 3]

@@ -101,7 +101,7 @@ def import_(
     The exit code is the worst of the bundles'.
     """
     # Start-up time (cli/__init__.py).
-    from driftctl.inputs import default_store
+    from driftctl.inputs import FACTS_INDEX, default_store
     from driftctl.store.layout import check_root
     from driftctl.store.store import Store, import_bundle
 
@@ -114,7 +114,9 @@ def import_(
     for bundle in bundles:
         log.info("importing %s into %s", bundle, target.root)
         try:
-            result = import_bundle(target, bundle, trust_store, limits=limits)
+            result = import_bundle(
+                target, bundle, trust_store, limits=limits, derived=[FACTS_INDEX]
+            )
         except DriftctlError as exc:
             typer.echo(f"driftctl: error: {visible(exc)}", err=True)
             worst = max(worst, int(exc.exit_code))

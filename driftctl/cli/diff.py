@@ -22,6 +22,7 @@ from driftctl.formats.escape import visible
 
 if TYPE_CHECKING:
     from driftctl.bundle.trust import TrustStore
+    from driftctl.diff import DiffReport, IgnoreFile
     from driftctl.snapshot import Snapshot
 
 MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
@@ -109,6 +110,46 @@ def _load(
     return ((s.site, s.snapshot, s.seq) for s in inputs.stream_latest(store, sites))
 
 
+def _report(
+    loaded: Iterable[tuple[str, Snapshot, int | None]],
+    rules: IgnoreFile,
+    baseline: str | None,
+    kept: Loaded | None,
+) -> DiffReport:
+    """Diff over snapshots; ``kept`` (for the HTML page) receives each one as it is read."""
+    from driftctl.diff import diff_snapshots  # start-up time (cli/__init__.py)
+
+    def flowing() -> Iterator[tuple[str, Snapshot]]:
+        for name, snap, seq in loaded:
+            if kept is not None:
+                kept.append((name, snap, seq))
+            yield name, snap
+
+    with _gc_paused():
+        stream = flowing()
+        first = next(stream, None)
+        if first is None:
+            raise InputError(
+                "no snapshots to compare (import bundles into the store, or pass some)"
+            )
+        return diff_snapshots(chain([first], stream), rules, baseline)
+
+
+def _store_report(
+    store: Path | None, sites: Sequence[str], rules: IgnoreFile, baseline: str | None
+) -> DiffReport:
+    """Diff over the store's latest bundles, from their facts indexes where they are usable."""
+    from driftctl import inputs  # start-up time (cli/__init__.py)
+    from driftctl.diff import diff_sites
+
+    found = inputs.StoredFacts(store, sites)
+    with _gc_paused():
+        report = diff_sites(found, rules, baseline, found.snapshot_of)
+    if not report.sites:
+        raise InputError("no snapshots to compare (import bundles into the store, or pass some)")
+    return report
+
+
 def diff(
     bundles: list[Path] = typer.Argument(
         None,
@@ -144,7 +185,7 @@ def diff(
 ) -> None:
     """Cross-site drift: every site against every other, or against --baseline."""
     # Start-up time (cli/__init__.py).
-    from driftctl.diff import IgnoreFile, diff_snapshots, load_ignore
+    from driftctl.diff import IgnoreFile, load_ignore
     from driftctl.diff.ignore import write_ignore as write_ignore_file
     from driftctl.diff.severity import threshold
     from driftctl.formats.diff import render
@@ -153,26 +194,14 @@ def diff(
     rules = load_ignore(ignore) if ignore is not None else IgnoreFile()
     trust_store = bundle_trust(bool(bundles), trust, revoked, allow_wildcard)
     # The HTML page shows every snapshot's clocks and GPUs, so it keeps them; every other
-    # format lets each snapshot go once it is flattened (one at a time from the store).
+    # format lets each snapshot go once it is flattened (one at a time from the store), and
+    # over the store reads the facts indexes instead of the snapshots.
     kept: Loaded | None = [] if fmt is Format.HTML else None
-
-    def flowing(
-        loaded: Iterable[tuple[str, Snapshot, int | None]],
-    ) -> Iterator[tuple[str, Snapshot]]:
-        for name, snap, seq in loaded:
-            if kept is not None:
-                kept.append((name, snap, seq))
-            yield name, snap
-
-    with _gc_paused():
-        loaded = iter(_load(store, bundles or [], trust_store, site, snapshot, (from_seq, to_seq)))
-        first = next(loaded, None)
-        if first is None:
-            raise InputError(
-                "no snapshots to compare (import bundles into the store, or pass some)"
-            )
-        report = diff_snapshots(flowing(chain([first], loaded)), rules, baseline)
-        del first
+    if kept is None and not bundles and not snapshot and from_seq is None and to_seq is None:
+        report = _store_report(store, site, rules, baseline)
+    else:
+        loaded = _load(store, bundles or [], trust_store, site, snapshot, (from_seq, to_seq))
+        report = _report(loaded, rules, baseline, kept)
     rank = threshold(fail_on.value)
     if kept is not None:
         from driftctl.cli.page import page_for  # start-up time: Jinja2 and the policy

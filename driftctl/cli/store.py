@@ -35,16 +35,16 @@ def check(
     """
     # Start-up time (cli/__init__.py): the core loads when the command runs.
     from driftctl.bundle.revoked import load_revoked
-    from driftctl.inputs import existing_store
+    from driftctl.inputs import FACTS_INDEX, existing_store
     from driftctl.store.check import check_store
 
     root = existing_store(store)
     if trust is not None:
         trust_store = load_trust_store(trust, revoked, allow_wildcard)
-        report = check_store(root, trust_store, _limits(max_bundle_mb))
+        report = check_store(root, trust_store, _limits(max_bundle_mb), derived=[FACTS_INDEX])
     else:
         revocations = load_revoked(revoked) if revoked is not None else None
-        report = check_store(root, None, _limits(max_bundle_mb), revocations)
+        report = check_store(root, None, _limits(max_bundle_mb), revocations, derived=[FACTS_INDEX])
     for problem in report.problems:
         typer.echo(visible(str(problem)))
     summary = (

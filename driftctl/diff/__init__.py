@@ -30,12 +30,15 @@ Semantics (docs/diff.md), decided here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 
-from driftctl.diff.engine import compare
+from driftctl.diff.engine import compare, compare_fleet
 from driftctl.diff.flatten import Keys, SiteFacts, flatten
+from driftctl.diff.fleet import Fleet
 from driftctl.diff.gpu_names import names_of, resolve_one
 from driftctl.diff.ignore import IgnoreFile, load_ignore
+from driftctl.diff.index import IndexedSite, Unusable
 from driftctl.diff.report import DiffReport, DriftFinding, Ignored
 from driftctl.snapshot import DriftSeverity, FindingKind, Snapshot
 
@@ -46,12 +49,15 @@ __all__ = [
     "FindingKind",
     "IgnoreFile",
     "Ignored",
+    "IndexedSite",
     "SiteFacts",
     "compare",
+    "diff_sites",
     "diff_snapshots",
     "flatten",
     "load_ignore",
 ]
+log = logging.getLogger(__name__)
 
 
 def diff_snapshots(
@@ -61,23 +67,51 @@ def diff_snapshots(
 ) -> DiffReport:
     """Flatten and compare ``(site name, snapshot)`` pairs in the given order.
 
-    Each snapshot is flattened as it comes and can be dropped by the caller's iterator (the
-    flat facts are a fraction of the typed snapshot: diff over hundreds of sites holds one
-    snapshot at a time). Only a snapshot showing GPU names the plain table cut short waits
-    until every snapshot's full names are known.
+    Each snapshot is flattened as it comes and can be dropped by the caller's iterator (a site
+    keeps only what differs from the first: diff over hundreds of sites holds one snapshot at a
+    time). Only a snapshot showing GPU names the plain table cut short waits until every
+    snapshot's full names are known.
     """
-    facts: list[SiteFacts | None] = []
+    return diff_sites(snapshots, ignore, baseline)
+
+
+def _no_fallback(site: IndexedSite) -> Snapshot:
+    raise AssertionError(f"{site.site}: no snapshot to read instead of its facts index")
+
+
+def diff_sites(
+    sites: Iterable[tuple[str, Snapshot | IndexedSite]],
+    ignore: IgnoreFile | None = None,
+    baseline: str | None = None,
+    snapshot_of: Callable[[IndexedSite], Snapshot] = _no_fallback,
+) -> DiffReport:
+    """``diff_snapshots`` over sites given by their snapshot or by their facts index.
+
+    An index stands for the snapshot it was made from; where it cannot be used (damaged, or
+    showing cut GPU names, which need the fleet's full names and the snapshot's devices),
+    ``snapshot_of`` reads the snapshot instead.
+    """
+    fleet = Fleet()
     waiting: list[tuple[int, str, Snapshot]] = []
     full: set[str] = set()
     keys = Keys()
-    for site, snapshot in snapshots:
-        names, cut = names_of(snapshot)
+    for position, (site, item) in enumerate(sites):
+        if isinstance(item, IndexedSite):
+            if not item.gpu_cut:
+                try:
+                    fleet.add_indexed(item, position)
+                    full |= item.gpu_names
+                    continue
+                except Unusable as exc:
+                    log.warning("%s seq %d: facts index not usable (%s); read its snapshot",
+                                site, item.seq, exc)  # fmt: skip
+            item = snapshot_of(item)
+        names, cut = names_of(item)
         full |= names
         if cut:
-            waiting.append((len(facts), site, snapshot))
-            facts.append(None)
+            waiting.append((position, site, item))
         else:
-            facts.append(flatten(site, snapshot, keys))
-    for index, site, snapshot in waiting:
-        facts[index] = flatten(site, resolve_one(snapshot, full), keys)
-    return compare([f for f in facts if f is not None], ignore, baseline)
+            fleet.add(flatten(site, item, keys), position)
+    for position, site, snapshot in waiting:
+        fleet.add(flatten(site, resolve_one(snapshot, full), keys), position)
+    return compare_fleet(fleet.ordered(), ignore, baseline)

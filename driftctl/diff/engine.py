@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from driftctl.diff.flatten import MAX_OFFSET, SYNCHRONIZED, Key, SiteFacts, section_of
+from driftctl.diff.fleet import MISSING, Fleet
 from driftctl.diff.ignore import IgnoreFile, IgnoreRule
-from driftctl.diff.normalize import ABSENT_FORM, REDACTED, is_true
+from driftctl.diff.normalize import ABSENT_FORM, REDACTED, comparable, is_true, key_kind
 from driftctl.diff.report import DiffReport, DriftFinding, Failure, Ignored
 from driftctl.diff.severity import CATEGORIES
 from driftctl.diff.show import show_value
@@ -19,7 +20,7 @@ from driftctl.snapshot import DriftSeverity, FindingKind
 from driftctl.snapshot.path import path_of
 from driftctl.strictjson import finite
 
-_MISSING = object()
+_MISSING = MISSING
 # Raw values that, equal (and of one type) at every site, are equal after any normalisation: the
 # engine's hot path. None everywhere is unknown everywhere: no known value, so no finding either.
 _SCALARS = (str, int, float, bool, type(None))
@@ -46,11 +47,17 @@ class _Judge:
     facts: Sequence[SiteFacts]
     baseline: str | None
 
+    def __post_init__(self) -> None:
+        self.sites = [sf.site for sf in self.facts]
+        self.everyone = list(range(len(self.sites)))
+        self.intra_keys = {k for sf in self.facts for k in sf.intra}
+        self.node_keys = {k for sf in self.facts for k in sf.node_forms}
+
     def run(
         self, key: Key, forms: list[Any], values: list[Any], exempt: frozenset[str]
     ) -> _Verdict | None:
-        sites = [sf.site for sf in self.facts]
-        live = [i for i, s in enumerate(sites) if s not in exempt]
+        sites = self.sites
+        live = [i for i, s in enumerate(sites) if s not in exempt] if exempt else self.everyone
         groups: dict[Hashable, list[int]] = {}
         unknown: list[int] = []
         for i in live:
@@ -58,7 +65,7 @@ class _Judge:
                 unknown.append(i)
             else:
                 groups.setdefault(forms[i], []).append(i)
-        intra = [i for i in live if key in self.facts[i].intra]
+        intra = [i for i in live if key in self.facts[i].intra] if key in self.intra_keys else []
         parts: list[str] = []
         odd: list[str] = []
         kind: FindingKind | None = None
@@ -131,7 +138,7 @@ class _Judge:
 
     def _odd_nodes(self, key: Key, live: list[int]) -> dict[int, str]:
         """Name the nodes that hold the odd values ("cp-2, cp-3 not synchronized") per site."""
-        if not any(key in self.facts[i].node_forms for i in live):
+        if key not in self.node_keys or not any(key in self.facts[i].node_forms for i in live):
             return {}
         tally: Counter[Hashable] = Counter()
         pool = [i for i in live if self.facts[i].site == self.baseline] or live
@@ -170,6 +177,36 @@ def compare(
     facts: Sequence[SiteFacts], ignore: IgnoreFile | None = None, baseline: str | None = None
 ) -> DiffReport:
     """Compare every site with every other (or with ``baseline``) in one pass over the keys."""
+    fleet = Fleet()
+    for sf in facts:
+        fleet.add(sf)
+    return compare_fleet(fleet, ignore, baseline)
+
+
+def _forms(key: Key, fleet: Fleet, values: list[Any], special: bool) -> list[Any]:
+    """Each site's comparison form of ``key`` (MISSING where it has no such fact); the
+    reference's value is normalised once for every site that holds it."""
+    kind = key_kind(key)
+    refval = fleet.ref.get(key, _MISSING)
+    ref_form = _MISSING if refval is _MISSING else comparable(kind, refval)
+    if not special:
+        return [
+            ref_form if v is refval else (_MISSING if v is _MISSING else comparable(kind, v))
+            for v in values
+        ]
+    return [
+        sf.forms[key]
+        if key in sf.forms
+        else (ref_form if v is refval else (_MISSING if v is _MISSING else comparable(kind, v)))
+        for sf, v in zip(fleet.facts, values, strict=True)
+    ]
+
+
+def compare_fleet(
+    fleet: Fleet, ignore: IgnoreFile | None = None, baseline: str | None = None
+) -> DiffReport:
+    """``compare`` over sites held as a Fleet: only keys some site differs on are judged."""
+    facts = fleet.facts
     sites = tuple(sf.site for sf in facts)
     if len(set(sites)) != len(sites):
         dup = next(s for s in sites if sites.count(s) > 1)
@@ -178,15 +215,21 @@ def compare(
         raise InputError(f"--baseline: unknown site {baseline!r} (compared: {', '.join(sites)})")
     ignore = ignore or IgnoreFile()
     judge = _Judge(facts, baseline)
-    keys: set[Key] = set()
-    for sf in facts:
-        keys.update(sf.values)
-    getters = [sf.values.get for sf in facts]
+    ref, deltas = fleet.ref, fleet.deltas
+    keys: set[Key] = set(ref)
+    judged: set[Key] = set()  # keys whose raw values are not one scalar at every site
+    for delta in deltas:
+        judged.update(delta)
+    keys |= judged
     intra_keys: set[Key] = set()
     special: set[Key] = set()  # keys whose raw values cannot decide equality
     for sf in facts:
         intra_keys.update(sf.intra)
         special.update(sf.intra, sf.forms)
+    judged |= special
+    judged.update(
+        k for k, v in ref.items() if type(v) not in _SCALARS or (type(v) is str and REDACTED in v)
+    )
     n = len(facts)
     findings: list[DriftFinding] = []
     ignored: list[Ignored] = []
@@ -195,7 +238,11 @@ def compare(
     none: frozenset[str] = frozenset()
     failed: Counter[tuple[str, str]] = Counter()  # (site, why unknown) -> facts it hides
     for key in sorted(keys):
-        values = [get(key, _MISSING) for get in getters]
+        if key not in judged:  # the reference's scalar at every site
+            equal[ignore.severity.of(key)[0]].append(key)
+            continue
+        refval = ref.get(key, _MISSING)
+        values = [delta.get(key, refval) for delta in deltas]
         first = values[0]
         # The hot path: one raw scalar everywhere (list.count compares in C) is equal after any
         # normalisation too, unless it hides a secret.
@@ -208,7 +255,7 @@ def compare(
         ):
             equal[ignore.severity.of(key)[0]].append(key)
             continue
-        forms = [sf.form(key, _MISSING) for sf in facts]
+        forms = _forms(key, fleet, values, key in special)
         first = forms[0]
         same = first is not None and first is not _MISSING and forms.count(first) == n
         if same and key not in intra_keys:

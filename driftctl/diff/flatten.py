@@ -271,10 +271,13 @@ def _node_facts(node: Node) -> dict[str, object]:
     return flat
 
 
-def _nodes(
-    nodes: Mapping[str, Node], failed: set[str], out: dict[Key, object], facts: SiteFacts
-) -> None:
-    # (role selector or "", key below nodes) -> (node, value) per node
+# Per node fact, as ``(role selector or "", key below nodes, [(node, value)…], nodes unknown)``,
+# sorted: what the node facts of a site are made from (stored so by the facts index).
+NodeReadings = list[tuple[str, str, list[tuple[str, object]], int]]
+
+
+def node_readings(nodes: Mapping[str, Node], failed: set[str]) -> NodeReadings:
+    """Every node's comparable facts, per node fact (and per role for the clock facts)."""
     readings: dict[tuple[str, str], list[tuple[str, object]]] = defaultdict(list)
     unknown: Counter[tuple[str, str]] = Counter()
     for name in sorted(nodes):
@@ -289,15 +292,20 @@ def _nodes(
             if k in ROLE_KEYS:
                 for role in roles:
                     readings[(str(Selector(role)), k)].append((name, v))
-    for where in sorted(set(readings) | set(unknown)):
-        selector, part = where
+    return [
+        (selector, part, readings.get((selector, part), []), unknown.get((selector, part), 0))
+        for selector, part in sorted(set(readings) | set(unknown))
+    ]
+
+
+def add_nodes(readings: NodeReadings, out: dict[Key, object], facts: SiteFacts) -> None:
+    """The node facts of a site from its node readings: distributions, forms, intra-site drift."""
+    for selector, part, per, unknown in readings:
         key = f"nodes{selector}.{part}" if selector else f"nodes.{part}"
-        display, form, per_node, intra = _distribution(
-            part, readings.get(where, []), unknown.get(where, 0)
-        )
+        display, form, per_node, intra = _distribution(part, per, unknown)
         if part == MAX_OFFSET:
             # One figure per site: the worst clock; it compares by bucket, never by noise.
-            known = [abs(v) for _, v in readings.get(where, []) if isinstance(v, int | float)]
+            known = [abs(v) for _, v in per if isinstance(v, int | float)]
             display = round(max(known), 6) if known else None
             form = offset_bucket(max(known)) if known else None
             intra = None
@@ -316,6 +324,16 @@ def flatten(site: str, snapshot: Snapshot, keys: Keys | None = None) -> SiteFact
     Not facts: ``schema``, ``site``, ``collected_at``, ``failures``, the cluster uid, component
     ``sources`` (how a fact was read, not what it is).
     """
+    facts, readings = plain_facts(site, snapshot, keys)
+    add_nodes(readings, facts.values, facts)
+    return facts
+
+
+def plain_facts(
+    site: str, snapshot: Snapshot, keys: Keys | None = None
+) -> tuple[SiteFacts, NodeReadings]:
+    """A site's facts but its node facts (values, intra-site pods, what is unknown and why), and
+    the readings its node facts are made from (``add_nodes``): the facts index stores both."""
     failures = snapshot.failures
     unknown = {
         section
@@ -329,7 +347,7 @@ def flatten(site: str, snapshot: Snapshot, keys: Keys | None = None) -> SiteFact
                 reasons.setdefault(section, f"{f.target}: {f.error}")
     facts = SiteFacts(site, {}, {}, frozenset(unknown), failures=reasons)
     keys = keys if keys is not None else Keys()
-    out: dict[Key, object] = {}
+    out = facts.values
     kubernetes = snapshot.kubernetes.to_dict()
     kubernetes.pop("cluster_uid", None)  # every cluster has its own
     if kubernetes or isinstance(snapshot.kubernetes.cluster_uid, Absent):
@@ -343,6 +361,4 @@ def flatten(site: str, snapshot: Snapshot, keys: Keys | None = None) -> SiteFact
     _helm(snapshot.helm, out, keys)
     # Comparison forms of plain facts are computed by the engine, only where raw values differ.
     targets = [f.target for f in failures if f.collector in ("gpu", "nodes")]
-    _nodes(snapshot.nodes, {t.removeprefix("nodes/") for t in targets}, out, facts)
-    facts.values.update(out)
-    return facts
+    return facts, node_readings(snapshot.nodes, {t.removeprefix("nodes/") for t in targets})

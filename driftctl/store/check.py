@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,10 +24,12 @@ from driftctl.errors import BundleRejected, DriftctlError
 from driftctl.safeio import read_capped
 from driftctl.store import ledger
 from driftctl.store.layout import (
+    FACTS,
     MANIFEST,
     META,
     SEQ_DIR,
     SNAPSHOT,
+    Derived,
     Entry,
     check_root,
     read_entry,
@@ -38,6 +41,7 @@ from driftctl.store.layout import (
 from driftctl.store.lock import shared
 
 MAX_SIG = 64 * 1024
+MAX_DERIVED = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Against:
     trust: TrustStore | None
     revoked: Revocations | None
     limits: Limits
+    derived: tuple[Derived, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,16 @@ def _verify(entry: Entry, directory: Path, against: Against) -> list[str]:
             continue
         if copy != vb.members[name]:
             out.append(f"{name} differs from the bundle's member")
+    for derived in against.derived:
+        try:
+            data = read_capped(directory / derived.name, MAX_DERIVED)
+        except DriftctlError as exc:
+            if (directory / derived.name).exists():  # absent: imported by an older driftctl
+                out.append(str(exc))
+            continue
+        problem = derived.problem(vb, data)
+        if problem is not None:
+            out.append(f"{derived.name}: {problem}")
     return out
 
 
@@ -174,7 +189,9 @@ def _check_site(root: Path, site: str, against: Against, problems: list[Problem]
             want |= {entry.stored_name, f"{entry.stored_name}.sig", MANIFEST, SNAPSHOT}
         for name in sorted(want - files):
             problems.append(Problem(path / name, "missing"))
-        for name in sorted(files - want):
+        # Derived files are optional (an older driftctl wrote none); ``_verify`` checks them.
+        optional = {FACTS, *(d.name for d in against.derived)} if entry.stored else set()
+        for name in sorted(files - want - optional):
             problems.append(Problem(path / name, "not part of a stored bundle"))
         if entry.stored and want <= files:
             problems += [
@@ -216,10 +233,12 @@ def check_store(
     trust: TrustStore | None,
     limits: Limits | None = None,
     revoked: Revocations | None = None,
+    derived: Sequence[Derived] = (),
 ) -> CheckReport:
     """Re-verify everything stored; against ``trust``, else each bundle's recorded signer (and,
-    then, ``revoked``: a given trust store carries its own revocation list)."""
-    against = Against(trust, revoked, limits or Limits())
+    then, ``revoked``: a given trust store carries its own revocation list); each file
+    ``derived`` from a bundle (the facts index) against what the verified bundle gives."""
+    against = Against(trust, revoked, limits or Limits(), tuple(derived))
     check_root(root, must_exist=True)
     problems: list[Problem] = []
     with shared(root):

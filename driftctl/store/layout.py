@@ -7,8 +7,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from driftctl.bundle import SHA256_HEX
+from driftctl.bundle.verify import VerifiedBundle
 from driftctl.errors import DriftctlError, InputError, OperationalError
 from driftctl.safeio import dumps_canonical, expect_mapping, read_capped
 from driftctl.strictjson import JsonObject, loads_json, loads_stored_json
@@ -23,6 +25,27 @@ PRUNE_PREFIX = ".tmp-prune-"
 META = "meta.json"
 # What a stored seq directory holds besides meta.json; a pruned one keeps meta.json only.
 MANIFEST, SNAPSHOT = "manifest.json", "snapshot.json"
+# Derived from the bundle at import, beside its members: the flat facts diff reads (docs/store.md).
+FACTS = "facts.jsonl"
+MAX_FACTS = 256 * 1024 * 1024
+
+
+class Derived(Protocol):
+    """A file the store derives from each bundle it imports (written inside the import's commit)
+    and that ``store check`` compares with what the verified bundle gives."""
+
+    name: str
+
+    def make(self, vb: VerifiedBundle) -> bytes:
+        """The file's bytes for a verified bundle."""
+        ...
+
+    def problem(self, vb: VerifiedBundle, data: bytes) -> str | None:
+        """What is wrong with a stored copy (``data``), or None when readers may use it or
+        would ignore it."""
+        ...
+
+
 _LEGACY_META_KEYS = {"gap"}  # written by stores before store.json existed; order-dependent
 
 
@@ -172,6 +195,18 @@ def read_snapshot(root: Path, site: str, seq: int) -> JsonObject:
     try:
         data = read_capped(path, 64 * 1024 * 1024)
         return expect_mapping(loads_stored_json(data, str(path)), str(path))
+    except DriftctlError as exc:
+        raise OperationalError(f"store damaged: {exc}") from None
+
+
+def read_facts(root: Path, site: str, seq: int) -> bytes | None:
+    """A stored bundle's facts index, or None when it has none (imported by an older driftctl);
+    OperationalError when it cannot be read (not a file, too large)."""
+    path = seq_dir(root, site, seq) / FACTS
+    if not os.path.lexists(path):
+        return None
+    try:
+        return read_capped(path, MAX_FACTS)
     except DriftctlError as exc:
         raise OperationalError(f"store damaged: {exc}") from None
 

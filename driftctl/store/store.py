@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +25,7 @@ from driftctl.store.layout import (
     META,
     SNAPSHOT,
     STAGING_PREFIX,
+    Derived,
     Entry,
     SiteState,
     entries,
@@ -124,8 +125,11 @@ class Store:
                         out.setdefault(site, []).append(seq)
         return out
 
-    def import_verified(self, vb: VerifiedBundle, sig: Path | None = None) -> ImportResult:
-        """Store a verified bundle (see driftctl.store.commit for the protocol)."""
+    def import_verified(
+        self, vb: VerifiedBundle, sig: Path | None = None, derived: Sequence[Derived] = ()
+    ) -> ImportResult:
+        """Store a verified bundle (see driftctl.store.commit for the protocol), with the files
+        ``derived`` from it (the facts index) written beside its members in the same commit."""
         sig = sig if sig is not None else Path(f"{vb.path}.sig")
         with exclusive(self.root) as completed:
             status = seq_status(self.root, vb.site)
@@ -168,11 +172,18 @@ class Store:
                 result=_RESULT[(decision.status, decision.gap is not None)],
                 gap=decision.gap,
             )
-            self._commit(vb, sig, entry, state_json(state), line)
+            extra = {d.name: d.make(vb) for d in derived}
+            self._commit(vb, sig, entry, state_json(state), line, extra)
         return result
 
     def _commit(
-        self, vb: VerifiedBundle, sig: Path, entry: Entry, state: bytes, line: ledger.ImportLine
+        self,
+        vb: VerifiedBundle,
+        sig: Path,
+        entry: Entry,
+        state: bytes,
+        line: ledger.ImportLine,
+        extra: Mapping[str, bytes],
     ) -> None:
         txn = line.txn
         staging = self.root / f"{STAGING_PREFIX}{txn}"
@@ -190,6 +201,7 @@ class Store:
                     SNAPSHOT: vb.members["snapshot.json"],
                     META: dumps_canonical(entry.to_json()),
                     "state.json": state,
+                    **extra,
                 }
                 for name, data in files.items():
                     write_new(staging / name, data, sync=False)
@@ -230,7 +242,8 @@ def import_bundle(
     trust: TrustStore,
     sig: Path | None = None,
     limits: Limits | None = None,
+    derived: Sequence[Derived] = (),
 ) -> ImportResult:
-    """Verify (steps 1–7) and import (step 8) one bundle."""
+    """Verify (steps 1–7) and import (step 8) one bundle, with the files ``derived`` from it."""
     verified = verify_bundle(bundle, trust, sig=sig, limits=limits)
-    return store.import_verified(verified, sig)
+    return store.import_verified(verified, sig, derived)
