@@ -5,7 +5,15 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
-from typing import Any
+from typing import Protocol
+
+
+class Digest(Protocol):
+    """A hashlib hash object as the worker and its callers use it (hashlib's type is private)."""
+
+    def update(self, data: bytes, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
 
 
 class BackgroundHash:
@@ -44,7 +52,7 @@ class HashWorker:
     """
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[tuple[Any, bytes] | None] = queue.Queue(maxsize=8)
+        self._queue: queue.Queue[tuple[Digest, bytes] | None] = queue.Queue(maxsize=8)
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         self._closed = False
@@ -53,7 +61,7 @@ class HashWorker:
         while (item := self._queue.get()) is not None:
             item[0].update(item[1])
 
-    def update(self, digest: Any, chunk: bytes) -> None:
+    def update(self, digest: Digest, chunk: bytes) -> None:
         self._queue.put((digest, chunk))
 
     def close(self) -> None:

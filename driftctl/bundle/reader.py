@@ -7,11 +7,11 @@ import tarfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from driftctl.bundle import MAX_NAME, NAME_RE
 from driftctl.bundle.gunzip import CHUNK, GunzipReader
-from driftctl.bundle.hashing import HashWorker
+from driftctl.bundle.hashing import Digest, HashWorker
 
 # The reader's own names for its caps and its error, as verify, inspect and the store use them.
 from driftctl.bundle.limits import ArchiveError as ArchiveError
@@ -149,7 +149,7 @@ def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
 
 def _read_member(
     tar: tarfile.TarFile, member: tarfile.TarInfo, keep: bool, hasher: HashWorker
-) -> tuple[int, Any, bytes]:
+) -> tuple[int, Digest, bytes]:
     """Stream one member's data: its size as read, its sha256 (being fed on ``hasher``'s thread,
     final once it is closed), and the bytes when ``keep``."""
     digest = hashlib.sha256()
@@ -177,7 +177,7 @@ def read_archive(fh: BinaryIO, size: int, limits: Limits) -> ArchiveContents:
     """
     stream = GunzipReader(fh, size, limits)
     hasher = HashWorker()
-    read: list[tuple[str, int, Any]] = []
+    read: list[tuple[str, int, Digest]] = []
     data: dict[str, bytes] = {}
     seen: set[str] = set()
     bounded = type("BoundedTarInfo", (_BoundedTarInfo,), {"limits": limits})

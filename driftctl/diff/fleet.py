@@ -14,12 +14,12 @@ parsed and compared value by value.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Final
 
 from driftctl.diff.flatten import Key, SiteFacts
 from driftctl.diff.index import BLOCK, IndexedSite, Unusable
 
-MISSING: Final[Any] = object()  # a fact the site lacks (in a delta), or no such fact here
+MISSING: Final = object()  # a fact the site lacks (in a delta), or no such fact here
 
 
 @dataclass
@@ -27,7 +27,7 @@ class _RawRef:
     """The first indexed site: its key line and value blocks as bytes, and its own delta."""
 
     site: IndexedSite
-    delta: dict[Key, Any]  # its plain facts' delta from the reference
+    delta: dict[Key, object]  # its plain facts' delta from the reference
 
 
 @dataclass
@@ -35,8 +35,8 @@ class Fleet:
     """The sites of one diff, in the order added: ``facts[i]`` without its values, ``deltas[i]``."""
 
     facts: list[SiteFacts] = field(default_factory=list)
-    deltas: list[dict[Key, Any]] = field(default_factory=list)
-    ref: dict[Key, Any] = field(default_factory=dict)
+    deltas: list[dict[Key, object]] = field(default_factory=list)
+    ref: dict[Key, object] = field(default_factory=dict)
     _positions: list[int] = field(default_factory=list)
     _raw: _RawRef | None = None
     _ref_nodes: frozenset[Key] = frozenset()
@@ -71,7 +71,7 @@ class Fleet:
             self._ref_nodes = frozenset(nodes.values)
         self._append(nodes, delta, position)
 
-    def value(self, i: int, key: Key) -> Any:
+    def value(self, i: int, key: Key) -> object:
         """Site ``i``'s value of ``key``, or MISSING."""
         return self.deltas[i].get(key, self.ref.get(key, MISSING))
 
@@ -84,12 +84,12 @@ class Fleet:
             self._positions = sorted(self._positions)
         return self
 
-    def _append(self, facts: SiteFacts, delta: dict[Key, Any], position: int | None) -> None:
+    def _append(self, facts: SiteFacts, delta: dict[Key, object], position: int | None) -> None:
         self.facts.append(replace(facts, values={}) if facts.values else facts)
         self.deltas.append(delta)
         self._positions.append(len(self._positions) if position is None else position)
 
-    def _delta(self, values: dict[Key, Any]) -> dict[Key, Any]:
+    def _delta(self, values: dict[Key, object]) -> dict[Key, object]:
         if not self.facts:
             self.ref = dict(values)
             return {}
@@ -105,7 +105,7 @@ class Fleet:
                 delta[k] = MISSING
         return delta
 
-    def _from_blocks(self, site: IndexedSite, raw: _RawRef) -> dict[Key, Any]:
+    def _from_blocks(self, site: IndexedSite, raw: _RawRef) -> dict[Key, object]:
         """The delta of a site whose keys are the first indexed site's: blocks equal as bytes
         hold equal values; in the others, each value that differs from that site's."""
         base = raw.site

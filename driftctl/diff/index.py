@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from driftctl.diff.flatten import Key, NodeReadings, SiteFacts, add_nodes, plain_facts
 from driftctl.diff.gpu_names import names_of
 from driftctl.snapshot import Snapshot
+from driftctl.strictjson import JsonValue
 
 # The schema names the meaning of what is stored, not only its layout: change it whenever
 # flattening changes what a snapshot's facts are (tests/test_diff_index.py holds a golden index).
@@ -52,8 +51,9 @@ def _refuse_constant(name: str) -> object:
     raise ValueError(f"non-finite number {name}")
 
 
-def _loads(line: bytes) -> Any:
-    return json.loads(line, parse_constant=_refuse_constant)
+def _loads(line: bytes) -> JsonValue:
+    value: JsonValue = json.loads(line, parse_constant=_refuse_constant)
+    return value
 
 
 def encode(site: str, seq: int, bundle_sha256: str, snapshot: Snapshot) -> bytes:
@@ -83,6 +83,18 @@ def encode(site: str, seq: int, bundle_sha256: str, snapshot: Snapshot) -> bytes
     return _line(header) + body
 
 
+@dataclass(frozen=True)
+class Rest:
+    """The index's last line, decoded: the site's facts other than the plain values."""
+
+    unknown: frozenset[str]
+    failures: dict[str, str]
+    intra: dict[Key, str]
+    gpu_names: frozenset[str]
+    gpu_cut: bool
+    nodes: NodeReadings
+
+
 @dataclass
 class IndexedSite:
     """A parsed index: the keys and value blocks as read (bytes), the rest of the facts parsed."""
@@ -92,9 +104,9 @@ class IndexedSite:
     count: int
     keys_line: bytes
     blocks: list[bytes]
-    rest: Mapping[str, Any]
+    rest: Rest
     _keys: list[Key] | None = field(default=None, repr=False)
-    _values: dict[int, list[Any]] = field(default_factory=dict, repr=False)
+    _values: dict[int, list[JsonValue]] = field(default_factory=dict, repr=False)
 
     @property
     def keys(self) -> list[Key]:
@@ -103,27 +115,30 @@ class IndexedSite:
                 keys = _loads(self.keys_line)
             except ValueError:
                 raise Unusable("keys: not JSON") from None
-            if not isinstance(keys, list) or not all(type(k) is str for k in keys):
+            if not isinstance(keys, list):
                 raise Unusable("keys: not a list of strings")
-            if len(keys) != self.count:
-                raise Unusable(f"{len(keys)} keys, not the header's {self.count}")
-            self._keys = keys
+            strings = [k for k in keys if type(k) is str]
+            if len(strings) != len(keys):
+                raise Unusable("keys: not a list of strings")
+            if len(strings) != self.count:
+                raise Unusable(f"{len(strings)} keys, not the header's {self.count}")
+            self._keys = strings
         return self._keys
 
-    def block(self, b: int) -> list[Any]:
+    def block(self, b: int) -> list[JsonValue]:
         """The values of block ``b``, parsed once."""
         found = self._values.get(b)
         if found is None:
             try:
-                found = _loads(self.blocks[b])
+                parsed = _loads(self.blocks[b])
             except ValueError:
                 raise Unusable(f"values block {b}: not JSON") from None
-            if not isinstance(found, list) or len(found) != min(BLOCK, self.count - b * BLOCK):
+            if not isinstance(parsed, list) or len(parsed) != min(BLOCK, self.count - b * BLOCK):
                 raise Unusable(f"values block {b}: not the number of values the header says")
-            self._values[b] = found
+            found = self._values[b] = parsed
         return found
 
-    def plain(self) -> dict[Key, Any]:
+    def plain(self) -> dict[Key, object]:
         """Every plain fact, key to value (what the fast path of ``Fleet`` avoids building)."""
         values = [v for b in range(len(self.blocks)) for v in self.block(b)]
         return dict(zip(self.keys, values, strict=True))
@@ -131,11 +146,11 @@ class IndexedSite:
     @property
     def gpu_cut(self) -> bool:
         """Whether the snapshot shows GPU names the plain nvidia-smi table cut short."""
-        return bool(self.rest["gpu"]["cut"])
+        return self.rest.gpu_cut
 
     @property
     def gpu_names(self) -> set[str]:
-        return set(self.rest["gpu"]["names"])
+        return set(self.rest.gpu_names)
 
     def node_facts(self) -> SiteFacts:
         """The site's facts but its plain values: node facts, intra-site pods, what is unknown."""
@@ -144,15 +159,11 @@ class IndexedSite:
             self.site,
             {},
             {},
-            frozenset(rest["unknown"]),
-            intra=dict(rest["intra"]),
-            failures=dict(rest["failures"]),
+            rest.unknown,
+            intra=dict(rest.intra),
+            failures=dict(rest.failures),
         )
-        readings: NodeReadings = [
-            (selector, part, [(node, value) for node, value in per], unknown)
-            for selector, part, per, unknown in rest["nodes"]
-        ]
-        add_nodes(readings, facts.values, facts)
+        add_nodes(rest.nodes, facts.values, facts)
         return facts
 
     def facts(self) -> SiteFacts:
@@ -169,37 +180,54 @@ class IndexedSite:
         )
 
 
-def _rest_shape(rest: object) -> bool:
+def _strings(value: JsonValue) -> list[str] | None:
+    """``value`` as a list of strings, or None when it is not one."""
+    if not isinstance(value, list):
+        return None
+    out = [v for v in value if isinstance(v, str)]
+    return out if len(out) == len(value) else None
+
+
+def _string_map(value: JsonValue) -> dict[str, str] | None:
+    if not isinstance(value, dict):
+        return None
+    out = {k: v for k, v in value.items() if isinstance(v, str)}
+    return out if len(out) == len(value) else None
+
+
+def _reading(value: JsonValue) -> tuple[str, str, list[tuple[str, object]], int] | None:
+    if not isinstance(value, list) or len(value) != 4:
+        return None
+    selector, part, per, unknown = value
+    if not (isinstance(selector, str) and isinstance(part, str) and type(unknown) is int):
+        return None
+    if not isinstance(per, list):
+        return None
+    pairs: list[tuple[str, object]] = []
+    for p in per:
+        if not (isinstance(p, list) and len(p) == 2 and isinstance(p[0], str)):
+            return None
+        pairs.append((p[0], p[1]))
+    return selector, part, pairs, unknown
+
+
+def _decode_rest(rest: JsonValue) -> Rest | None:
+    """The last line as a Rest, or None when it has not the shape ``encode`` writes."""
     if not isinstance(rest, dict) or set(rest) != {"unknown", "failures", "intra", "gpu", "nodes"}:
-        return False
-    gpu = rest["gpu"]
-    return (
-        isinstance(rest["unknown"], list)
-        and all(isinstance(s, str) for s in rest["unknown"])
-        and isinstance(rest["failures"], dict)
-        and all(isinstance(v, str) for v in rest["failures"].values())
-        and isinstance(rest["intra"], dict)
-        and all(isinstance(v, str) for v in rest["intra"].values())
-        and isinstance(gpu, dict)
-        and isinstance(gpu.get("names"), list)
-        and all(isinstance(n, str) for n in gpu["names"])
-        and type(gpu.get("cut")) is bool
-        and isinstance(rest["nodes"], list)
-        and all(_reading_shape(r) for r in rest["nodes"])
-    )
-
-
-def _reading_shape(reading: object) -> bool:
-    if not isinstance(reading, list) or len(reading) != 4:
-        return False
-    selector, part, per, unknown = reading
-    return (
-        isinstance(selector, str)
-        and isinstance(part, str)
-        and type(unknown) is int
-        and isinstance(per, list)
-        and all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in per)
-    )
+        return None
+    gpu, nodes = rest["gpu"], rest["nodes"]
+    unknown, failures = _strings(rest["unknown"]), _string_map(rest["failures"])
+    intra = _string_map(rest["intra"])
+    if unknown is None or failures is None or intra is None or not isinstance(gpu, dict):
+        return None
+    names, cut = _strings(gpu.get("names")), gpu.get("cut")
+    if names is None or not isinstance(cut, bool) or not isinstance(nodes, list):
+        return None
+    readings = [_reading(r) for r in nodes]
+    checked = [r for r in readings if r is not None]
+    if len(checked) != len(readings):
+        return None
+    return Rest(frozenset(unknown), failures, intra, frozenset(names), cut, checked)
 
 
 def parse(data: bytes, site: str, seq: int, bundle_sha256: str) -> IndexedSite:
@@ -231,9 +259,9 @@ def parse(data: bytes, site: str, seq: int, bundle_sha256: str) -> IndexedSite:
     if zlib.crc32(memoryview(data)[body_start:]) != header.get("crc32"):
         raise Unusable("damaged (CRC-32 mismatch)")
     try:
-        rest = _loads(lines[-2])
+        rest = _decode_rest(_loads(lines[-2]))
     except ValueError:
         raise Unusable("facts other than values: not JSON") from None
-    if not _rest_shape(rest):
+    if rest is None:
         raise Unusable("facts other than values: unexpected shape")
     return IndexedSite(site, seq, count, lines[1], lines[2:-2], rest)
