@@ -216,19 +216,24 @@ def _unique_keys(pairs: list[tuple[str, JsonValue]]) -> JsonObject:
 def loads_stored_json(data: bytes, where: str) -> JsonValue:
     """JSON driftctl stored after ``loads_json`` accepted it (a snapshot in the store), parsed at
     about a third of the cost, with the same refusals and words for what a damaged or edited
-    file can hold: not UTF-8, not JSON, duplicate keys, NaN or infinite numbers, lone
-    surrogates. The walk over every container runs only when the text has a surrogate escape
-    at all (then the strict reader decides); depth and value caps were checked at import, and
-    Python's own recursion bound still stops a file edited to nest without end.
+    file can hold: not UTF-8, a BOM, not JSON, duplicate keys, NaN or infinite numbers,
+    integers too long to convert, lone surrogates. The walk over every container runs only
+    when the text has a surrogate escape at all (then the strict reader decides); depth and
+    value caps were checked at import, and Python's own recursion bound still stops a file
+    edited to nest without end.
     """
     if may_hold_surrogates(data):
         return loads_json(data, where)
     try:
+        text = data.decode("utf-8")
+        if text.startswith("\ufeff"):
+            raise ValueError("starts with a byte order mark (BOM); JSON is UTF-8 without one")
         value: JsonValue = json.loads(
-            data.decode("utf-8"),
+            text,
             object_pairs_hook=_unique_keys,
             parse_constant=_reject_constant,
             parse_float=_finite,
+            parse_int=_bounded_int,
         )
     except RecursionError:
         raise InputError(f"{where}: JSON nested too deeply") from None

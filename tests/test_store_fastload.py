@@ -27,6 +27,8 @@ HOSTILE = {
     "overflow": b'{"site": "holding", "x": 1e400}',
     "not-utf8": b'{"site": "holding", "x": "\xff"}',
     "trailing-data": b'{"site": "holding"} {}',
+    "huge-integer": b'{"site": "holding", "x": ' + b"9" * 5000 + b"}",
+    "bom": b'\xef\xbb\xbf{"site": "holding"}',
 }
 
 
