@@ -30,7 +30,7 @@ from benchkit import Series, alternate, driftctl_argv, machine, ratio_line, run
 from driftctl.bundle import NAMESPACE
 from driftctl.bundle.keys import load_private_key
 from driftctl.bundle.writer import write_bundle
-from driftctl.pipeline import empty_snapshot
+from driftctl.snapshot import Snapshot
 
 CHUNK = 32 << 20  # under the reader's member cap
 SITE = "bench"
@@ -106,7 +106,7 @@ def build(base: Path, kind: str, mb: int) -> tuple[Path, Path]:
     key = load_private_key(base / "key" / f"{SITE}_ed25519")
     rng = random.Random(f"{kind}-{mb}")
     evidence = (random_evidence if kind == "random" else text_evidence)(mb << 20, rng)
-    snapshot = empty_snapshot(SITE, "2026-11-22T00:00:00Z")
+    snapshot = Snapshot(site=SITE, collected_at="2026-11-22T00:00:00Z").to_dict()
     written = write_bundle(base / "out", snapshot, evidence, {"total": 0}, key, "bench")
     return written.path, trust
 
