@@ -77,7 +77,10 @@ def test_unknown_is_not_changed() -> None:
     server = keys["kubernetes.server_version"]  # capital's kubectl version failed
     assert server.values["capital"] is None
     assert (server.severity, server.kind) == ("info", "unknown")
-    assert server.message == "unknown at capital; 1.29.3 at savings-bank, utility"
+    assert server.message == (
+        "unknown at capital; 1.29.3 at savings-bank / v1.29.3-eks-ad4801 at utility"
+        " (these compare equal)"
+    )
     assert server.unknown["capital"].startswith("kubernetes/version: ")
     redacted = keys["helm.ai/docai.values.apiKey"]  # no fleet key at utility: cannot compare
     assert (redacted.severity, redacted.kind, redacted.sites) == ("info", "unknown", ("utility",))
@@ -169,3 +172,14 @@ def test_a_site_without_control_plane_labels_is_unknown_not_drift() -> None:
     keys = by_key(diff_dicts([("a", a), ("b", b)]))
     assert {f.kind for f in keys.values()} == {"unknown"}
     assert keys["nodes[control-plane].time.synchronized"].severity == "info"
+
+
+def test_values_that_compare_equal_each_show_their_own_reading() -> None:
+    # capital and utility run the same frontend tag from different registries: one group when
+    # compared, but the note must not show capital's registry for utility (it did).
+    image = by_key(field_report())[
+        "workloads.ai-platform/Deployment/frontend.containers.frontend.image"
+    ]
+    assert "registry.capital.local/ai/frontend:3.1.0 at capital / " in image.message
+    assert "docker.io/ai/frontend:3.1.0 at utility (these compare equal)" in image.message
+    assert "at capital, utility" not in image.message

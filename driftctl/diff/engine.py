@@ -133,7 +133,15 @@ class _Judge:
         elif key.endswith("." + MAX_OFFSET):
             value = f"offset {form}"  # the bucket is what was compared
         else:
-            value = show_value(values[idx[0]], key)
+            # Values that compare equal may still read differently (v1.29.3×3 and ×4, a build
+            # suffix): each reading is shown with its sites, never the first one for all.
+            readings: dict[str, list[str]] = {}
+            for i in idx:
+                readings.setdefault(show_value(values[i], key), []).append(sites[i])
+            if len(readings) > 1:
+                alike = " / ".join(f"{v} at {_names(s)}" for v, s in readings.items())
+                return f"{alike} (these compare equal)"
+            value = next(iter(readings))
         return f"{value} at {_names([sites[i] for i in idx])}"
 
     def _odd_nodes(self, key: Key, live: list[int]) -> dict[int, str]:
