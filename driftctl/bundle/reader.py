@@ -148,34 +148,38 @@ def _members(tar: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
 
 
 def _read_member(
-    tar: tarfile.TarFile, member: tarfile.TarInfo, keep: bool, hasher: HashWorker
+    stream: GunzipReader, member: tarfile.TarInfo, keep: bool, hasher: HashWorker
 ) -> tuple[int, Digest, bytes]:
     """Stream one member's data: its size as read, its sha256 (being fed on ``hasher``'s thread,
-    final once it is closed), and the bytes when ``keep``."""
+    final once it is closed), and the bytes when ``keep``.
+
+    The data is read from the gunzip stream itself, as views of its chunks (tarfile's own
+    member reader copies every byte four to five times); tarfile reads only the headers.
+    """
     digest = hashlib.sha256()
     kept: list[bytes] = []
     got = 0
-    with _tar_errors():
-        src = tar.extractfile(member)
-        if src is None:
-            raise ArchiveError(f"member {member.name!r} has no data")
-        while chunk := src.read(CHUNK):
-            got += len(chunk)
-            hasher.update(digest, chunk)
-            if keep:
-                kept.append(chunk)
+    stream.seek(member.offset_data)
+    while got < member.size and (chunk := stream.read_some(min(CHUNK, member.size - got))):
+        got += len(chunk)
+        hasher.update(digest, chunk)
+        if keep:
+            kept.append(bytes(chunk))
     if got != member.size:
         raise ArchiveError(f"member {member.name!r} is truncated")
     return got, digest, b"".join(kept)
 
 
-def read_archive(fh: BinaryIO, size: int, limits: Limits) -> ArchiveContents:
+def read_archive(
+    fh: BinaryIO, size: int, limits: Limits, digest: Digest | None = None
+) -> ArchiveContents:
     """Stream the tar.gz from ``fh`` once: hash every member, keep only the JSON members' bytes.
 
-    Three streams of work share the cores: inflating and walking the tar here, hashing the
-    members on one worker thread and re-hashing the compressed bytes on another.
+    The compressed bytes go to ``digest`` when one is given (``compressed_sha256`` is then
+    empty), else to a SHA-256 on a worker thread. Inflating and walking the tar run here,
+    hashing the members on another worker thread.
     """
-    stream = GunzipReader(fh, size, limits)
+    stream = GunzipReader(fh, size, limits, digest)
     hasher = HashWorker()
     read: list[tuple[str, int, Digest]] = []
     data: dict[str, bytes] = {}
@@ -183,24 +187,26 @@ def read_archive(fh: BinaryIO, size: int, limits: Limits) -> ArchiveContents:
     bounded = type("BoundedTarInfo", (_BoundedTarInfo,), {"limits": limits})
     try:
         with _tar_errors():  # opening already reads the first header
-            tar = tarfile.open(  # type: ignore[call-overload]  # noqa: SIM115 - closed below
-                fileobj=stream, mode="r|", bufsize=CHUNK, tarinfo=bounded
-            )
+            # A plain TarFile over the stream: it reads headers exactly and seeks forward only
+            # (GunzipReader refuses anything else), so member data is read once, below.
+            tar = tarfile.TarFile(fileobj=stream, mode="r", tarinfo=bounded)  # type: ignore[arg-type]
         with tar:
             for index, member in enumerate(_members(tar)):
                 if not _check_member(member, index, seen, limits):
                     continue
                 keep = member.name in JSON_MEMBERS
-                got, digest, content = _read_member(tar, member, keep, hasher)
+                got, sha, content = _read_member(stream, member, keep, hasher)
                 if keep:
                     data[member.name] = content
-                read.append((member.name, got, digest))
+                read.append((member.name, got, sha))
             end = tar.offset  # where the end-of-archive marker starts; tarfile may have read ahead
         stream.drain(end)
     finally:
         hasher.close()
-        stream.sha256.close()
+        if stream.sha256 is not None:
+            stream.sha256.close()
     if not read:
         raise ArchiveError("empty archive")
-    members = tuple(MemberInfo(name, got, digest.hexdigest()) for name, got, digest in read)
-    return ArchiveContents(members, data, stream.sha256.hexdigest(), stream.total_in)
+    members = tuple(MemberInfo(name, got, sha.hexdigest()) for name, got, sha in read)
+    whole = stream.sha256.hexdigest() if stream.sha256 is not None else ""
+    return ArchiveContents(members, data, whole, stream.total_in)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from driftctl.bundle import HASH_ALG, NAMESPACE
-from driftctl.bundle.hashing import BackgroundHash
+from driftctl.bundle.hashing import WITNESS_KEY_BYTES, HashWorker, Witness
 from driftctl.bundle.manifest import Manifest, ManifestError, load_contents
 from driftctl.bundle.reader import ArchiveError, Limits, MemberInfo, read_archive
 from driftctl.bundle.signer import fingerprint
@@ -86,17 +87,19 @@ def _read_sig(sig: Path, cap: int) -> bytes:
     return data
 
 
-def _hash_file(fh: BinaryIO) -> tuple[bytes, str, int]:
-    """One pass: sha512 for SSHSIG and sha256 for the store's identity of the bundle."""
-    sha512, sha256 = hashlib.sha512(), BackgroundHash("sha256")
+def _hash_file(fh: BinaryIO, witness: Witness) -> tuple[bytes, str, int]:
+    """One pass: sha512 for SSHSIG here, and on a worker thread the sha256 that is the store's
+    identity of the bundle and the witness the second pass is checked against."""
+    sha512, sha256, worker = hashlib.sha512(), hashlib.sha256(), HashWorker()
     total = 0
     try:
         while chunk := fh.read(CHUNK):
-            sha256.update(chunk)
+            worker.update(sha256, chunk)
+            worker.update(witness, chunk)
             sha512.update(chunk)
             total += len(chunk)
     finally:
-        sha256.close()
+        worker.close()
     return sha512.digest(), sha256.hexdigest(), total
 
 
@@ -126,15 +129,15 @@ def verify_bundle(
         try:
             signature = parse_armored(sig_bytes)
         except SignatureError as exc:
-            raise BundleRejected(f"{sig.name}: malformed signature: {exc}", "signature") from None
+            raise BundleRejected(f"{sig}: malformed signature: {exc}", "signature") from None
         if signature.namespace != NAMESPACE:
             raise BundleRejected(
-                f"{sig.name}: signature namespace {signature.namespace!r} is not {NAMESPACE!r}",
+                f"{sig}: signature namespace {signature.namespace!r} is not {NAMESPACE!r}",
                 "namespace",
             )
         if signature.hash_alg != HASH_ALG:
             raise BundleRejected(
-                f"{sig.name}: hash {signature.hash_alg!r}, expected {HASH_ALG!r}", "signature"
+                f"{sig}: hash {signature.hash_alg!r}, expected {HASH_ALG!r}", "signature"
             )
         key = signature.public_key
         signer_fp = fingerprint(key.plain_blob)
@@ -146,8 +149,12 @@ def verify_bundle(
         if not lines:
             detail = why or f"key {signer_fp} is not in {store.path}"
             raise BundleRejected(f"{name}: signer not trusted: {detail}", "trust")
-        # (4) the signature over the raw bytes, stream-hashed
-        digest512, sha256, hashed = _hash_file(fh)
+        # (4) the signature over the raw bytes, stream-hashed. The file is read twice (nothing
+        # is parsed before the signature is good), so both reads feed a witness under a key
+        # made for this run: bytes changed on disk in between cannot give the same tag.
+        secret = os.urandom(WITNESS_KEY_BYTES)
+        first = Witness(secret)
+        digest512, sha256, hashed = _hash_file(fh, first)
         if hashed != size:
             raise BundleRejected(f"{name}: file changed while reading", "size")
         try:
@@ -156,11 +163,12 @@ def verify_bundle(
             raise BundleRejected(f"{name}: bad signature: {exc}", "signature") from None
         # (5) only now stream-read the archive, with caps; never extracted to disk
         fh.seek(0)
+        second = Witness(secret)
         try:
-            contents = read_archive(fh, size, limits)
+            contents = read_archive(fh, size, limits, second)
         except ArchiveError as exc:
             raise BundleRejected(f"{name}: unsafe archive: {exc}", "archive") from None
-        if contents.compressed_sha256 != sha256:
+        if not Witness.same(first.tag(), second.tag()):
             raise BundleRejected(
                 f"{name}: file changed between signature check and reading", "archive"
             )
