@@ -1,6 +1,7 @@
 """Benchmark: ``driftctl verify`` vs the stock pipeline an admin runs by hand, and vs ssh-keygen alone.
 
-Run by hand: ``.venv/bin/python tests/bench/bench_verify.py [--mb 20,200] [--rounds 5]``.
+Run by hand: ``.venv/bin/python tests/bench/bench_verify.py [--mb 20,200] [--rounds 5]
+[--baseline DIR]``.
 
 Two kinds of bundle, each with ``--mb`` MB of evidence: random bytes (the .tar.gz is as large
 as the evidence; inflating it is nearly free) and pod-list JSON text (compresses about 6:1, so
@@ -10,6 +11,8 @@ sha256sum B`` (signature, archive walk, the file's digest, as a reviewer with on
 coreutils checks a bundle); and ``ssh-keygen -Y verify`` alone, the floor (it neither inflates
 nor lists anything). Goals: driftctl ≤ 0.5× the pipeline on both kinds, ≤ 2× ssh-keygen on
 random contents, peak RSS independent of the size. The ratio to the pipeline is printed last.
+``--baseline DIR`` adds a fourth side, another checkout's ``DIR/.venv/bin/driftctl verify`` on
+the same bundle in the same rounds (before/after figures taken back to back).
 """
 
 from __future__ import annotations
@@ -111,7 +114,9 @@ def build(base: Path, kind: str, mb: int) -> tuple[Path, Path]:
     return written.path, trust
 
 
-def bench(kind: str, mb: int, rounds: int) -> tuple[Series, Series, Series]:
+def bench(
+    kind: str, mb: int, rounds: int, baseline: Path | None = None
+) -> tuple[Series, Series, Series]:
     with tempfile.TemporaryDirectory(prefix="driftctl-bench-verify-") as tmp:
         bundle, trust = build(Path(tmp), kind, mb)
         keygen = [
@@ -129,15 +134,21 @@ def bench(kind: str, mb: int, rounds: int) -> tuple[Series, Series, Series]:
             ("stock pipeline", lambda: run(["sh", "-c", pipeline])),
             ("ssh-keygen -Y verify", lambda: run(keygen, stdin=bundle)),
         ]
-        ours, stock, floor = alternate(sides, rounds)
+        if baseline is not None:
+            theirs = [str(baseline / ".venv" / "bin" / "driftctl"), *ours_argv[-4:]]
+            sides.append((f"verify of {baseline.name}", lambda: run(theirs)))
+        ours, stock, floor, *before = alternate(sides, rounds)
         size = bundle.stat().st_size / 1e6
         print(f"-- {kind} evidence, {mb} MB in the bundle's members; the .tar.gz is {size:.0f} MB")
-        for series in (ours, stock, floor):
+        for series in (ours, stock, floor, *before):
             print(series.line())
         print(
             f"   driftctl / pipeline {ours.median / stock.median:.2f}, "
             f"driftctl / ssh-keygen {ours.median / floor.median:.2f} (medians)"
         )
+        for other in before:
+            print(f"   {ours.name} / {other.name}: {ours.median / other.median:.2f} (medians), "
+                  f"CPU {ours.cpu / other.cpu:.2f}")  # fmt: skip
         return ours, stock, floor
 
 
@@ -145,6 +156,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mb", default="20,200", help="evidence sizes in MB, comma-separated")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--baseline", type=Path, help="another checkout, timed alongside")
     args = parser.parse_args()
     print(machine())
     sizes = [int(s) for s in args.mb.split(",")]
@@ -152,7 +164,7 @@ def main() -> None:
     rss: dict[str, list[float]] = {}
     for kind in ("random", "text"):
         for mb in sizes:
-            final[kind] = bench(kind, mb, args.rounds)
+            final[kind] = bench(kind, mb, args.rounds, args.baseline)
             rss.setdefault(kind, []).append(final[kind][0].rss)
     for kind, values in rss.items():
         sizes_rss = ", ".join(f"{mb} MB: {r:.0f} MiB" for mb, r in zip(sizes, values, strict=True))
