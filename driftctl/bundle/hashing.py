@@ -1,4 +1,4 @@
-"""Hashes fed to worker threads, so digests and inflating share the cores (hashlib drops the GIL)."""
+"""Hashes fed to worker threads (hashlib drops the GIL), and the witness tying verify's two reads."""
 
 from __future__ import annotations
 
