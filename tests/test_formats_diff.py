@@ -92,3 +92,23 @@ def test_junit_has_one_testcase_per_fact_and_a_junit_reader_accepts_it(tmp_path:
     assert failed == {f.key for f in report.failing(ERROR_RANK)}
     assert suite.failures == len(failed)
     assert skipped == {ig.key for ig in report.ignored}
+
+
+@pytest.mark.parametrize("fmt", [Format.TABLE, Format.MARKDOWN])
+def test_a_failed_collection_is_told_once_however_many_facts_it_hides(fmt: Format) -> None:
+    # One failed workload list hides every workload fact of the site: in the reports people
+    # read, the reason is one line with the count, not repeated in each finding's note (JSON
+    # and JUnit keep it per finding, for machines).
+    from snapshot_kit import container, failure, snapshot_dict, workload
+
+    error = "kubectl get deployments: exit 1: Unauthorized: token-expired-at-0312"
+    loads = {
+        f"ai/Deployment/app-{i}": workload({"app": container(f"reg/app:{i}")}) for i in range(40)
+    }
+    good = snapshot_dict("capital", workloads=loads)
+    blind = snapshot_dict("holding", failures=[failure("kubernetes/workloads", "workloads", error)])
+    report = diff_dicts([("capital", good), ("holding", blind)])
+    assert len(report.findings) >= 40
+    assert [f.site for f in report.failures] == ["holding"]
+    assert report.failures[0].facts >= len(report.findings)
+    assert render(report, fmt, ERROR_RANK).count("token-expired-at-0312") == 1
