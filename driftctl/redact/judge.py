@@ -25,6 +25,13 @@ from driftctl.redact.shapes import Span, value_shapes
 MAX_NEST = 100  # nesting below this is not judged but replaced (no recursion can blow up)
 # Siblings that make ``key`` the name of a key (tolerations, selectors, key refs, projections).
 KEY_REF_SIBLINGS = frozenset({"operator", "effect", "values", "optional", "path", "mode"})
+# Strings found clean are remembered: a cluster's evidence repeats the same names, images and
+# digests once per pod. Only short ones (long ones rarely repeat), and at most MEMO_CHARS
+# characters in all (then the memo starts afresh), so memory stays bounded; a hit costs one
+# hash of the string, so judging stays linear in the input.
+_KEY_WORDS = frozenset({"key", "keys"})
+MEMO_MAX_LEN = 1024
+MEMO_CHARS = 8 * 1024 * 1024
 
 
 class Judge:
@@ -35,6 +42,8 @@ class Judge:
         self.budget = budget
         self.layers = layers or Layers(budget, self._json_secret)
         self._probe: Judge | None = None
+        self._clean: set[str] = set()
+        self._clean_chars = 0
 
     # -- structures -----------------------------------------------------------------------
 
@@ -57,31 +66,40 @@ class Judge:
         self, key: str, siblings: Collection[Any] = (), parent: str | None = None
     ) -> bool:
         """Is the value under ``key`` a secret, given its siblings and parent key?"""
-        if key in ("key", "keys") and (
-            KEY_REF_SIBLINGS.intersection(siblings) or words(parent or "")[-1:] == ["ref"]
-        ):
+        if key not in _KEY_WORDS:
+            return is_secret_name(key)
+        if KEY_REF_SIBLINGS.intersection(siblings) or words(parent or "")[-1:] == ["ref"]:
             return False  # the name of a key (toleration, selector, secretKeyRef), not a key
         return is_secret_name(key)
 
     def _mapping(self, value: dict[Any, Any], secret: bool, name: str | None, nest: int) -> Any:
         pair = value.get("name")
-        pair_secret = secret or (
-            isinstance(pair, str) and "value" in value and self.key_secret(pair)
-        )
+        paired = isinstance(pair, str)
+        pair_secret = secret or (paired and "value" in value and self.key_secret(pair))
         # command + args are one argv (``mysqldump`` in command, ``-pX`` in args), whatever
         # order the keys come in (kubectl sorts them: args first).
-        argv_keys = [k for k in ("command", "args") if isinstance(value.get(k), list)]
-        flagged = self._argv_flags([x for k in argv_keys for x in value[k]]) if argv_keys else {}
-        offsets = {"command": 0, "args": len(value["command"]) if "command" in argv_keys else 0}
+        argv_keys: tuple[str, ...] = ()
+        flagged: dict[int, tuple[int, int, str]] = {}
+        offsets = {"command": 0, "args": 0}
+        if "command" in value or "args" in value:
+            argv_keys = tuple(k for k in ("command", "args") if isinstance(value.get(k), list))
+            flagged = self._argv_flags([x for k in argv_keys for x in value[k]])
+            if "command" in argv_keys:
+                offsets["args"] = len(value["command"])
+        # A clean string one level down is answered from the memo here: most values of a large
+        # list are, and a call per value is most of the cost (same verdict as ``tree``).
+        clean = self._clean if nest + 1 <= MAX_NEST else ()
         out: dict[Any, Any] = {}
         for key, child in value.items():
             text_key = key if isinstance(key, str) else str(key)
-            if key == "value" and isinstance(pair, str):
+            if key == "value" and paired:
                 child_secret = pair_secret
             else:
                 own = self.key_secret(text_key, value.keys(), name)
                 child_secret = own or (secret and not is_neutral_name(text_key))
-            if key in argv_keys and not child_secret:
+            if not child_secret and isinstance(child, str) and child in clean:
+                out[key] = child
+            elif argv_keys and key in argv_keys and not child_secret:
                 out[key] = self._argv_items(child, flagged, offsets[key], nest)
             else:
                 out[key] = self.tree(child, child_secret, text_key, nest + 1)
@@ -116,11 +134,22 @@ class Judge:
 
     def string(self, value: str, secret: bool, opaque: bool = True) -> str:
         """One string value: a token when its name is secret, else judged by what it holds."""
+        if value in self._clean and opaque and not secret:
+            return value
         if value == "" or self.sink.is_safe(value) or is_reference(value):
             return value
         if secret:
             return self.sink.token(value, "secret-name")
-        return self.text(value, opaque=opaque)
+        judged = self.text(value, opaque=opaque)
+        if judged is value and opaque and len(value) <= MEMO_MAX_LEN:
+            # The very object back: nothing was replaced and nothing counted (any finding
+            # builds a new string), so the same text is clean wherever it stands unnamed.
+            if self._clean_chars > MEMO_CHARS:
+                self._clean.clear()
+                self._clean_chars = 0
+            self._clean.add(value)
+            self._clean_chars += len(value)
+        return judged
 
     def text(self, value: str, opaque: bool = False, depth: int = 0) -> str:
         """Free text with each secret span replaced; an embedded JSON document is judged as a
