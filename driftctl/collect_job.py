@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from driftctl import __version__
+from driftctl.bundle.limits import Limits
 from driftctl.bundle.site_key import check_key_for_site, load_signer
 from driftctl.bundle.writer import write_bundle
 from driftctl.config import SiteConfig
@@ -81,7 +82,9 @@ def run_collect(
         check_key_for_site(signing_key, key_path, config.site)
     key_file = fleet_key_path(config, fleet_key)
     redactor = Redactor(load_fleet_key(key_file) if key_file else None)
-    outcome = collect_site(config, from_dump=from_dump, progress=progress)
+    # The redactor judges the Kubernetes lists' items as they arrive: the evidence is never
+    # parsed again nor held as objects (docs/redaction.md).
+    outcome = collect_site(config, from_dump=from_dump, progress=progress, judge=redactor)
     rules = {c.name: c.attributes for c in config.components}
     # Redaction works on the JSON form; what it returns must still be a snapshot.
     redacted = redact_snapshot(redactor, outcome.snapshot.to_dict(), rules)
@@ -89,7 +92,8 @@ def run_collect(
         snapshot = Snapshot.from_dict(redacted, f"{config.site}: redacted snapshot")
     except ModelError as exc:  # redaction changed the shape: our bug, never the input's
         raise OperationalError(f"internal error: {exc}") from None
-    evidence = redact_evidence(redactor, outcome.raw)  # paths relative to evidence/
+    # Paths relative to evidence/; a List over the reader's member cap is stored in parts.
+    evidence = redact_evidence(redactor, outcome.raw, Limits().member_bytes)
     report = redactor.report()
     if dry_run or signing_key is None:
         return JobResult(snapshot=snapshot, redaction=report)

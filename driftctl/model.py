@@ -4,10 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from driftctl.snapshot.model import SNAPSHOT_SCHEMA, Failure
 
-__all__ = ["SNAPSHOT_SCHEMA", "Artifact", "Failure", "RawSet"]
+__all__ = ["SNAPSHOT_SCHEMA", "Artifact", "Failure", "ItemJudge", "JudgedList", "RawSet"]
+
+
+@dataclass(frozen=True)
+class JudgedList:
+    """The items of a ``List`` artifact redacted as they were fetched: each item's compact JSON
+    after redaction, and the rule of every redaction made in them (counted when the evidence is
+    assembled, so a list restarted after an expired continue token is not counted twice)."""
+
+    items: tuple[bytes, ...]
+    rules: tuple[str, ...]
+
+
+class ItemJudge(Protocol):
+    """Redacts one item of a List artifact as it arrives (the collection's redactor)."""
+
+    def list_item(self, path: str, item: dict[str, object]) -> tuple[bytes, tuple[str, ...]]: ...
 
 
 @dataclass(frozen=True)
@@ -22,6 +39,9 @@ class Artifact:
     data: bytes | None
     stderr: bytes = b""
     rc: int | None = 0
+    # Set by a source that redacted a List while fetching it: the evidence is then these
+    # items, never ``data`` judged again (``data`` stays what the collectors parse).
+    judged: JudgedList | None = None
 
     @property
     def ok(self) -> bool:
@@ -44,6 +64,9 @@ class RawSet:
 
     artifacts: dict[str, Artifact] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    # The collection's redactor, for sources that redact list items as they arrive (None: the
+    # evidence is redacted whole after collection).
+    judge: ItemJudge | None = None
 
     def add(self, artifact: Artifact) -> None:
         self.artifacts[artifact.path] = artifact

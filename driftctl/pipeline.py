@@ -13,7 +13,7 @@ from driftctl.collectors.interface import CollectContext, Collector, Facts
 from driftctl.collectors.registry import COLLECTORS
 from driftctl.config import SiteConfig
 from driftctl.errors import OperationalError
-from driftctl.model import Failure, RawSet
+from driftctl.model import Failure, ItemJudge, RawSet
 from driftctl.progress import NullProgress, Progress
 from driftctl.snapshot import ABSENT, JsonValue, ModelError, Node, Snapshot
 from driftctl.sources.interface import Source
@@ -120,10 +120,12 @@ def collect_site(
     progress: Progress | None = None,
     now: datetime | None = None,
     sources: Sequence[Source] | None = None,
+    judge: ItemJudge | None = None,
 ) -> CollectOutcome:
-    """Acquire raw artifacts from the configured sources and parse them into a snapshot."""
+    """Acquire raw artifacts from the configured sources and parse them into a snapshot;
+    ``judge`` (the redactor) lets a source redact list items as they arrive."""
     progress = progress or NullProgress()
-    raw = RawSet()
+    raw = RawSet(judge=judge)
     chosen = list(sources) if sources is not None else sources_for(config, from_dump)
     if not chosen:
         raise OperationalError(

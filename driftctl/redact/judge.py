@@ -75,7 +75,9 @@ class Judge:
     def _mapping(self, value: dict[Any, Any], secret: bool, name: str | None, nest: int) -> Any:
         pair = value.get("name")
         paired = isinstance(pair, str)
-        pair_secret = secret or (paired and "value" in value and self.key_secret(pair))
+        pair_secret = secret or (
+            isinstance(pair, str) and "value" in value and self.key_secret(pair)
+        )
         # command + args are one argv (``mysqldump`` in command, ``-pX`` in args), whatever
         # order the keys come in (kubectl sorts them: args first).
         argv_keys: tuple[str, ...] = ()

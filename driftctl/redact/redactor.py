@@ -22,6 +22,7 @@ from driftctl.redact.judge import Judge
 from driftctl.redact.layers import Budget
 from driftctl.safeio import read_capped
 
+LIST_HEAD = b'{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":['
 TOKEN_PREFIX = "$dctok$v1$"  # noqa: S105 - a format prefix, not a password
 TOKEN_RE = re.compile(r"\$dctok\$v1\$[0-9a-f]{8}\$[A-Za-z0-9_-]{22}")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -53,6 +54,11 @@ def size_of(value: Any) -> int:
         else:
             total += len(item) if isinstance(item, str) else 8
     return total
+
+
+def list_document(items: tuple[bytes, ...] | list[bytes]) -> bytes:
+    """The List document of redacted items, as ``json.dumps`` writes the whole List compactly."""
+    return LIST_HEAD + b",".join(items) + b"]}\n"
 
 
 def is_token(value: Any) -> bool:
@@ -178,13 +184,37 @@ class Redactor:
                 raw = base64.b64decode(value, validate=True)
         return self.token(raw, "secret-data")
 
+    def list_item(self, path: str, item: dict[str, object]) -> tuple[bytes, tuple[str, ...]]:
+        """One item of the List artifact ``path``, redacted as it arrives: its compact JSON and
+        the rule of each redaction (counted when the evidence is assembled, see ``artifact``).
+
+        Judged exactly as it would be inside the whole List document (same parent key and
+        depth), so the evidence is byte for byte what judging the document gives."""
+        counts, by_file = self.counts, self.by_file
+        self.counts, self.by_file = Counter(), Counter()
+        self._file = path
+        try:
+            self.budget.grant(size_of(item))
+            judged = self.judge.tree(self._kube_prepare(item), False, "items", 2)
+            rules = tuple(self.counts.elements())
+        finally:
+            self.counts, self.by_file = counts, by_file
+            self._file = "snapshot.json"
+        return json.dumps(judged, separators=(",", ":")).encode(), rules
+
     def artifact(self, artifact: Artifact) -> list[tuple[str, bytes]]:
         """The evidence members of one artifact after redaction; a failure drops it (fail closed)."""
         self._file = artifact.path
-        self.budget.grant(len(artifact.data or b"") + len(artifact.stderr))
+        if artifact.judged is None:
+            self.budget.grant(len(artifact.data or b"") + len(artifact.stderr))
         try:
             members: list[tuple[str, bytes]] = []
-            if artifact.data is not None:
+            if artifact.judged is not None:
+                members.append((artifact.path, list_document(artifact.judged.items)))
+                self.counts.update(artifact.judged.rules)
+                if artifact.judged.rules:
+                    self.by_file[artifact.path] += len(artifact.judged.rules)
+            elif artifact.data is not None:
                 members.append((artifact.path, self._bytes(artifact.path, artifact.data)))
             if artifact.stderr:
                 stderr = artifact.stderr.decode("utf-8", "replace")

@@ -52,18 +52,30 @@ class KubeSource:
         settings = config.kubernetes or KubeSettings()
         api = connect(settings)
         namespaces: list[str | None] = list(settings.namespaces) or [None]
-        plan: list[tuple[str, Callable[[], bytes]]] = [
-            (VERSION_PATH, lambda: bytes(api.get("/version"))),
-            (NAMESPACE_PATH, lambda: bytes(api.get("/api/v1/namespaces/kube-system"))),
-            (NODES_PATH, lambda: _namespaced(api, "/api/v1", "nodes", [None], {}, _NODE)),
-            (WORKLOADS_PATH, lambda: _workloads(api, namespaces)),
+        judge = raw.judge
+        plan: list[tuple[str, Callable[[], Artifact]]] = [
+            (VERSION_PATH, lambda: Artifact(VERSION_PATH, bytes(api.get("/version")))),
+            (
+                NAMESPACE_PATH,
+                lambda: Artifact(NAMESPACE_PATH, bytes(api.get("/api/v1/namespaces/kube-system"))),
+            ),
+            (
+                NODES_PATH,
+                lambda: _namespaced(
+                    ListBody(NODES_PATH, judge), api, "/api/v1", "nodes", [None], {}, _NODE
+                ),
+            ),
+            (WORKLOADS_PATH, lambda: _workloads(ListBody(WORKLOADS_PATH, judge), api, namespaces)),
             (
                 PODS_PATH,
-                lambda: _namespaced(api, "/api/v1", "pods", namespaces, {}, slim_pod),
+                lambda: _namespaced(
+                    ListBody(PODS_PATH, judge), api, "/api/v1", "pods", namespaces, {}, slim_pod
+                ),
             ),
             (
                 HELM_SECRETS_PATH,
                 lambda: _namespaced(
+                    ListBody(HELM_SECRETS_PATH, judge),
                     api,
                     "/api/v1",
                     "secrets",
@@ -78,7 +90,7 @@ class KubeSource:
             for index, (path, fetch) in enumerate(plan):
                 target = path.removesuffix(".json")
                 try:
-                    raw.add(Artifact(path=path, data=fetch()))
+                    raw.add(fetch())
                     progress.advance(target)
                 except ApiFailure as exc:
                     raw.fail(target, "kubernetes", f"{api.where}: {exc}")
@@ -108,22 +120,25 @@ def _into_namespaced(
         list_into(api, path, body, query, keep)
 
 
+def _artifact(body: ListBody) -> Artifact:
+    return Artifact(body.artifact, body.document(), judged=body.judged())
+
+
 def _namespaced(
+    body: ListBody,
     api: KubeApi,
     prefix: str,
     plural: str,
     namespaces: list[str | None],
     query: dict[str, str | int],
     keep: Keep,
-) -> bytes:
-    """One cluster-wide list, or one list per configured namespace, as one List document."""
-    body = ListBody()
+) -> Artifact:
+    """One cluster-wide list, or one list per configured namespace, as one List artifact."""
     _into_namespaced(api, body, prefix, plural, namespaces, query, keep)
-    return body.document()
+    return _artifact(body)
 
 
-def _workloads(api: KubeApi, namespaces: list[str | None]) -> bytes:
-    body = ListBody()
+def _workloads(body: ListBody, api: KubeApi, namespaces: list[str | None]) -> Artifact:
     for prefix, plural, kind in WORKLOAD_RESOURCES:
         _into_namespaced(api, body, prefix, plural, namespaces, {}, _typed(kind, "apps/v1"))
-    return body.document()
+    return _artifact(body)

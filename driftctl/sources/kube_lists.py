@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from driftctl.model import ItemJudge, JudgedList
 from driftctl.sources.kube_client import ApiFailure, DeadlineSpent, KubeApi, MiB
 
 # What one artifact (all pages of all namespaces of one list) may hold once slimmed: far above
@@ -31,11 +32,22 @@ def _size(n: int) -> str:
 class ListBody:
     """The items of one ``List`` artifact, each serialized as it arrives, so only compact bytes
     are held between pages (not the parsed objects); the bytes are what
-    ``kubectl get -o json`` would hold, written compactly."""
+    ``kubectl get -o json`` would hold, written compactly.
 
-    def __init__(self, cap: int = MAX_LIST_BYTES) -> None:
+    With a ``judge`` (the collection's redactor) each item is also redacted as it arrives, so
+    the evidence is never parsed again nor held as objects; an item the judge fails on stops
+    that (the artifact is then redacted whole at the end, and left out if that fails too).
+    """
+
+    def __init__(
+        self, artifact: str = "", judge: ItemJudge | None = None, cap: int = MAX_LIST_BYTES
+    ) -> None:
         self.cap = cap
+        self.artifact = artifact
+        self.judge = judge
         self._parts: list[bytes] = []
+        self._judged: list[bytes] = []
+        self._rules: list[str] = []
         self._size = 0
 
     def add(self, path: str, item: dict[str, Any]) -> None:
@@ -47,16 +59,35 @@ class ListBody:
                 200,
             )
         self._parts.append(data)
+        if self.judge is not None:
+            try:
+                judged, rules = self.judge.list_item(self.artifact, item)
+            except Exception:  # fail closed: judged whole at the end instead
+                self.judge = None
+                self._judged.clear()
+                self._rules.clear()
+                return
+            self._judged.append(judged)
+            self._rules.extend(rules)
 
-    def mark(self) -> tuple[int, int]:
-        return len(self._parts), self._size
+    def mark(self) -> tuple[int, int, int]:
+        return len(self._parts), self._size, len(self._rules)
 
-    def rollback(self, mark: tuple[int, int]) -> None:
+    def rollback(self, mark: tuple[int, int, int]) -> None:
         del self._parts[mark[0] :]
         self._size = mark[1]
+        if self.judge is not None:
+            del self._judged[mark[0] :]
+            del self._rules[mark[2] :]
 
     def document(self) -> bytes:
         return _HEAD + b",".join(self._parts) + _TAIL
+
+    def judged(self) -> JudgedList | None:
+        """The redacted items, or None when they were not (all) redacted here."""
+        if self.judge is None:
+            return None
+        return JudgedList(tuple(self._judged), tuple(self._rules))
 
 
 class _TokenExpired(ApiFailure):
