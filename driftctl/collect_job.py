@@ -85,6 +85,7 @@ def run_collect(
     # The redactor judges the Kubernetes lists' items as they arrive: the evidence is never
     # parsed again nor held as objects (docs/redaction.md).
     outcome = collect_site(config, from_dump=from_dump, progress=progress, judge=redactor)
+    outcome.raw.release_items()  # the collectors are done with them; the evidence is judged
     rules = {c.name: c.attributes for c in config.components}
     # Redaction works on the JSON form; what it returns must still be a snapshot.
     redacted = redact_snapshot(redactor, outcome.snapshot.to_dict(), rules)

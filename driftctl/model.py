@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from driftctl.snapshot.model import SNAPSHOT_SCHEMA, Failure
@@ -32,7 +33,8 @@ class Artifact:
     """One raw command output in dump layout (docs/dump-layout.md): ``path`` like ``nodes/n1/nvidia-smi.xml``.
 
     ``data`` is stdout (``None`` when the command produced no file), ``stderr`` and ``rc`` are
-    its companions; ``rc`` is ``None`` when unknown.
+    its companions; ``rc`` is ``None`` when unknown. A live source's List comes as ``items``
+    instead of ``data``: the objects it parsed once and checked as strict JSON would be.
     """
 
     path: str
@@ -42,12 +44,16 @@ class Artifact:
     # Set by a source that redacted a List while fetching it: the evidence is then these
     # items, never ``data`` judged again (``data`` stays what the collectors parse).
     judged: JudgedList | None = None
+    items: tuple[dict[str, object], ...] | None = None
 
     @property
     def ok(self) -> bool:
-        return self.data is not None and (self.rc in (0, None))
+        return (self.data is not None or self.items is not None) and (self.rc in (0, None))
 
     def text(self) -> str:
+        if self.data is None and self.items is not None:  # the List, built when asked for
+            doc = {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}}
+            return json.dumps({**doc, "items": list(self.items)}, separators=(",", ":"))
         return (self.data or b"").decode("utf-8", errors="replace")
 
     def describe_failure(self) -> str:
@@ -76,6 +82,13 @@ class RawSet:
 
     def get(self, path: str) -> Artifact | None:
         return self.artifacts.get(path)
+
+    def release_items(self) -> None:
+        """Forget the parsed items of Lists whose evidence was already judged: once the
+        collectors ran, they are the largest thing a big cluster leaves in memory."""
+        for path, artifact in self.artifacts.items():
+            if artifact.judged is not None and artifact.items is not None:
+                self.artifacts[path] = replace(artifact, items=())
 
     def node_names(self) -> list[str]:
         """Names of nodes that have any artifact under ``nodes/<node>/``."""

@@ -13,7 +13,7 @@ from driftctl.dump_layout import HELM_SECRETS_PATH, PODS_PATH, WORKLOADS_PATH
 from driftctl.model import Artifact
 from driftctl.pipeline import collect_site
 from driftctl.redact import Redactor, redact_evidence
-from driftctl.redact.snapshot import split_list
+from driftctl.redact.lists import list_document, list_members
 from driftctl.sources.kube import KubeSource
 from driftctl.sources.kube_lists import ListBody
 
@@ -37,8 +37,8 @@ def test_items_judged_on_arrival_give_the_bytes_and_counts_of_whole_documents(
     judged = {a.path for a in live if a.judged is not None}
     assert {PODS_PATH, WORKLOADS_PATH, HELM_SECRETS_PATH} <= judged
     assert all(a.judged is None for a in plain)
-    # The collectors read the same unredacted bytes either way.
-    assert {a.path: a.data for a in live} == {a.path: a.data for a in plain}
+    # The collectors read the same unredacted items either way.
+    assert {a.path: (a.data, a.items) for a in live} == {a.path: (a.data, a.items) for a in plain}
     ours, theirs = redact_evidence(streamed, live), redact_evidence(whole, plain)
     assert ours == theirs
     assert streamed.report() == whole.report()
@@ -80,10 +80,9 @@ def _pods(n: int) -> list[bytes]:
 
 def test_a_list_over_the_member_cap_is_stored_in_parts_of_whole_items() -> None:
     items = _pods(300)
-    doc = b'{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":['
-    data = doc + b",".join(items) + b"]}\n"
     cap = 2000
-    parts = split_list(PODS_PATH, data, items, cap)
+    assert list_members(PODS_PATH, items, None) == [(PODS_PATH, list_document(items))]
+    parts = list_members(PODS_PATH, items, cap)
     assert [p for p, _ in parts] == [
         f"kubernetes/pods.part-{n:03d}.json" for n in range(1, len(parts) + 1)
     ]

@@ -23,6 +23,8 @@ def load_items(raw: RawSet, path: str) -> list[JsonObject]:
         raise ListUnavailable(f"{path}: not collected")
     if not artifact.ok:
         raise ListUnavailable(f"{path}: {artifact.describe_failure()}")
+    if artifact.items is not None:  # parsed once by the live source, checked as strict JSON
+        return [item for item in artifact.items if isinstance(item, dict)]  # type: ignore[misc]
     try:
         doc = loads_json(artifact.data or b"", path)
     except InputError as exc:

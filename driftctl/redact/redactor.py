@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from driftctl.errors import InputError
-from driftctl.model import Artifact
+from driftctl.model import Artifact, JudgedList
 from driftctl.redact.decoded import MARKER
 from driftctl.redact.judge import Judge
 from driftctl.redact.layers import Budget
+from driftctl.redact.lists import list_members
 from driftctl.safeio import read_capped
 
-LIST_HEAD = b'{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":['
 TOKEN_PREFIX = "$dctok$v1$"  # noqa: S105 - a format prefix, not a password
 TOKEN_RE = re.compile(r"\$dctok\$v1\$[0-9a-f]{8}\$[A-Za-z0-9_-]{22}")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -54,11 +54,6 @@ def size_of(value: Any) -> int:
         else:
             total += len(item) if isinstance(item, str) else 8
     return total
-
-
-def list_document(items: tuple[bytes, ...] | list[bytes]) -> bytes:
-    """The List document of redacted items, as ``json.dumps`` writes the whole List compactly."""
-    return LIST_HEAD + b",".join(items) + b"]}\n"
 
 
 def is_token(value: Any) -> bool:
@@ -202,18 +197,28 @@ class Redactor:
             self._file = "snapshot.json"
         return json.dumps(judged, separators=(",", ":")).encode(), rules
 
-    def artifact(self, artifact: Artifact) -> list[tuple[str, bytes]]:
-        """The evidence members of one artifact after redaction; a failure drops it (fail closed)."""
+    def artifact(
+        self, artifact: Artifact, member_cap: int | None = None
+    ) -> list[tuple[str, bytes]]:
+        """The evidence members of one artifact after redaction (a List of items in parts of at
+        most ``member_cap`` bytes); a failure drops it (fail closed)."""
         self._file = artifact.path
         if artifact.judged is None:
             self.budget.grant(len(artifact.data or b"") + len(artifact.stderr))
         try:
             members: list[tuple[str, bytes]] = []
-            if artifact.judged is not None:
-                members.append((artifact.path, list_document(artifact.judged.items)))
-                self.counts.update(artifact.judged.rules)
-                if artifact.judged.rules:
-                    self.by_file[artifact.path] += len(artifact.judged.rules)
+            judged = artifact.judged
+            if judged is None and artifact.items is not None:  # not judged on arrival: now
+                parts = [self.list_item(artifact.path, dict(item)) for item in artifact.items]
+                judged = JudgedList(
+                    tuple(p[0] for p in parts), tuple(r for p in parts for r in p[1])
+                )
+                self._file = artifact.path
+            if judged is not None:
+                members.extend(list_members(artifact.path, judged.items, member_cap))
+                self.counts.update(judged.rules)
+                if judged.rules:
+                    self.by_file[artifact.path] += len(judged.rules)
             elif artifact.data is not None:
                 members.append((artifact.path, self._bytes(artifact.path, artifact.data)))
             if artifact.stderr:

@@ -3,15 +3,15 @@ where it holds facts under ids; and the entry points the collection job calls.""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from driftctl.dump_layout import KUBE_DIR, NODES_DIR
 from driftctl.model import Artifact
+from driftctl.redact.lists import list_items, list_members
 from driftctl.redact.names import is_neutral_name, is_secret_name
-from driftctl.redact.redactor import Redactor, list_document, size_of
+from driftctl.redact.redactor import Redactor, size_of
 
 HELM_VALUES = ("values", "computed_values")
 WORKLOAD_MAPS = ("labels", "annotations", "template_labels", "template_annotations")
@@ -26,53 +26,13 @@ def redact_evidence(
     in their order and at most the cap (docs/bundle.md)."""
     members: list[tuple[str, bytes]] = []
     for artifact in artifacts:
-        for path, data in redactor.artifact(artifact):
-            if member_cap is None or len(data) <= member_cap:
+        for path, data in redactor.artifact(artifact, member_cap):
+            items = list_items(data) if member_cap and len(data) > member_cap else None
+            if items is None:
                 members.append((path, data))
-                continue
-            items = (
-                artifact.judged.items
-                if artifact.judged is not None and path == artifact.path
-                else _list_items(data)
-            )
-            members.extend(split_list(path, data, items, member_cap))
+            else:  # a dump's List, judged whole
+                members.extend(list_members(path, items, member_cap))
     return sorted(members)
-
-
-def _list_items(data: bytes) -> list[bytes] | None:
-    """The items of a redacted List document as compact JSON, None when it is not one."""
-    if not data.startswith(b"{"):
-        return None
-    try:
-        doc = json.loads(data)
-    except ValueError:
-        return None
-    items = doc.get("items") if isinstance(doc, dict) else None
-    if not isinstance(items, list) or not str(doc.get("kind", "")).endswith("List"):
-        return None
-    return [json.dumps(item, separators=(",", ":")).encode() for item in items]
-
-
-def split_list(
-    path: str, data: bytes, items: Sequence[bytes] | None, cap: int
-) -> list[tuple[str, bytes]]:
-    """``path`` as parts of at most ``cap`` bytes; unchanged when it cannot be split (not a
-    List, or one item alone over the cap): the bundle writer then refuses it by name."""
-    if items is None or not path.endswith(".json"):
-        return [(path, data)]
-    overhead = len(list_document([]))
-    parts: list[list[bytes]] = [[]]
-    size = overhead
-    for item in items:
-        if overhead + len(item) > cap:
-            return [(path, data)]
-        if parts[-1] and size + 1 + len(item) > cap:
-            parts.append([])
-            size = overhead
-        size += len(item) + (1 if len(parts[-1]) else 0)
-        parts[-1].append(item)
-    stem = path.removesuffix(".json")
-    return [(f"{stem}.part-{n:03d}.json", list_document(p)) for n, p in enumerate(parts, 1)]
 
 
 def source_secret(rule: str) -> bool:

@@ -121,7 +121,8 @@ def _into_namespaced(
 
 
 def _artifact(body: ListBody) -> Artifact:
-    return Artifact(body.artifact, body.document(), judged=body.judged())
+    # The items as parsed, not a document: the collectors read them, the evidence is judged.
+    return Artifact(body.artifact, None, items=body.items(), judged=body.judged())
 
 
 def _namespaced(

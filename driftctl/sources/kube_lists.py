@@ -1,13 +1,15 @@
-"""Paged Kubernetes lists streamed into one artifact's bytes, bounded in pages, bytes and time."""
+"""Paged Kubernetes lists read into one artifact's items, bounded in pages, bytes and time."""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
 from driftctl.model import ItemJudge, JudgedList
 from driftctl.sources.kube_client import ApiFailure, DeadlineSpent, KubeApi, MiB
+from driftctl.strictjson import MAX_JSON_DEPTH
 
 # What one artifact (all pages of all namespaces of one list) may hold once slimmed: far above
 # what the per-cluster limits give (150k slim pods are about 75 MiB), far below what would let
@@ -30,13 +32,15 @@ def _size(n: int) -> str:
 
 
 class ListBody:
-    """The items of one ``List`` artifact, each serialized as it arrives, so only compact bytes
-    are held between pages (not the parsed objects); the bytes are what
-    ``kubectl get -o json`` would hold, written compactly.
+    """The items of one ``List`` artifact as they arrive, parsed once: the collectors read these
+    objects (never a document parsed again), and with a ``judge`` (the collection's redactor)
+    each item is redacted on arrival too, so the evidence is held as compact redacted bytes.
 
-    With a ``judge`` (the collection's redactor) each item is also redacted as it arrives, so
-    the evidence is never parsed again nor held as objects; an item the judge fails on stops
-    that (the artifact is then redacted whole at the end, and left out if that fails too).
+    Kept items are checked as strict JSON would be (no lone surrogate, no NaN or infinity, no
+    deeper nesting than a document may have) and their repeated strings (images, digests,
+    owners, node names) are shared, so 150k pods cost a few hundred bytes each, not kilobytes.
+    An item the judge fails on stops the judging (the items are then redacted at the end, and
+    the artifact left out if that fails too).
     """
 
     def __init__(
@@ -45,20 +49,15 @@ class ListBody:
         self.cap = cap
         self.artifact = artifact
         self.judge = judge
-        self._parts: list[bytes] = []
+        self._items: list[dict[str, Any]] = []
         self._judged: list[bytes] = []
         self._rules: list[str] = []
         self._size = 0
+        self._table: dict[Any, Any] = {}
 
     def add(self, path: str, item: dict[str, Any]) -> None:
-        data = compact(item)
-        self._size += len(data) + 1
-        if self._size > self.cap:
-            raise ApiFailure(
-                f"{path}: the list holds more than the cap of {_size(self.cap)} of objects",
-                200,
-            )
-        self._parts.append(data)
+        item = self._checked(path, item)
+        judged: bytes | None = None
         if self.judge is not None:
             try:
                 judged, rules = self.judge.list_item(self.artifact, item)
@@ -66,28 +65,95 @@ class ListBody:
                 self.judge = None
                 self._judged.clear()
                 self._rules.clear()
-                return
+        self._size += len(judged if judged is not None else compact(item)) + 1
+        if self._size > self.cap:
+            raise ApiFailure(
+                f"{path}: the list holds more than the cap of {_size(self.cap)} of objects",
+                200,
+            )
+        self._items.append(item)
+        if judged is not None:
             self._judged.append(judged)
             self._rules.extend(rules)
 
+    def _checked(self, path: str, item: dict[str, Any]) -> dict[str, Any]:
+        """The item with shared strings; ApiFailure when strict JSON would refuse it."""
+        if len(self._table) > MAX_SHARED:
+            self._table.clear()
+        try:
+            out = _shared(item, self._table, 0)
+        except ValueError as exc:
+            raise ApiFailure(f"{path}: an object {exc}", 200) from None
+        assert isinstance(out, dict)
+        return out
+
     def mark(self) -> tuple[int, int, int]:
-        return len(self._parts), self._size, len(self._rules)
+        return len(self._items), self._size, len(self._rules)
 
     def rollback(self, mark: tuple[int, int, int]) -> None:
-        del self._parts[mark[0] :]
+        del self._items[mark[0] :]
         self._size = mark[1]
         if self.judge is not None:
             del self._judged[mark[0] :]
             del self._rules[mark[2] :]
 
+    def items(self) -> tuple[dict[str, Any], ...]:
+        return tuple(self._items)
+
     def document(self) -> bytes:
-        return _HEAD + b",".join(self._parts) + _TAIL
+        """The List as ``kubectl get -o json`` would hold it, written compactly (built on
+        demand: it is not held)."""
+        return _HEAD + b",".join(compact(item) for item in self._items) + _TAIL
 
     def judged(self) -> JudgedList | None:
         """The redacted items, or None when they were not (all) redacted here."""
         if self.judge is None:
             return None
         return JudgedList(tuple(self._judged), tuple(self._rules))
+
+
+# Distinct values shared per list at most (then forgotten): bounds the table, not the list.
+MAX_SHARED = 1 << 16
+
+
+def _shared(value: Any, table: dict[Any, Any], depth: int) -> Any:
+    """``value`` rebuilt from ``table``: an equal string, and an object or array equal to one
+    already kept (children compared by identity, as they are shared first), is that one; so
+    the pods of one workload share their owner, images, digests and node. The items are read,
+    never changed, by everything after the source. ValueError for what strict JSON refuses
+    (a lone surrogate, a non-finite number, nesting past MAX_JSON_DEPTH)."""
+    if isinstance(value, str):
+        shared = table.get(value)
+        if shared is not None:
+            return shared
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(f"holds a lone surrogate in {value[:40]!r}") from None
+        table[value] = value
+        return value
+    if depth >= MAX_JSON_DEPTH:
+        raise ValueError(f"is nested deeper than {MAX_JSON_DEPTH} levels")
+    key: tuple[Any, ...]
+    if isinstance(value, dict):
+        out: Any = {
+            _shared(k, table, depth): _shared(v, table, depth + 1) for k, v in value.items()
+        }
+        key = ("{", *(x for k, v in out.items() for x in (k, id(v))))
+    elif isinstance(value, list):
+        out = [_shared(v, table, depth + 1) for v in value]
+        key = ("[", *(id(v) for v in out))
+    else:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("holds a number that is not finite")
+        return value
+    # Children are identical objects held by the table's entries, so their ids stay theirs.
+    found = table.get(key)
+    if found is not None:
+        return found
+    table[key] = out
+    return out
 
 
 class _TokenExpired(ApiFailure):
