@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import IO
 
 from driftctl.bundle import BUNDLE_SCHEMA, MAX_NAME, NAME_RE, NAMESPACE
+from driftctl.bundle.fits import check_archive, check_members, check_signature, tar_size
 from driftctl.bundle.keys import check_site
+from driftctl.bundle.limits import Limits
 from driftctl.bundle.sequence import SeqState, locked, read_state, write_state
 from driftctl.bundle.signer import Signer
 from driftctl.bundle.sshsig import sign_digest
@@ -175,6 +177,7 @@ def write_bundle(
     key: Signer,
     collector_version: str,
     state_dir: Path | None = None,
+    limits: Limits | None = None,
 ) -> WrittenBundle:
     """Write ``SITE-SEQ.tar.gz`` and ``.sig`` in ``out_dir`` and advance the seq as one unit.
 
@@ -186,7 +189,10 @@ def write_bundle(
           a failure here (full ``--state-dir``) removes the temps: nothing was published;
       (3) hard-link the signature, then the bundle, to their final names; remove the temps.
     After (2) the bundle is committed: the next collect finishes (3) before anything else.
+    Before (1), the bundle is checked against every cap the importer enforces (``limits``, by
+    default the reader's): one it would refuse is an OperationalError naming member and cap.
     """
+    limits = limits or Limits()
     site = check_site(str(snapshot.get("site", "")))
     state_dir = state_dir if state_dir is not None else out_dir / ".driftctl-state"
     with locked(state_dir, site):
@@ -198,12 +204,15 @@ def write_bundle(
         members = build_members(
             snapshot, evidence, redaction_report, collector_version, seq, state.prev_sha256
         )
+        check_members(members, snapshot, limits)
         path = out_dir / bundle_name(site, seq)
         sig_path = Path(f"{path}.sig")
         buf = io.BytesIO()
         write_archive(buf, members)
         data = buf.getvalue()
+        check_archive(len(data), tar_size([len(d) for _, d in members]), limits)
         sig = sign_digest(key, hashlib.sha512(data).digest(), NAMESPACE)
+        check_signature(len(sig), limits)
         if path.exists() or sig_path.exists():
             raise OperationalError(f"{path}: already exists; the sequence state is behind")
         _write_temps(out_dir, [(path, data), (sig_path, sig)])
