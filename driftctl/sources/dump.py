@@ -19,7 +19,11 @@ from driftctl.errors import InputError
 from driftctl.model import Artifact, RawSet
 from driftctl.progress import Progress
 
-MAX_FILE_BYTES = 512 * 1024 * 1024
+MiB = 1024 * 1024
+# One dump file. kubectl's indented JSON of 150,000 pods is about 600 MB, and parsing a whole
+# pod list costs several times its size in memory: such a dump's pods.json is over it
+# (docs/dump-layout.md).
+MAX_FILE_BYTES = 512 * MiB
 TOP_DIRS = (KUBE_DIR, NODES_DIR)
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,13 @@ def _read(path: Path, raw: RawSet, rel: str) -> bytes | None:
         raw.fail(rel, "dump", "not a regular file (symlinks and devices are not read)")
         return None
     if st.st_size > MAX_FILE_BYTES:
-        raw.fail(rel, "dump", f"larger than {MAX_FILE_BYTES} bytes")
+        # Dropped data is a recorded failure naming the cap, never a file read as absent.
+        raw.fail(
+            rel,
+            "dump",
+            f"not read: {st.st_size} bytes, over the cap of {MAX_FILE_BYTES // MiB} MiB "
+            "per dump file",
+        )
         return None
     try:
         return path.read_bytes()
