@@ -25,6 +25,9 @@ class JudgedList:
 class ItemJudge(Protocol):
     """Redacts one item of a List artifact as it arrives (the collection's redactor)."""
 
+    def grant(self, judged: int) -> None:
+        """Allow decoding in proportion to ``judged`` bytes read (a page, before its items)."""
+
     def list_item(self, path: str, item: dict[str, object]) -> tuple[bytes, tuple[str, ...]]: ...
 
 

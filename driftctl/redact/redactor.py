@@ -179,6 +179,11 @@ class Redactor:
                 raw = base64.b64decode(value, validate=True)
         return self.token(raw, "secret-data")
 
+    def grant(self, judged: int) -> None:
+        """Decoding allowed for ``judged`` more bytes of input (a page of a List, before its
+        items are judged one by one with ``list_item``)."""
+        self.budget.grant(judged)
+
     def list_item(self, path: str, item: dict[str, object]) -> tuple[bytes, tuple[str, ...]]:
         """One item of the List artifact ``path``, redacted as it arrives: its compact JSON and
         the rule of each redaction (counted when the evidence is assembled, see ``artifact``).
@@ -189,7 +194,6 @@ class Redactor:
         self.counts, self.by_file = Counter(), Counter()
         self._file = path
         try:
-            self.budget.grant(size_of(item))
             judged = self.judge.tree(self._kube_prepare(item), False, "items", 2)
             rules = tuple(self.counts.elements())
         finally:
@@ -209,6 +213,7 @@ class Redactor:
             members: list[tuple[str, bytes]] = []
             judged = artifact.judged
             if judged is None and artifact.items is not None:  # not judged on arrival: now
+                self.budget.grant(sum(size_of(item) for item in artifact.items))
                 parts = [self.list_item(artifact.path, dict(item)) for item in artifact.items]
                 judged = JudgedList(
                     tuple(p[0] for p in parts), tuple(r for p in parts for r in p[1])

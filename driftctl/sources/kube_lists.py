@@ -87,6 +87,11 @@ class ListBody:
         assert isinstance(out, dict)
         return out
 
+    def grant(self, page_bytes: int) -> None:
+        """A page arrived: the judge may decode in proportion to it."""
+        if self.judge is not None:
+            self.judge.grant(page_bytes)
+
     def mark(self) -> tuple[int, int, int]:
         return len(self._items), self._size, len(self._rules)
 
@@ -123,37 +128,54 @@ def _shared(value: Any, table: dict[Any, Any], depth: int) -> Any:
     never changed, by everything after the source. ValueError for what strict JSON refuses
     (a lone surrogate, a non-finite number, nesting past MAX_JSON_DEPTH)."""
     if isinstance(value, str):
-        shared = table.get(value)
-        if shared is not None:
-            return shared
-        if not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError(f"holds a lone surrogate in {value[:40]!r}") from None
-        table[value] = value
-        return value
+        return _string(value, table)
+    if not isinstance(value, dict | list):
+        return _scalar(value)
     if depth >= MAX_JSON_DEPTH:
         raise ValueError(f"is nested deeper than {MAX_JSON_DEPTH} levels")
+    children = value.values() if isinstance(value, dict) else value
+    shared: list[Any] = []
+    for child in children:
+        if child.__class__ is str:
+            found = table.get(child)
+            shared.append(found if found is not None else _string(child, table))
+        elif isinstance(child, dict | list):
+            shared.append(_shared(child, table, depth + 1))
+        else:
+            shared.append(_scalar(child))
     key: tuple[Any, ...]
     if isinstance(value, dict):
-        out: Any = {
-            _shared(k, table, depth): _shared(v, table, depth + 1) for k, v in value.items()
-        }
-        key = ("{", *(x for k, v in out.items() for x in (k, id(v))))
-    elif isinstance(value, list):
-        out = [_shared(v, table, depth + 1) for v in value]
-        key = ("[", *(id(v) for v in out))
+        names = tuple(_string(k, table) if isinstance(k, str) else k for k in value)
+        out: Any = dict(zip(names, shared, strict=True))
+        key = ("{", names, tuple(map(id, shared)))
     else:
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError("holds a number that is not finite")
-        return value
+        out = shared
+        key = ("[", tuple(map(id, shared)))
     # Children are identical objects held by the table's entries, so their ids stay theirs.
     found = table.get(key)
     if found is not None:
         return found
     table[key] = out
     return out
+
+
+def _string(value: str, table: dict[Any, Any]) -> str:
+    found: str | None = table.get(value)
+    if found is not None:
+        return found
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"holds a lone surrogate in {value[:40]!r}") from None
+    table[value] = value
+    return value
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("holds a number that is not finite")
+    return value
 
 
 class _TokenExpired(ApiFailure):
@@ -199,13 +221,16 @@ def _pages(
         if token:
             page_query["continue"] = token
         try:
-            doc = _json(path, api.get(path, page_query))
+            page = api.get(path, page_query)
         except DeadlineSpent as exc:
             raise DeadlineSpent(f"{exc} (after {pages} pages)" if pages else str(exc)) from None
         except ApiFailure as exc:
             if exc.status == 410 and token is not None:
                 raise _TokenExpired(str(exc), 410) from None
             raise
+        body.grant(len(page))
+        doc = _json(path, page)
+        del page
         pages += 1
         for item in doc.get("items") or []:
             if isinstance(item, dict):
