@@ -25,11 +25,11 @@ from driftctl.redact.shapes import Span, value_shapes
 MAX_NEST = 100  # nesting below this is not judged but replaced (no recursion can blow up)
 # Siblings that make ``key`` the name of a key (tolerations, selectors, key refs, projections).
 KEY_REF_SIBLINGS = frozenset({"operator", "effect", "values", "optional", "path", "mode"})
+_KEY_WORDS = frozenset({"key", "keys"})
 # Strings found clean are remembered: a cluster's evidence repeats the same names, images and
 # digests once per pod. Only short ones (long ones rarely repeat), and at most MEMO_CHARS
 # characters in all (then the memo starts afresh), so memory stays bounded; a hit costs one
 # hash of the string, so judging stays linear in the input.
-_KEY_WORDS = frozenset({"key", "keys"})
 MEMO_MAX_LEN = 1024
 MEMO_CHARS = 8 * 1024 * 1024
 
@@ -75,9 +75,7 @@ class Judge:
     def _mapping(self, value: dict[Any, Any], secret: bool, name: str | None, nest: int) -> Any:
         pair = value.get("name")
         paired = isinstance(pair, str)
-        pair_secret = secret or (
-            isinstance(pair, str) and "value" in value and self.key_secret(pair)
-        )
+        pair_secret = secret or (paired and "value" in value and self.key_secret(str(pair)))
         # command + args are one argv (``mysqldump`` in command, ``-pX`` in args), whatever
         # order the keys come in (kubectl sorts them: args first).
         argv_keys: tuple[str, ...] = ()
@@ -136,7 +134,7 @@ class Judge:
 
     def string(self, value: str, secret: bool, opaque: bool = True) -> str:
         """One string value: a token when its name is secret, else judged by what it holds."""
-        if value in self._clean and opaque and not secret:
+        if not secret and opaque and value in self._clean:
             return value
         if value == "" or self.sink.is_safe(value) or is_reference(value):
             return value
