@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from driftctl.bundle.trust import TrustStore, load_trust
 from driftctl.bundle.verify import VerifiedBundle, verify_bundle
@@ -29,6 +30,7 @@ from driftctl.store.layout import (
 from driftctl.store.store import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ def existing_store(store: Path | None) -> Path:
     return root
 
 
-def _filter(found: dict[str, SiteSnapshot], sites: Sequence[str], where: str) -> list[SiteSnapshot]:
+def _filter(found: Mapping[str, T], sites: Sequence[str], where: object) -> list[T]:
+    """The ``--site`` choice among ``found`` (every site when none is given), sorted by site."""
     for site in sites:
         if site not in found:
             raise InputError(f"--site {site}: no such site in {where}")
@@ -117,14 +120,7 @@ def stream_latest(store: Path | None, sites: Sequence[str] = ()) -> Iterator[Sit
 
 
 def _chosen(root: Path, sites: Sequence[str]) -> list[SiteState]:
-    states = {state.site: state for state in Store(root).sites()}
-    for site in sites:
-        if site not in states:
-            raise InputError(f"--site {site}: no such site in {root}")
-    keep = set(sites) if sites else set(states)
-    for site in sorted(set(states) - keep):
-        log.info("skipped %s: not among --site", site)
-    return [states[site] for site in sorted(keep)]
+    return _filter({state.site: state for state in Store(root).sites()}, sites, root)
 
 
 class StoredFacts:

@@ -49,14 +49,7 @@ def _pairs_hook(budget: int | None) -> Callable[[list[tuple[str, JsonValue]]], J
         seen += len(pairs)
         if budget is not None and seen > budget:
             raise _TooManyValues
-        out = dict(pairs)
-        if len(out) != len(pairs):
-            keys: set[str] = set()
-            for key, _value in pairs:
-                if key in keys:
-                    raise ValueError(f"duplicate key {key!r}")
-                keys.add(key)
-        return out
+        return _unique_keys(pairs)
 
     return hook
 
