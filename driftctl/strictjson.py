@@ -170,11 +170,25 @@ def parse_json(data: bytes | str, where: str, max_values: int | None = None) -> 
     return value
 
 
-def may_hold_surrogates(data: bytes | str) -> bool:
-    """False when the text has no ``\\uD800``–``\\uDFFF`` escape, so no string can hold one."""
+def may_hold_surrogates(data: bytes | str, start: int = 0, end: int | None = None) -> bool:
+    """False when the text (``data[start:end]``) has no ``\\uD800``–``\\uDFFF`` escape, so
+    no string in it can hold one."""
+    stop = len(data) if end is None else end
     if isinstance(data, bytes):
-        return _SURROGATE_ESCAPE_BYTES.search(data) is not None
-    return _SURROGATE_ESCAPE.search(data) is not None
+        return _SURROGATE_ESCAPE_BYTES.search(data, start, stop) is not None
+    return _SURROGATE_ESCAPE.search(data, start, stop) is not None
+
+
+def strict_decoder() -> json.JSONDecoder:
+    """A decoder refusing what ``parse_json`` refuses (duplicate keys, NaN and infinity, numbers
+    out of range, integers too long), for readers that take one value at a time with
+    ``raw_decode``; depth and lone surrogates are then ``check_json``'s."""
+    return json.JSONDecoder(
+        object_pairs_hook=_unique_keys,
+        parse_constant=_reject_constant,
+        parse_float=_finite,
+        parse_int=_bounded_int,
+    )
 
 
 def loads_json(
