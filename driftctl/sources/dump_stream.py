@@ -43,8 +43,8 @@ class ListReader:
     only once the iteration ends without an error.
     """
 
-    def __init__(self, fh: BinaryIO, where: str, cap: int) -> None:
-        self.fh, self.where, self.cap = fh, where, cap
+    def __init__(self, fh: BinaryIO, where: str, cap: int, chunk: int = CHUNK) -> None:
+        self.fh, self.where, self.cap, self.chunk = fh, where, cap, chunk
         self._utf8 = codecs.getincrementaldecoder("utf-8")("strict")
         self.buf = ""
         self.pos = 0  # the next character not yet consumed
@@ -54,7 +54,7 @@ class ListReader:
 
     # -- text in bounded chunks ---------------------------------------------------------------
 
-    def _more(self, size: int = CHUNK) -> bool:
+    def _more(self, size: int = 0) -> bool:
         """Append up to ``size`` more bytes of text, dropping what is consumed; False at EOF."""
         if self.eof:
             return False
@@ -62,7 +62,7 @@ class ListReader:
             self.base += len(self.buf[: self.pos].encode("utf-8", "surrogatepass"))
             self.buf = self.buf[self.pos :]
             self.pos = 0
-        data = self.fh.read(size)
+        data = self.fh.read(size or self.chunk)
         if self.read == 0 and data.startswith(codecs.BOM_UTF8):
             raise self._error(0, "starts with a byte order mark (BOM); JSON is UTF-8 without one")
         pending = len(self._utf8.getstate()[0])
@@ -100,7 +100,7 @@ class ListReader:
 
     def _value(self, depth: int) -> JsonValue:
         """The value at ``pos``, parsed strictly and consumed."""
-        size = CHUNK
+        size = self.chunk
         while True:
             start = self.pos
             value: JsonValue
