@@ -246,3 +246,25 @@ def test_a_list_file_over_its_cap_is_refused_before_reading(tmp_path: Path) -> N
     DumpSource(dump).acquire(config, raw, NullProgress())
     [failure] = [f for f in raw.failures if f.target == "kubernetes/pods.json"]
     assert failure.error.startswith(f"not read: {MAX_LIST_FILE_BYTES + 1} bytes, over the cap")
+
+
+def test_collect_from_a_dump_whose_only_list_is_malformed_exits_3_naming_it(
+    tmp_path: Path,
+) -> None:
+    from cli_kit import invoke
+
+    from driftctl.bundle.keys import generate_key
+
+    kube = tmp_path / "dump" / "kubernetes"
+    kube.mkdir(parents=True)
+    (kube / "pods.json").write_bytes(b'{"kind":"List","items":[{"a":"\\ud800"}]}')
+    (tmp_path / "site.yaml").write_text("site: lab\nkubernetes: {}\n")
+    generate_key("lab", tmp_path / "key")
+    args = ["--config", str(tmp_path / "site.yaml"), "--from-dump", str(tmp_path / "dump")]
+    key = ["--key", str(tmp_path / "key" / "lab_ed25519"), "--out-dir", str(tmp_path / "out")]
+    result = invoke("collect", *args, *key)
+    assert result.returncode == 3
+    [line] = result.stderr.strip().splitlines()
+    assert "kubernetes/pods.json: not read: string '\\ud800' holds a lone surrogate" in line
+    assert "at byte 24" in line
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.tar.gz"))
