@@ -19,8 +19,9 @@ from driftctl.model import Artifact, RawSet
 from driftctl.pipeline import collect_site
 from driftctl.progress import NullProgress
 from driftctl.redact import Redactor, redact_evidence
+from driftctl.sources import dump_stream
 from driftctl.sources.dump import LISTS, MAX_LIST_FILE_BYTES, DumpSource
-from driftctl.sources.dump_stream import MAX_ITEM_CHARS, ListReader
+from driftctl.sources.dump_stream import MAX_ITEM_CHARS, MAX_LIST_KEYS, ListReader
 from driftctl.strictjson import MAX_JSON_DEPTH, loads_json
 
 FLEET = Path(__file__).parent.parent / "fixtures" / "sites"
@@ -219,6 +220,14 @@ def test_one_huge_item_is_refused_without_reading_the_rest(tmp_path: Path) -> No
     huge = b'{"items":[{"a":"' + b"x" * (MAX_ITEM_CHARS + 10) + b'"}]}'
     message = _refused(huge, 1 << 20)
     assert f"one value of more than {MAX_ITEM_CHARS // 2**20} MiB at byte 10" in message
+
+
+def test_the_list_object_and_its_items_are_counted_against_caps() -> None:
+    keys = b",".join(b'"k%d":0' % n for n in range(MAX_LIST_KEYS + 1))
+    assert f"more than {MAX_LIST_KEYS} keys" in _refused(b"{" + keys + b',"items":[]}')
+    items = b",".join([b"{}"] * (dump_stream.MAX_ITEMS + 1))
+    message = _refused(b'{"items":[' + items + b"]}", 1 << 20)
+    assert f"more than {dump_stream.MAX_ITEMS} items in the List at byte " in message
 
 
 def _dump_with_pods(tmp_path: Path, pods: bytes) -> tuple[SiteConfig, Path]:

@@ -23,6 +23,11 @@ CHUNK = 4 * MiB
 # One item (or one value of the List's own keys), in characters. The API server stores no
 # object over about 1.5 MiB; a larger one is a hostile dump, refused before it fills memory.
 MAX_ITEM_CHARS = 32 * MiB
+# Items of one List: Kubernetes' own limits (150,000 pods, 5,000 nodes a cluster) are far
+# below; without it a file of empty items would be millions of objects held.
+MAX_ITEMS = 1_000_000
+# Keys of the List object itself (kubectl writes four).
+MAX_LIST_KEYS = 64
 # Depths as in the whole document: the List is level 1, ``items`` 2, an item 3.
 ITEM_DEPTH = MAX_JSON_DEPTH - 2
 KEY_DEPTH = MAX_JSON_DEPTH - 1
@@ -38,8 +43,8 @@ class ListReader:
     What the whole document would refuse is refused here, as an InputError naming ``where``
     and the byte offset: not UTF-8, a BOM, a syntax error, a duplicate key (in an item or the
     List), NaN or an infinite number, a lone surrogate, nesting past the document's depth;
-    besides, no ``items`` array, anything after the closing brace, more than ``cap`` bytes, or
-    one item over MAX_ITEM_CHARS. Items come before the end is checked: a caller keeps them
+    besides, no ``items`` array, anything after the closing brace, more than ``cap`` bytes, one
+    item over MAX_ITEM_CHARS, more than MAX_ITEMS items or MAX_LIST_KEYS keys. Items come before the end is checked: a caller keeps them
     only once the iteration ends without an error.
     """
 
@@ -154,6 +159,8 @@ class ListReader:
             if key in keys:
                 raise self._fail(f"invalid JSON: duplicate key {key!r}")
             keys.add(key)
+            if len(keys) > MAX_LIST_KEYS:
+                raise self._fail(f"more than {MAX_LIST_KEYS} keys in the List object")
             if self._peek() != ":":
                 raise self._fail("invalid JSON: expected ':'")
             self.pos += 1
@@ -185,9 +192,13 @@ class ListReader:
         if self._peek() == "]":
             self.pos += 1
             return
+        count = 0
         while True:
             if not self._peek():
                 raise self._fail("truncated")
+            count += 1
+            if count > MAX_ITEMS:
+                raise self._fail(f"more than {MAX_ITEMS} items in the List")
             start = self.pos
             item = self._value(ITEM_DEPTH)
             yield item, self.pos - start
