@@ -10,7 +10,8 @@ from pathlib import Path
 
 from driftctl.dump_layout import SITE_ID_RE, WORKLOAD_KINDS
 from driftctl.errors import InputError
-from driftctl.safeio import check_keys, expect_mapping, load_yaml_file
+from driftctl.safeio import check_keys, expect_mapping
+from driftctl.safeyaml import load_yaml_file
 
 RULE_RE = re.compile(
     r"^(?:image_tag|image_digest|label:[^\s]+|annotation:[^\s]+|env:[A-Za-z_][A-Za-z0-9_.-]*"

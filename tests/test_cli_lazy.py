@@ -93,7 +93,7 @@ def test_the_registry_matches_the_commands() -> None:
 
 
 OTHER_COMMANDS = {f"driftctl.cli.{e.module}" for e in COMMANDS}
-HEAVY = ("paramiko", "kubernetes", "jinja2", "deepdiff")
+HEAVY = ("yaml", "paramiko", "kubernetes", "jinja2", "deepdiff")
 
 
 def _loaded_after(tmp_path: Path, *args: str) -> set[str]:

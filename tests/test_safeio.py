@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from driftctl.errors import InputError
-from driftctl.safeio import atomic_write, loads_json, loads_yaml, read_capped
+from driftctl.safeio import atomic_write, loads_json, read_capped
+from driftctl.safeyaml import loads_yaml
 
 BOMB = """
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from driftctl.errors import InputError
-from driftctl.safeio import loads_yaml
+from driftctl.safeyaml import loads_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 

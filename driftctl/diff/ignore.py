@@ -9,11 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from driftctl.diff.severity import CATEGORIES, SeverityPolicy
 from driftctl.errors import InputError
-from driftctl.safeio import check_keys, expect_mapping, load_yaml_file, write_output
+from driftctl.safeio import check_keys, expect_mapping, write_output
 from driftctl.snapshot import DriftSeverity
 from driftctl.snapshot.path import PathError, compile_pattern
 
@@ -96,6 +94,8 @@ def _pattern(text: str, where: str) -> None:
 
 def load_ignore(path: Path) -> IgnoreFile:
     """Load an ignore file strictly: unknown keys and bad values are InputErrors naming file and key."""
+    from driftctl.safeyaml import load_yaml_file  # start-up time: diff without --ignore
+
     raw = load_yaml_file(path)
     if raw is None:
         return IgnoreFile(source=str(path))
@@ -149,6 +149,8 @@ def write_ignore(
         "# driftctl ignore file: accepted differences between sites (docs/diff.md).\n"
         "# Replace every TODO reason with why the difference is acceptable, or delete the entry.\n"
     )
+    import yaml  # start-up time: only --write-ignore writes YAML
+
     body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
     write_output(path, (header + body).encode())
     return len(doc["ignore"]) - len(existing.rules)

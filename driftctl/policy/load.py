@@ -9,7 +9,8 @@ from pathlib import Path
 from driftctl.errors import InputError
 from driftctl.policy.model import GateSeverity, Policy, Rule
 from driftctl.policy.rules import REGISTRY
-from driftctl.safeio import check_keys, expect_mapping, load_yaml_file, loads_yaml
+from driftctl.safeio import check_keys, expect_mapping
+from driftctl.safeyaml import load_yaml_file, loads_yaml
 
 COMMON_KEYS = {"id", "kind", "severity", "message"}
 RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")

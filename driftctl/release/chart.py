@@ -17,7 +17,8 @@ from driftctl.release.helm import Helm
 from driftctl.release.helm_yaml import loads_values, merge_values
 from driftctl.release.manifests import parse_manifests
 from driftctl.release.model import HelmValues, Render
-from driftctl.safeio import expect_mapping, loads_yaml, read_capped
+from driftctl.safeio import expect_mapping, read_capped
+from driftctl.safeyaml import loads_yaml
 from driftctl.snapshot import JsonValue
 
 # One values file of a chain: where it is, its bytes (b"" for --values, the same at every site)

@@ -10,7 +10,8 @@ from typing import TypeGuard
 from driftctl import validate as v
 from driftctl.errors import InputError
 from driftctl.release.model import Form, Release, ReleaseComponent
-from driftctl.safeio import check_keys, expect_mapping, load_yaml_file
+from driftctl.safeio import check_keys, expect_mapping
+from driftctl.safeyaml import load_yaml_file
 from driftctl.snapshot import JsonValue
 
 ATTRIBUTE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
