@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any
 
 import typer
+from typer import _click as click  # typer ships its own click; its commands are of these types
 from typer.core import TyperCommand, TyperGroup
 
 
@@ -26,8 +26,6 @@ class Entry:
         return TyperCommand(self.name, short_help=self.short_help or None, help=self.help or None)
 
 
-# ctx and formatter are typer's click objects (its own copy of click in recent typer, click's in
-# older ones); the base methods fix their types, so they are left open here.
 class LazyGroup(TyperGroup):
     """A TyperGroup whose commands come from ``ENTRIES``, each module imported when one of its
     commands runs, asks for its own help or completes: ``driftctl verify`` never imports the
@@ -35,14 +33,10 @@ class LazyGroup(TyperGroup):
 
     entries: tuple[Entry, ...] = ()  # set by a subclass: the commands, in ``--help`` order
 
-    def __init__(self, **attrs: Any) -> None:
-        super().__init__(**attrs)
-        self._loaded: set[str] = set()  # modules already imported and registered
-
-    def list_commands(self, ctx: Any) -> list[str]:
+    def list_commands(self, ctx: click.Context) -> list[str]:
         return [entry.name for entry in self.entries]
 
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
             entry = next((e for e in self.entries if e.name == cmd_name), None)
             if entry is not None:
@@ -52,7 +46,7 @@ class LazyGroup(TyperGroup):
                     self._load(module)
         return self.commands.get(cmd_name)
 
-    def format_commands(self, ctx: Any, formatter: Any) -> None:
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list of ``--help`` from the summaries, as the base class writes it."""
         limit = formatter.width - 6 - max(len(entry.name) for entry in self.entries)
         rows = [(entry.name, entry.stub().get_short_help_str(limit)) for entry in self.entries]
@@ -61,9 +55,8 @@ class LazyGroup(TyperGroup):
 
     def _load(self, module: str) -> None:
         """Import ``driftctl.cli.<module>`` and add the commands its ``register`` makes."""
-        if module in self._loaded:
-            return
-        self._loaded.add(module)
+        if any(e.name in self.commands for e in self.entries if e.module == module):
+            return  # loaded before
         app = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
         importlib.import_module(f"driftctl.cli.{module}").register(app)
         for name, command in typer.main.get_group(app).commands.items():
