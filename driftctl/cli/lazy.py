@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import typer
-from typer import _click as click  # typer ships its own click; its commands are of these types
 from typer.core import TyperCommand, TyperGroup
+
+if TYPE_CHECKING:  # typer ships its own click (private); only its types are named here
+    from typer import _click as click
 
 
 @dataclass(frozen=True)
