@@ -154,7 +154,8 @@ def parse_json(data: bytes | str, where: str, max_values: int | None = None) -> 
             raise ValueError("starts with a byte order mark (BOM); JSON is UTF-8 without one")
         value: JsonValue = json.loads(
             text,
-            object_pairs_hook=_pairs_hook(max_values),
+            # No cap: the plain duplicate-key hook, without a counting closure per object.
+            object_pairs_hook=_unique_keys if max_values is None else _pairs_hook(max_values),
             parse_constant=_reject_constant,
             parse_float=_finite,
             parse_int=_bounded_int,
@@ -231,21 +232,4 @@ def loads_stored_json(data: bytes, where: str) -> JsonValue:
     """
     if may_hold_surrogates(data):
         return loads_json(data, where)
-    try:
-        text = data.decode("utf-8")
-        if text.startswith("\ufeff"):
-            raise ValueError("starts with a byte order mark (BOM); JSON is UTF-8 without one")
-        value: JsonValue = json.loads(
-            text,
-            object_pairs_hook=_unique_keys,
-            parse_constant=_reject_constant,
-            parse_float=_finite,
-            parse_int=_bounded_int,
-        )
-    except RecursionError:
-        raise InputError(f"{where}: JSON nested too deeply") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    except ValueError as exc:
-        raise InputError(f"{where}: invalid JSON: {exc}") from None
-    return value
+    return parse_json(data, where)
