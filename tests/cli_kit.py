@@ -84,7 +84,11 @@ def invoke(
 
 
 def run(
-    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT, timeout: float = 120
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+    timeout: float = 120,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m driftctl ARGS`` as a subprocess: for what only a real process shows."""
     res = subprocess.run(
@@ -94,6 +98,7 @@ def run(
         timeout=timeout,
         cwd=cwd,
         env=env,
+        input=stdin,
     )
     _checked(args, res.returncode, res.stdout, res.stderr)
     return res

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_kit import run
 
 ROOT = Path(__file__).parent.parent
 SITES_DIR = ROOT / "fixtures" / "sites"
@@ -33,17 +33,8 @@ def helm_path() -> str:
 def driftctl(
     *args: str, stdin: str | None = None, cwd: Path = ROOT, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI; a traceback is always a failure."""
-    res = subprocess.run(
-        [sys.executable, "-m", "driftctl", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-        input=stdin,
-    )
-    assert "Traceback" not in res.stderr, res.stderr
-    return res
+    """Run the real CLI; a traceback is always a failure (``cli_kit.run``)."""
+    return run(*args, stdin=stdin, cwd=cwd, timeout=timeout)
 
 
 def helm_template(*values: Path, namespace: str = "ai-platform") -> str:
