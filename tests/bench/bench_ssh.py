@@ -9,7 +9,8 @@ alternating. Every sshd allows only ``curve25519-sha256``, ``aes128-ctr`` and ``
 so OpenSSH cannot pick its post-quantum exchange while paramiko gets the cheaper one: the
 script prints what one node's sshd logged for each client. ``HOME`` is an empty directory for
 both. Also prints driftctl with 5 nodes SIGSTOPped (goal: at most one connect timeout more
-than the healthy run). Ratio last, goal ≤ 1.1.
+than the healthy run). Ratio last, goal ≤ 1.1. ``--baseline DIR`` adds a third side, another
+checkout's ``DIR/.venv/bin/driftctl collect`` on the same nodes in the same rounds.
 """
 
 from __future__ import annotations
@@ -83,7 +84,9 @@ def negotiated(log: str) -> list[str]:
     return sorted({n.removesuffix("@libssh.org") for n in names})
 
 
-def bench(nodes: int, concurrency: int, timeout: float, rounds: int) -> None:
+def bench(
+    nodes: int, concurrency: int, timeout: float, rounds: int, baseline: Path | None = None
+) -> None:
     base = Path(tempfile.mkdtemp(prefix="driftctl-bench-ssh-"))
     farm = Farm(base / "nodes")
     chrony = Chrony(base / "chrony")
@@ -119,8 +122,12 @@ def bench(nodes: int, concurrency: int, timeout: float, rounds: int) -> None:
             assert ok == nodes, f"parallel-ssh succeeded on {ok} of {nodes}"
             return sample
 
+        sides = [("driftctl collect", ours), ("parallel-ssh", theirs)]
+        if baseline is not None:
+            base_argv = [str(baseline / ".venv" / "bin" / "driftctl"), *ours_argv[1:]]
+            sides.append((f"collect of {baseline.name}", lambda: run(base_argv, env)))
         first = farm.nodes["node-000"]
-        mine, peer = alternate([("driftctl collect", ours), ("parallel-ssh", theirs)], rounds)
+        mine, peer, *other = alternate(sides, rounds)
         kex = negotiated(first.sshd_log())
         print(
             f"-- {nodes} nodes, concurrency {concurrency}, timeout {timeout:.0f} s, {rounds} rounds"
@@ -129,6 +136,11 @@ def bench(nodes: int, concurrency: int, timeout: float, rounds: int) -> None:
         assert len(kex) == 1, f"clients negotiated different kex: {kex}"
         print(mine.line())
         print(peer.line())
+        for series in other:
+            print(series.line())
+            print(
+                f"   driftctl collect / {series.name}: {mine.median / series.median:.2f} (medians)"
+            )
 
         for node in list(farm.nodes.values())[:5]:
             node.stop()
@@ -151,10 +163,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=2.0)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--baseline", type=Path, help="another checkout, timed alongside")
     args = parser.parse_args()
     print(machine())
     for n in (int(x) for x in args.nodes.split(",")):
-        bench(n, args.concurrency, args.timeout, args.rounds)
+        bench(n, args.concurrency, args.timeout, args.rounds, args.baseline)
 
 
 if __name__ == "__main__":
