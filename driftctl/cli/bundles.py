@@ -88,7 +88,7 @@ def verify(
 
 def import_(
     bundles: list[Path] = typer.Argument(
-        ..., metavar="BUNDLE", help="Bundles (their .sig beside them)."
+        ..., metavar="BUNDLE...", help="Bundles (their .sig beside them)."
     ),
     trust: Path = TRUST,
     store: Path | None = STORE,

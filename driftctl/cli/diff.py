@@ -153,7 +153,7 @@ def _store_report(
 def diff(
     bundles: list[Path] = typer.Argument(
         None,
-        metavar="BUNDLE",
+        metavar="BUNDLE...",
         help="Bundles to compare (verified with --trust) instead of, or beside, the store.",
     ),
     store: Path | None = STORE,

@@ -90,7 +90,7 @@ def summary_line(judged: Judged) -> str:
 def preflight(
     bundles: list[Path] = typer.Argument(
         None,
-        metavar="BUNDLE",
+        metavar="BUNDLE...",
         help="Bundles to judge instead of the store (verified with --trust).",
     ),
     release: Path | None = ri.release_option(),

@@ -17,7 +17,7 @@ from driftctl.safeio import write_output
 
 def report(
     bundles: list[Path] = typer.Argument(
-        None, metavar="BUNDLE", help="Bundles instead of the store (verified with --trust)."
+        None, metavar="BUNDLE...", help="Bundles instead of the store (verified with --trust)."
     ),
     html: Path = typer.Option(..., "--html", metavar="FILE", help="Write the page here."),
     release: Path | None = ri.release_option(),
