@@ -9,7 +9,15 @@ from typing import Protocol
 
 from driftctl.snapshot.model import SNAPSHOT_SCHEMA, Failure
 
-__all__ = ["SNAPSHOT_SCHEMA", "Artifact", "Failure", "ItemJudge", "JudgedList", "RawSet"]
+__all__ = [
+    "SNAPSHOT_SCHEMA",
+    "Artifact",
+    "Failure",
+    "ItemJudge",
+    "JudgedFile",
+    "JudgedList",
+    "RawSet",
+]
 
 
 @dataclass(frozen=True)
@@ -22,13 +30,27 @@ class JudgedList:
     rules: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class JudgedFile:
+    """The evidence of a file artifact (not a List) redacted as it arrived: its members
+    (``path`` and any ``.stderr``, ``.rc``), the rule of every redaction in them (counted when
+    the evidence is assembled), and whether the redactor failed on it (then it is dropped)."""
+
+    members: tuple[tuple[str, bytes], ...]
+    rules: tuple[str, ...]
+    dropped: bool = False
+
+
 class ItemJudge(Protocol):
-    """Redacts one item of a List artifact as it arrives (the collection's redactor)."""
+    """Redacts what a source fetched as it arrives: one item of a List, or one whole file
+    (the collection's redactor)."""
 
     def grant(self, judged: int) -> None:
         """Allow decoding in proportion to ``judged`` bytes read (a page, before its items)."""
 
     def list_item(self, path: str, item: dict[str, object]) -> tuple[bytes, tuple[str, ...]]: ...
+
+    def file(self, artifact: Artifact) -> JudgedFile: ...
 
 
 @dataclass(frozen=True)
@@ -48,6 +70,9 @@ class Artifact:
     # items, never ``data`` judged again (``data`` stays what the collectors parse).
     judged: JudgedList | None = None
     items: tuple[dict[str, object], ...] | None = None
+    # Set by RawSet.add when a file (not a List) was redacted as it arrived: the evidence is then
+    # these members, never ``data`` judged again.
+    evidence: JudgedFile | None = None
 
     @property
     def ok(self) -> bool:
@@ -78,6 +103,10 @@ class RawSet:
     judge: ItemJudge | None = None
 
     def add(self, artifact: Artifact) -> None:
+        """Keep ``artifact``; with a judge, a file is redacted now, so a source that adds each
+        target's files as it finishes has them judged while it waits on the others."""
+        if self.judge is not None and artifact.items is None and artifact.judged is None:
+            artifact = replace(artifact, evidence=self.judge.file(artifact))
         self.artifacts[artifact.path] = artifact
 
     def fail(self, target: str, collector: str, error: str) -> None:

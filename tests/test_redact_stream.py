@@ -1,5 +1,6 @@
-"""Evidence redacted while the Kubernetes lists arrive: the same bytes and counts as judging the
-whole documents afterwards, restarts not counted twice, and Lists split to fit the member cap."""
+"""Evidence redacted as it arrives (Kubernetes list items, and every file a source adds): the same
+bytes and counts as judging it all afterwards, restarts and re-added files not counted twice, and
+Lists split to fit the member cap."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from replay_k8s.conftest import Replay, replay_k8s
 
 from driftctl.config import KubeSettings, SiteConfig
 from driftctl.dump_layout import HELM_SECRETS_PATH, PODS_PATH, WORKLOADS_PATH
-from driftctl.model import Artifact
+from driftctl.model import Artifact, RawSet
 from driftctl.pipeline import collect_site
 from driftctl.redact import Redactor, redact_evidence
 from driftctl.redact.lists import list_document, list_members
@@ -100,3 +101,44 @@ def test_a_dump_list_over_the_member_cap_is_split_too_and_an_item_over_it_is_not
     big = {"apiVersion": "v1", "kind": "List", "items": [{"metadata": {"name": "x" * 5000}}]}
     members = redact_evidence(Redactor(), [Artifact(PODS_PATH, json.dumps(big).encode())], 3000)
     assert [p for p, _ in members] == [PODS_PATH]  # left whole: the writer names it and the cap
+
+
+# Files as the SSH and dump sources add them: node outputs with secrets on stdout and stderr,
+# a failed command, a JSON file, and a JSON file nested past what Python's parser takes.
+DEEP = ("[" * 200_000 + "]" * 200_000).encode()
+FILES = (
+    Artifact("nodes/n1/nvidia-smi.xml", b"<driver_version>550.54</driver_version>\n"),
+    Artifact(
+        "nodes/n1/chronyc-tracking.txt", b"password=hunter2-hunter2\n", b"token: ghp_" + b"a" * 36
+    ),
+    Artifact("nodes/n2/nvidia-smi.xml", None, b"NVIDIA-SMI has failed", 9),
+    Artifact(
+        "kubernetes/version.json", b'{"gitVersion": "v1.29.3", "apiKey": "s3cr3t-value-1234"}'
+    ),
+    Artifact("kubernetes/deep.json", DEEP),
+)
+
+
+def test_files_judged_on_arrival_give_the_bytes_and_counts_of_judging_afterwards() -> None:
+    early, late = Redactor(KEY), Redactor(KEY)
+    raw = RawSet(judge=early)
+    for artifact in FILES:
+        raw.add(artifact)
+    assert all(a.evidence is not None for a in raw)
+    assert sum(early.counts.values()) == 0  # counted when the evidence is assembled
+    ours, theirs = redact_evidence(early, raw), redact_evidence(late, FILES)
+    assert ours == theirs
+    assert early.report() == late.report()
+    report = early.report()
+    assert report["total"] >= 3 and report["dropped"] == ["kubernetes/deep.json"]
+    assert b"hunter2" not in b"".join(data for _, data in ours)
+
+
+def test_a_file_added_again_under_its_path_counts_once() -> None:
+    redactor = Redactor(KEY)
+    raw = RawSet(judge=redactor)
+    secret = Artifact("nodes/n1/chronyc-tracking.txt", b"password=hunter2-hunter2\n")
+    raw.add(secret)
+    raw.add(secret)  # a fallback that wrote the same file: the last one is the evidence
+    redact_evidence(redactor, raw)
+    assert redactor.report()["by_file"] == {"nodes/n1/chronyc-tracking.txt": 1}

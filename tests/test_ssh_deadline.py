@@ -1,4 +1,5 @@
-"""The site deadline cuts a slow node off, reports it, leaves no worker thread behind; progress is told."""
+"""The site deadline cuts a slow node off, reports it, leaves no worker thread behind; progress is
+told, and a finished node's files are redacted while the pool still waits on the slow one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from realdata_kit import A100_XML
 
 from driftctl.config import NodeTarget, SiteConfig, SshSettings
 from driftctl.model import RawSet
+from driftctl.redact import Redactor
 from driftctl.sources.ssh import SshSource, default_deadline
 
 
@@ -26,6 +28,20 @@ class Recorder:
 
     def finish(self) -> None:
         self.events.append(("finish",))
+
+
+class JudgedWhenTold(Recorder):
+    """Also notes, when a node is told done, whether its files were redacted already."""
+
+    def __init__(self, raw: RawSet) -> None:
+        super().__init__()
+        self.raw = raw
+
+    def advance(self, item: str, ok: bool = True) -> None:
+        super().advance(item, ok)
+        files = [a for a in self.raw if a.path.startswith(f"nodes/{item}/")]
+        judged = bool(files) and all(a.evidence is not None for a in files)
+        self.events.append(("judged", item, str(judged)))
 
 
 def test_site_deadline_bounds_a_hung_node(tmp_path: Path) -> None:
@@ -44,7 +60,8 @@ def test_site_deadline_bounds_a_hung_node(tmp_path: Path) -> None:
             ssh_config=None,
             use_agent=False,
         )
-        raw, progress = RawSet(), Recorder()
+        raw = RawSet(judge=Redactor())
+        progress = JudgedWhenTold(raw)
         start = time.monotonic()
         SshSource().acquire(SiteConfig("lab", Path("lab.yaml"), ssh=settings), raw, progress)
         elapsed = time.monotonic() - start
@@ -54,6 +71,8 @@ def test_site_deadline_bounds_a_hung_node(tmp_path: Path) -> None:
         assert errors == [("hung", "not collected within the site deadline of 1.5 s")]
         assert progress.events[0] == ("start", "nodes", "2")
         assert ("advance", "fine", "True") in progress.events
+        # Redacted as it came, while the hung node still held the pool, not after the deadline.
+        assert ("judged", "fine", "True") in progress.events
         assert progress.events[-1] == ("finish",)
         end = time.monotonic() + 2.0
         while time.monotonic() < end and any(

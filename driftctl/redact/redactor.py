@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from driftctl.errors import InputError
-from driftctl.model import Artifact, JudgedList
+from driftctl.model import Artifact, JudgedFile, JudgedList
 from driftctl.redact.decoded import MARKER
 from driftctl.redact.judge import Judge
 from driftctl.redact.layers import Budget
@@ -206,6 +206,14 @@ class Redactor:
     ) -> list[tuple[str, bytes]]:
         """The evidence members of one artifact after redaction (a List of items in parts of at
         most ``member_cap`` bytes); a failure drops it (fail closed)."""
+        if artifact.evidence is not None:  # judged as it arrived (``file``): counted now
+            judged_file = artifact.evidence
+            self.counts.update(judged_file.rules)
+            if judged_file.rules:
+                self.by_file[artifact.path] += len(judged_file.rules)
+            if judged_file.dropped:
+                self.dropped.append(artifact.path)
+            return list(judged_file.members)
         self._file = artifact.path
         if artifact.judged is None:
             self.budget.grant(len(artifact.data or b"") + len(artifact.stderr))
@@ -237,6 +245,18 @@ class Redactor:
             return []
         finally:
             self._file = "snapshot.json"
+
+    def file(self, artifact: Artifact) -> JudgedFile:
+        """One file artifact (not a List) redacted as it arrives: exactly the members
+        ``artifact`` would give, and the rule of each redaction, counted when the evidence is
+        assembled (a file added twice under one path counts once, as the last one)."""
+        counts, by_file, dropped = self.counts, self.by_file, self.dropped
+        self.counts, self.by_file, self.dropped = Counter(), Counter(), []
+        try:
+            members = self.artifact(artifact)
+            return JudgedFile(tuple(members), tuple(self.counts.elements()), bool(self.dropped))
+        finally:
+            self.counts, self.by_file, self.dropped = counts, by_file, dropped
 
     def _bytes(self, path: str, data: bytes) -> bytes:
         if path.endswith(".json"):

@@ -183,6 +183,10 @@ class SshSource:
         progress.start("nodes", len(endpoints))
 
         def on_done(i: int, result: NodeResult) -> None:
+            # On this (the calling) thread, as each node finishes: its files are redacted while
+            # the pool still waits on other nodes, not all after the last one.
+            for artifact in result.artifacts:
+                raw.add(artifact)
             progress.advance(endpoints[i].node, ok=result.reached and not result.failures)
 
         results = BoundedPool(work, settings.concurrency).run(endpoints, started + budget, on_done)
@@ -193,6 +197,4 @@ class SshSource:
                 msg = f"not collected within the site deadline of {budget:.1f} s"
                 raw.fail(endpoint.node, NAME, msg)
                 continue
-            for artifact in result.artifacts:
-                raw.add(artifact)
-            raw.failures.extend(result.failures)
+            raw.failures.extend(result.failures)  # in node order; the files are in already
