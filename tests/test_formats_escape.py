@@ -71,6 +71,20 @@ def test_junit_is_well_formed_whatever_the_values_hold() -> None:
     assert xml_text("ok\nline") == "ok\nline"
 
 
+def test_xml_text_leaves_exactly_the_characters_xml_allows() -> None:
+    def xml_char(c: int) -> bool:  # XML 1.0, production [2] Char
+        return c in (0x9, 0xA, 0xD) or 0x20 <= c <= 0xD7FF or 0xE000 <= c <= 0xFFFD or c >= 0x10000
+
+    # visible() escapes controls and format characters first; what is left must be XML chars,
+    # and every XML char visible() keeps must come through untouched.
+    for c in range(0x110000):
+        ch = chr(c)
+        out = xml_text(ch)
+        assert all(xml_char(ord(o)) for o in out), hex(c)
+        if visible(ch) == ch and xml_char(c):
+            assert out == ch, hex(c)
+
+
 def test_markdown_cannot_become_markup() -> None:
     assert md_escape("[x](http://e) <img src=x> *b* | c") == (
         "\\[x\\](http://e) \\<img src=x\\> \\*b\\* \\| c"

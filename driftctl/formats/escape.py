@@ -29,8 +29,10 @@ _UNSAFE_REST = (
 _UNSAFE = re.compile(f"[{_C0}{_UNSAFE_REST}]")
 # json.dumps escapes C0 inside strings itself; its own newlines and indentation stay.
 _JSON_UNSAFE = re.compile(f"[{_UNSAFE_REST}]")
-# XML 1.0 allows only these characters at all, escaped or not.
-_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# XML 1.0 allows only \t \n \r, U+0020–U+D7FF, U+E000–U+FFFD and U+10000–U+10FFFF, escaped or
+# not; this is the rest, spelled as a positive class (the negated one takes 3 ms to compile at
+# every start).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
