@@ -70,6 +70,10 @@ def test_import_sites_and_reimport(env: dict[str, Path]) -> None:
     assert "warning" in res.stderr
     again = driftctl("import", str(env["b3"]), *args)
     assert (again.returncode, again.stdout) == (0, f"already imported {SITE} seq 3\n")
+    # -v says what it does, and the result once: on stdout, not again as a log line.
+    told = driftctl("-v", "import", str(env["b3"]), *args)
+    assert (told.stdout + told.stderr).count("already imported") == 1, told.stderr
+    assert "importing" in told.stderr
     sites = driftctl("sites", "--store", str(env["store"]))
     assert sites.returncode == 0
     row = sites.stdout.splitlines()[2].split()

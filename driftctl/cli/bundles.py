@@ -121,7 +121,6 @@ def import_(
             typer.echo(f"driftctl: error: {visible(exc)}", err=True)
             worst = max(worst, int(exc.exit_code))
             continue
-        log.info("%s: %s %s seq %d", bundle, result.status, result.site, result.seq)
         typer.echo(visible(_import_line(result)))
         if result.gap:
             typer.echo(visible(f"driftctl: warning: {result.site}: {result.gap}"), err=True)
