@@ -23,9 +23,6 @@ NOT_YET = (
     "redact/",
     "sources/",
     "diff/",
-    "inputs.py",
-    "bundle/reader.py",
-    "cli/diff.py",
 )
 
 
