@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from driftctl.strictjson import JsonObject
-
 
 class TimeParseError(ValueError):
     """The output is not the time-sync report it claims to be."""
@@ -37,18 +35,3 @@ class TimeReading:
         assert self.offset_seconds is not None and self.root_delay is not None
         assert self.root_dispersion is not None
         return abs(self.offset_seconds) + self.root_dispersion + self.root_delay / 2
-
-    def to_json(self) -> JsonObject:
-        out: JsonObject = {
-            "source": self.source,
-            "synchronized": self.synchronized,
-            "offset_seconds": self.offset_seconds,
-            "stratum": self.stratum,
-            "leap_status": self.leap_status,
-            "reference": self.reference,
-        }
-        if self.root_dispersion is not None:
-            out["root_dispersion"] = self.root_dispersion
-            out["root_delay"] = self.root_delay
-            out["error_bound_seconds"] = self.error_bound_seconds
-        return out
