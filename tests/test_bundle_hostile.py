@@ -408,13 +408,13 @@ HEADER_CASES: dict[str, tuple[Callable[[], bytes], str]] = {
     ),
     "pax-sparse-map-malformed": (
         lambda: _pax(("GNU.sparse.map", "0,512,x")),
-        "ValueError",
+        "a header field that cannot be read (ValueError)",
     ),
     "pax-sparse-1.0-realsize-malformed": (
         lambda: _pax(
             ("GNU.sparse.major", "1"), ("GNU.sparse.minor", "0"), ("GNU.sparse.realsize", "z")
         ),
-        "ValueError",
+        "a header field that cannot be read (ValueError)",
     ),
     # tarfile takes a bad header after the first for the end of the archive: what follows
     # is then data after the end, never silently dropped
@@ -435,6 +435,7 @@ def test_hostile_tar_headers_are_one_archive_rejection(
     assert (info.value.step, str(bundle)) == ("archive", message.split(": ")[0]), message
     assert fragment in message
     assert "\n" not in message and len(message) < 400
+    assert "invalid literal" not in message  # Python's wording stays out
 
 
 def test_a_few_extended_headers_are_still_read(

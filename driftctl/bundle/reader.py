@@ -92,8 +92,11 @@ def _tar_errors() -> Iterator[None]:
     except EOFError:
         raise ArchiveError("not a valid tar archive: unexpected end of data") from None
     except Exception as exc:  # only tarfile calls run inside, see above
-        detail = str(exc)[:200]
-        raise ArchiveError(f"not a valid tar archive: {type(exc).__name__}: {detail!r}") from None
+        # Python's own wording ("invalid literal for int() with base 10: …") says nothing to a
+        # user and quotes hostile bytes; the kind of error is kept for a bug report.
+        raise ArchiveError(
+            f"not a valid tar archive: a header field that cannot be read ({type(exc).__name__})"
+        ) from None
 
 
 def _check_member(member: tarfile.TarInfo, index: int, seen: set[str], limits: Limits) -> bool:
