@@ -20,7 +20,6 @@ ALLOWED = {
 }
 # Not yet typed: areas reworked elsewhere at the time this budget was set.
 NOT_YET = (
-    "redact/",
     "sources/",
     "diff/",
 )

@@ -4,7 +4,7 @@ a layer that cannot be opened within the limits is redacted too (fail closed).""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from driftctl.redact.assign import named_values
 from driftctl.redact.layers import (
@@ -30,7 +30,9 @@ CACHED_RUN, CACHE_ENTRIES = 256, 32768  # verdicts of short encoded runs: at mos
 class Sink(Protocol):
     """Where judged secrets go: a replacement string comes back."""
 
-    def token(self, value: Any, rule: str) -> str: ...
+    def token(self, value: object, rule: str) -> str:
+        """The replacement of ``value``, the secret itself (text or bytes; any other value, a
+        number under a secret name, by its ``str``)."""
 
     def marker(self, rule: str) -> str: ...
 
@@ -44,7 +46,7 @@ class Probe:
         self.hits = 0
         self.is_safe = is_safe
 
-    def token(self, value: Any, rule: str) -> str:
+    def token(self, value: object, rule: str) -> str:
         self.hits += 1
         return MARKER
 

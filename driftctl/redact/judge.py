@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import TypeGuard
 
 from driftctl.redact.assign import argv, is_reference, named_values
 from driftctl.redact.decoded import Layers, Probe, Sink, merge
@@ -21,6 +21,7 @@ from driftctl.redact.layers import (
 )
 from driftctl.redact.names import is_neutral_name, is_secret_name, words
 from driftctl.redact.shapes import Span, value_shapes
+from driftctl.strictjson import JsonValue
 
 MAX_NEST = 100  # nesting below this is not judged but replaced (no recursion can blow up)
 # Siblings that make ``key`` the name of a key (tolerations, selectors, key refs, projections).
@@ -32,6 +33,11 @@ _KEY_WORDS = frozenset({"key", "keys"})
 # hash of the string, so judging stays linear in the input.
 MEMO_MAX_LEN = 1024
 MEMO_CHARS = 8 * 1024 * 1024
+
+
+def _strings(items: Sequence[object]) -> TypeGuard[Sequence[str]]:
+    """Every item a string (an argument vector, then)."""
+    return all(isinstance(x, str) for x in items)
 
 
 class Judge:
@@ -47,9 +53,14 @@ class Judge:
 
     # -- structures -----------------------------------------------------------------------
 
-    def tree(self, value: Any, secret: bool = False, name: str | None = None, nest: int = 0) -> Any:
+    def tree(
+        self, value: object, secret: bool = False, name: str | None = None, nest: int = 0
+    ) -> object:
         """A decoded JSON/YAML value with every secret replaced; ``secret`` is inherited from a
-        secret key above (children whose own name is neutral, like ``enabled``, are not)."""
+        secret key above (children whose own name is neutral, like ``enabled``, are not).
+
+        The result has the value's shape (a dict stays a dict with the same keys, a string a
+        string), except that a value nested deeper than MAX_NEST becomes the marker."""
         if nest > MAX_NEST:
             return self.sink.marker("too-deep")
         if isinstance(value, dict):
@@ -63,7 +74,7 @@ class Judge:
         return value
 
     def key_secret(
-        self, key: str, siblings: Collection[Any] = (), parent: str | None = None
+        self, key: str, siblings: Collection[object] = (), parent: str | None = None
     ) -> bool:
         """Is the value under ``key`` a secret, given its siblings and parent key?"""
         if key not in _KEY_WORDS:
@@ -72,24 +83,28 @@ class Judge:
             return False  # the name of a key (toleration, selector, secretKeyRef), not a key
         return is_secret_name(key)
 
-    def _mapping(self, value: dict[Any, Any], secret: bool, name: str | None, nest: int) -> Any:
+    def _mapping(
+        self, value: dict[object, object], secret: bool, name: str | None, nest: int
+    ) -> dict[object, object]:
         pair = value.get("name")
         paired = isinstance(pair, str)
         pair_secret = secret or (paired and "value" in value and self.key_secret(str(pair)))
         # command + args are one argv (``mysqldump`` in command, ``-pX`` in args), whatever
         # order the keys come in (kubectl sorts them: args first).
-        argv_keys: tuple[str, ...] = ()
+        argv_lists: dict[str, list[object]] = {}
         flagged: dict[int, tuple[int, int, str]] = {}
         offsets = {"command": 0, "args": 0}
         if "command" in value or "args" in value:
-            argv_keys = tuple(k for k in ("command", "args") if isinstance(value.get(k), list))
-            flagged = self._argv_flags([x for k in argv_keys for x in value[k]])
-            if "command" in argv_keys:
-                offsets["args"] = len(value["command"])
+            for k in ("command", "args"):
+                if isinstance(items := value.get(k), list):
+                    argv_lists[k] = items
+            flagged = self._argv_flags([x for items in argv_lists.values() for x in items])
+            if "command" in argv_lists:
+                offsets["args"] = len(argv_lists["command"])
         # A clean string one level down is answered from the memo here: most values of a large
         # list are, and a call per value is most of the cost (same verdict as ``tree``).
         clean = self._clean if nest + 1 <= MAX_NEST else ()
-        out: dict[Any, Any] = {}
+        out: dict[object, object] = {}
         for key, child in value.items():
             text_key = key if isinstance(key, str) else str(key)
             if key == "value" and paired:
@@ -99,28 +114,30 @@ class Judge:
                 child_secret = own or (secret and not is_neutral_name(text_key))
             if not child_secret and isinstance(child, str) and child in clean:
                 out[key] = child
-            elif argv_keys and key in argv_keys and not child_secret:
-                out[key] = self._argv_items(child, flagged, offsets[key], nest)
+            elif argv_lists and key in argv_lists and not child_secret:
+                out[key] = self._argv_items(argv_lists[text_key], flagged, offsets[text_key], nest)
             else:
                 out[key] = self.tree(child, child_secret, text_key, nest + 1)
         return out
 
-    def _sequence(self, value: list[Any], secret: bool, name: str | None, nest: int) -> Any:
+    def _sequence(
+        self, value: list[object], secret: bool, name: str | None, nest: int
+    ) -> list[object]:
         if not secret and len(value) >= 2:
             flagged = self._argv_flags(value)
             if flagged:
                 return self._argv_items(value, flagged, 0, nest)
         return [self.tree(item, secret, name, nest + 1) for item in value]
 
-    def _argv_flags(self, items: Sequence[Any]) -> dict[int, tuple[int, int, str]]:
-        if not all(isinstance(x, str) for x in items):
+    def _argv_flags(self, items: Sequence[object]) -> dict[int, tuple[int, int, str]]:
+        if not _strings(items):
             return {}
         return {i: (start, end, rule) for i, start, end, rule in argv(items)}
 
     def _argv_items(
-        self, items: list[Any], flagged: dict[int, tuple[int, int, str]], offset: int, nest: int
-    ) -> list[Any]:
-        out: list[Any] = []
+        self, items: list[object], flagged: dict[int, tuple[int, int, str]], offset: int, nest: int
+    ) -> list[object]:
+        out: list[object] = []
         for i, item in enumerate(items):
             hit = flagged.get(offset + i)
             if hit is None or not isinstance(item, str):
@@ -193,7 +210,7 @@ class Judge:
         if depth > MAX_DEPTH or not self.budget.spend(len(stripped)):
             return None
         try:
-            doc = json.loads(stripped)
+            doc: JsonValue = json.loads(stripped)
         except (ValueError, RecursionError):
             return None
         judged = self.tree(doc)

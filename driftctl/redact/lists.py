@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from driftctl.strictjson import JsonValue
+
 LIST_HEAD = b'{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":['
 LIST_TAIL = b"]}\n"
 _OVERHEAD = len(LIST_HEAD) + len(LIST_TAIL)
@@ -43,10 +45,12 @@ def list_items(data: bytes) -> list[bytes] | None:
     if not data.startswith(b"{"):
         return None
     try:
-        doc = json.loads(data)
+        doc: JsonValue = json.loads(data)
     except ValueError:
         return None
-    items = doc.get("items") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict):
+        return None
+    items = doc.get("items")
     if not isinstance(items, list) or not str(doc.get("kind", "")).endswith("List"):
         return None
     return [json.dumps(item, separators=(",", ":")).encode() for item in items]

@@ -11,9 +11,10 @@ import hmac
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from driftctl.errors import InputError
 from driftctl.model import Artifact, JudgedFile, JudgedList
@@ -22,10 +23,12 @@ from driftctl.redact.judge import Judge
 from driftctl.redact.layers import Budget
 from driftctl.redact.lists import list_members
 from driftctl.safeio import read_capped
+from driftctl.strictjson import JsonObject, JsonValue
 
 TOKEN_PREFIX = "$dctok$v1$"  # noqa: S105 - a format prefix, not a password
 TOKEN_RE = re.compile(r"\$dctok\$v1\$[0-9a-f]{8}\$[A-Za-z0-9_-]{22}")
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+K = TypeVar("K")  # the keys of a mapping of facts: kept as they are
 
 
 def load_fleet_key(path: Path) -> bytes:
@@ -40,7 +43,7 @@ def load_fleet_key(path: Path) -> bytes:
     return key
 
 
-def size_of(value: Any) -> int:
+def size_of(value: object) -> int:
     """Roughly the bytes of a decoded value, to size the decoding allowance (no recursion:
     values may nest deeper than Python's stack)."""
     total, stack = 0, [value]
@@ -56,7 +59,7 @@ def size_of(value: Any) -> int:
     return total
 
 
-def is_token(value: Any) -> bool:
+def is_token(value: object) -> bool:
     """True for a keyed redaction token (the marker is not a token: it hides, it does not compare)."""
     return isinstance(value, str) and TOKEN_RE.fullmatch(value) is not None
 
@@ -86,7 +89,7 @@ class Redactor:
 
     # -- the sink the judge writes to ---------------------------------------------------------
 
-    def token(self, value: Any, rule: str) -> str:
+    def token(self, value: object, rule: str) -> str:
         """The replacement for one secret value; equal values give equal tokens under one key."""
         self.counts[rule] += 1
         self.by_file[self._file] += 1
@@ -109,26 +112,30 @@ class Redactor:
 
     # -- values ------------------------------------------------------------------------------
 
-    def value(self, value: Any, secret: bool = False) -> Any:
+    def value(self, value: object, secret: bool = False) -> object:
         """Redact a decoded JSON/YAML value: secret keys by name, every string by what it holds."""
         self.budget.grant(size_of(value))
         return self.judge.tree(value, secret)
 
-    def facts(self, value: Any) -> Any:
+    def facts(self, value: object) -> object:
         """Redact snapshot facts whose keys are ids, not names (node, workload, release keys):
         leaves are judged by their own key and their content, no key passes secrecy down."""
         if isinstance(value, dict):
-            out: dict[Any, Any] = {}
-            for key, child in value.items():
-                if isinstance(child, dict | list):
-                    out[key] = self.facts(child)
-                else:
-                    secret = self.judge.key_secret(str(key), value.keys())
-                    out[key] = self.judge.tree(child, secret, str(key))
-            return out
+            return self.fact_map(value)
         if isinstance(value, list):
             return [self.facts(item) for item in value]
         return self.judge.tree(value)
+
+    def fact_map(self, value: Mapping[K, object]) -> dict[K, object]:
+        """``facts`` of a mapping, typed as one: the same keys, each value judged."""
+        out: dict[K, object] = {}
+        for key, child in value.items():
+            if isinstance(child, dict | list):
+                out[key] = self.facts(child)
+            else:
+                secret = self.judge.key_secret(str(key), value.keys())
+                out[key] = self.judge.tree(child, secret, str(key))
+        return out
 
     shapes = facts  # the older name
 
@@ -142,12 +149,12 @@ class Redactor:
 
     # -- Kubernetes objects and artifacts ----------------------------------------------------
 
-    def kube_object(self, obj: Any) -> Any:
+    def kube_object(self, obj: object) -> object:
         """One API object or List: Secrets keep key names only, ``managedFields`` and
         last-applied copies go, then every value is judged."""
         return self.judge.tree(self._kube_prepare(obj))
 
-    def _kube_prepare(self, obj: Any) -> Any:
+    def _kube_prepare(self, obj: object) -> object:
         if not isinstance(obj, dict):
             return obj
         obj = dict(obj)
@@ -169,7 +176,7 @@ class Redactor:
             obj["items"] = [self._kube_prepare(item) for item in obj["items"]]
         return obj
 
-    def _secret_data(self, value: Any, section: str) -> Any:
+    def _secret_data(self, value: object, section: str) -> object:
         if not isinstance(value, str) or self.is_safe(value):
             return value
         raw: bytes = value.encode()
@@ -261,14 +268,14 @@ class Redactor:
     def _bytes(self, path: str, data: bytes) -> bytes:
         if path.endswith(".json"):
             try:
-                doc = json.loads(data)
+                doc: JsonValue = json.loads(data)
             except ValueError:
                 pass
             else:
                 return json.dumps(self.kube_object(doc), separators=(",", ":")).encode() + b"\n"
         return self.judge.text(data.decode("utf-8", "replace")).encode()
 
-    def report(self) -> dict[str, Any]:
+    def report(self) -> JsonObject:
         """``redaction.json``: what was redacted, by rule and by file; never a value."""
         return {
             "schema": "driftctl.redaction/v1",
@@ -277,5 +284,5 @@ class Redactor:
             "total": sum(self.counts.values()),
             "by_rule": dict(sorted(self.counts.items())),
             "by_file": dict(sorted(self.by_file.items())),
-            "dropped": sorted(self.dropped),
+            "dropped": [*sorted(self.dropped)],  # a list display: typed as a JSON array
         }

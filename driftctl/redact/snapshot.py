@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from driftctl.dump_layout import KUBE_DIR, NODES_DIR
 from driftctl.model import Artifact
 from driftctl.redact.lists import list_items, list_members
 from driftctl.redact.names import is_neutral_name, is_secret_name
 from driftctl.redact.redactor import Redactor, size_of
+from driftctl.strictjson import JsonValue
 
 HELM_VALUES = ("values", "computed_values")
 WORKLOAD_MAPS = ("labels", "annotations", "template_labels", "template_annotations")
@@ -54,26 +54,27 @@ def secret_env_attributes(rules: Iterable[tuple[str, str]]) -> set[str]:
     return {attr for attr, rule in rules if source_secret(rule)}
 
 
-def _workload(redactor: Redactor, workload: Any) -> Any:
+def _workload(redactor: Redactor, workload: JsonValue) -> object:
     if not isinstance(workload, dict):
         return redactor.facts(workload)
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for key, value in workload.items():
         if key in WORKLOAD_MAPS and isinstance(value, dict):
             out[key] = redactor.value(value)
         elif key == "containers" and isinstance(value, dict):
             out[key] = {name: _container(redactor, c) for name, c in value.items()}
         else:
-            out[key] = redactor.facts({key: value})[key]
+            out[key] = redactor.fact_map({key: value})[key]
     return out
 
 
-def _container(redactor: Redactor, container: Any) -> Any:
+def _container(redactor: Redactor, container: JsonValue) -> object:
     if not isinstance(container, dict):
         return redactor.facts(container)
     free = {k: v for k, v in container.items() if k in CONTAINER_VALUES}
     judged = redactor.value(free)  # command and args judged together, as one argv
-    out: dict[str, Any] = {}
+    assert isinstance(judged, dict)  # a mapping judged is a mapping (its nesting is 0)
+    out: dict[str, object] = {}
     for key, value in container.items():
         if key in free:
             out[key] = judged[key]
@@ -81,7 +82,7 @@ def _container(redactor: Redactor, container: Any) -> Any:
             # env name → where it comes from (``secretKeyRef``): the name says nothing here.
             out[key] = {name: redactor.judge.tree(source) for name, source in value.items()}
         else:
-            out[key] = redactor.facts({key: value})[key]
+            out[key] = redactor.fact_map({key: value})[key]
     return out
 
 
@@ -90,33 +91,32 @@ def _container(redactor: Redactor, container: Any) -> Any:
 _OWN_PATH = re.compile(rf"((?:{KUBE_DIR}|{NODES_DIR})/[A-Za-z0-9._/-]{{1,300}}: )")
 
 
-def _failure(redactor: Redactor, failure: Any) -> Any:
-    if not isinstance(failure, dict) or not isinstance(failure.get("error"), str):
+def _failure(redactor: Redactor, failure: JsonValue) -> object:
+    if not isinstance(failure, dict) or not isinstance(error := failure.get("error"), str):
         return redactor.facts(failure)
-    out = redactor.facts({k: v for k, v in failure.items() if k != "error"})
-    error: str = failure["error"]
+    out = redactor.fact_map({k: v for k, v in failure.items() if k != "error"})
     prefix = _OWN_PATH.match(error)
     head = prefix.group(1) if prefix else ""
-    rest = redactor.facts({"error": error[len(head) :]})["error"]
+    rest = redactor.fact_map({"error": error[len(head) :]})["error"]
     out["error"] = head + rest if isinstance(rest, str) else rest
     return out
 
 
-def _release(redactor: Redactor, release: Any) -> Any:
+def _release(redactor: Redactor, release: JsonValue) -> object:
     if not isinstance(release, dict):
         return redactor.facts(release)
     return {
-        k: redactor.value(v) if k in HELM_VALUES else redactor.facts({k: v})[k]
+        k: redactor.value(v) if k in HELM_VALUES else redactor.fact_map({k: v})[k]
         for k, v in release.items()
     }
 
 
 def _components(
-    redactor: Redactor, components: Any, rules: Mapping[str, Iterable[tuple[str, str]]]
-) -> Any:
+    redactor: Redactor, components: JsonValue, rules: Mapping[str, Iterable[tuple[str, str]]]
+) -> object:
     if not isinstance(components, dict):
         return redactor.facts(components)
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for name, component in components.items():
         if not isinstance(component, dict):
             out[name] = redactor.facts(component)
@@ -125,7 +125,7 @@ def _components(
         out[name] = {
             attr: redactor.value(value, secret=True)
             if attr in secret
-            else redactor.facts({attr: value})[attr]
+            else redactor.fact_map({attr: value})[attr]
             for attr, value in component.items()
         }
     return out
@@ -133,9 +133,9 @@ def _components(
 
 def redact_snapshot(
     redactor: Redactor,
-    snapshot: Mapping[str, Any],
+    snapshot: Mapping[str, JsonValue],
     component_rules: Mapping[str, Iterable[tuple[str, str]]],
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """A redacted copy of a snapshot (dict in, dict out; the input is not changed).
 
     Helm values, workload labels/annotations and container env/argv are judged as free-form
@@ -144,7 +144,7 @@ def redact_snapshot(
     """
     redactor._file = "snapshot.json"
     redactor.budget.grant(size_of(snapshot))
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     for section, value in snapshot.items():
         if section == "helm" and isinstance(value, dict):
             out[section] = {key: _release(redactor, rel) for key, rel in value.items()}
