@@ -107,9 +107,9 @@ def raw_env_index(raw: RawSet | None) -> dict[str, RawEnv]:
         if key is None:
             continue
         index[key] = {
-            c["name"]: container_env(c)[0]
+            name: container_env(c)[0]
             for c in seq(obj, "spec", "template", "spec", "containers")
-            if isinstance(c, dict) and isinstance(c.get("name"), str)
+            if isinstance(c, dict) and isinstance(name := c.get("name"), str)
         }
     return index
 

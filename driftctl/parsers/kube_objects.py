@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, overload
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import overload
 
 from driftctl.config import SiteConfig
 from driftctl.dump_layout import WORKLOAD_KINDS
@@ -47,12 +47,12 @@ def mapping(obj: object, *keys: str) -> Mapping[str, object]:
     return obj if isinstance(obj, dict) else {}
 
 
-def seq(obj: object, *keys: str) -> list[Any]:
-    """``obj[k1]…[kn]`` if it is a list, else ``[]``.
-
-    Its items are JSON values, but typed ``Any``: the collectors index an item right after an
-    isinstance check of ``item.get(key)``, which a type checker cannot carry over to ``item[key]``.
-    """
+@overload
+def seq(obj: JsonValue, *keys: str) -> JsonArray: ...
+@overload
+def seq(obj: object, *keys: str) -> Sequence[object]: ...
+def seq(obj: object, *keys: str) -> Sequence[object]:
+    """``obj[k1]…[kn]`` if it is a list, else ``[]``: JSON in, JSON out (as ``mapping``)."""
     *head, last = keys
     value = mapping(obj, *head).get(last)
     return value if isinstance(value, list) else []
@@ -125,10 +125,10 @@ def pod_owner(pod: JsonObject) -> str | None:
 def pod_images(pod: JsonObject) -> Iterator[tuple[str, str | None]]:
     """``(container name, normalised image id)`` for every regular container status of a pod."""
     for status in seq(pod, "status", "containerStatuses"):
-        if isinstance(status, dict) and isinstance(status.get("name"), str):
+        if isinstance(status, dict) and isinstance(name := status.get("name"), str):
             image_id = status.get("imageID")
             yield (
-                status["name"],
+                name,
                 normalize_image_id(image_id) if isinstance(image_id, str) else None,
             )
 
