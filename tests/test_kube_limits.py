@@ -82,6 +82,19 @@ def test_repeated_continue_token_is_a_loop(replay_k8s: Replay) -> None:
     assert snap["nodes"] == {} and snap["kubernetes"]["server_version"] == "v1.29.3"
 
 
+@pytest.mark.parametrize("items", ['"pods"', "42", '{"p": {"metadata": {"name": "p"}}}'])
+def test_a_page_whose_items_is_not_an_array_fails_the_list(replay_k8s: Replay, items: str) -> None:
+    replay_k8s.server.faults["/api/v1/pods"] = Fault(items_json=items)
+    snap, _ = collect(replay_k8s)
+    assert (
+        "page 1 is not a Kubernetes List ('items' is not an array)"
+        in errors(snap)["kubernetes/pods"]
+    )
+    # never read as an empty list of pods: the workloads' nodes stay unknown
+    assert snap["workloads"]["ai-platform/Deployment/parser"]["nodes"] is None
+    assert snap["helm"]["ai-platform/docai"]["revision"] == 2
+
+
 def test_endless_continue_is_bounded_by_the_deadline(replay_k8s: Replay) -> None:
     replay_k8s.server.faults["/api/v1/pods"] = Fault(endless_continue=True)
     snap, took = collect(replay_k8s, page_size=3, max_pages=1_000_000, deadline_seconds=2)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from driftctl.config import KubeSettings, SiteConfig
 from driftctl.dump_layout import (
@@ -20,6 +19,7 @@ from driftctl.parsers.kube_objects import slim_pod
 from driftctl.progress import Progress
 from driftctl.sources.kube_client import ApiFailure, DeadlineSpent, KubeApi, connect
 from driftctl.sources.kube_lists import Keep, ListBody, list_into
+from driftctl.strictjson import JsonObject
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ WORKLOAD_RESOURCES = (
 def _typed(kind: str, api_version: str) -> Keep:
     """List items come without kind/apiVersion; put them back as kubectl does."""
 
-    def add(item: dict[str, Any]) -> dict[str, Any]:
+    def add(item: JsonObject) -> JsonObject:
         return {"apiVersion": api_version, "kind": kind, **item}
 
     return add

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import cast
 
 from driftctl.model import ItemJudge, JudgedList
 from driftctl.sources.kube_client import ApiFailure, DeadlineSpent, KubeApi, MiB
-from driftctl.strictjson import MAX_JSON_DEPTH
+from driftctl.strictjson import MAX_JSON_DEPTH, JsonArray, JsonObject, JsonValue
 
 # What one artifact (all pages of all namespaces of one list) may hold once slimmed: far above
 # what the per-cluster limits give (150k slim pods are about 75 MiB), far below what would let
@@ -18,12 +18,13 @@ MAX_LIST_BYTES = 256 * MiB
 # A continue token is an opaque key the server hands back; real ones are a few hundred bytes.
 MAX_TOKEN_CHARS = 4096
 
-Keep = Callable[[dict[str, Any]], dict[str, Any]]
+# What is kept of one item of a page (kind and apiVersion put back, a pod slimmed).
+Keep = Callable[[JsonObject], JsonObject]
 _HEAD = b'{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":['
 _TAIL = b"]}"
 
 
-def compact(doc: Any) -> bytes:
+def compact(doc: object) -> bytes:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -49,43 +50,47 @@ class ListBody:
         self.cap = cap
         self.artifact = artifact
         self.judge = judge
-        self._items: list[dict[str, Any]] = []
+        self._items: list[dict[str, object]] = []
         self._judged: list[bytes] = []
         self._rules: list[str] = []
         self._size = 0
-        self._table: dict[Any, Any] = {}
+        self._strings: dict[str, str] = {}
+        self._shapes: _Shapes = {}
 
-    def add(self, path: str, item: dict[str, Any]) -> None:
-        item = self._checked(path, item)
+    def add(self, path: str, item: JsonObject) -> None:
+        kept = self._checked(path, item)
         judged: bytes | None = None
         if self.judge is not None:
             try:
-                judged, rules = self.judge.list_item(self.artifact, item)
+                judged, rules = self.judge.list_item(self.artifact, kept)
             except Exception:  # fail closed: judged whole at the end instead
                 self.judge = None
                 self._judged.clear()
                 self._rules.clear()
-        self._size += len(judged if judged is not None else compact(item)) + 1
+        self._size += len(judged if judged is not None else compact(kept)) + 1
         if self._size > self.cap:
             raise ApiFailure(
                 f"{path}: the list holds more than the cap of {_size(self.cap)} of objects",
                 200,
             )
-        self._items.append(item)
+        self._items.append(kept)
         if judged is not None:
             self._judged.append(judged)
             self._rules.extend(rules)
 
-    def _checked(self, path: str, item: dict[str, Any]) -> dict[str, Any]:
+    def _checked(self, path: str, item: JsonObject) -> dict[str, object]:
         """The item with shared strings; ApiFailure when strict JSON would refuse it."""
-        if len(self._table) > MAX_SHARED:
-            self._table.clear()
+        if len(self._strings) + len(self._shapes) > MAX_SHARED:
+            self._strings.clear()
+            self._shapes.clear()
         try:
-            out = _shared(item, self._table, 0)
+            out = _shared(item, self._strings, self._shapes, 0)
         except ValueError as exc:
             raise ApiFailure(f"{path}: an object {exc}", 200) from None
         assert isinstance(out, dict)
-        return out
+        # A JSON object checked as strict JSON; the model (and the judge) take a List's items
+        # as dict[str, object], which a dict[str, JsonValue] is not to a type checker.
+        return cast(dict[str, object], out)
 
     def grant(self, page_bytes: int) -> None:
         """A page arrived: the judge may decode in proportion to it."""
@@ -102,7 +107,7 @@ class ListBody:
             del self._judged[mark[0] :]
             del self._rules[mark[2] :]
 
-    def items(self) -> tuple[dict[str, Any], ...]:
+    def items(self) -> tuple[dict[str, object], ...]:
         return tuple(self._items)
 
     def document(self) -> bytes:
@@ -117,50 +122,55 @@ class ListBody:
         return JudgedList(tuple(self._judged), tuple(self._rules))
 
 
-# Distinct values shared per list at most (then forgotten): bounds the table, not the list.
+# Distinct values shared per list at most (then forgotten): bounds the tables, not the list.
 MAX_SHARED = 1 << 16
+# An object's ("{", its keys, the ids of its values) or an array's ("[", the ids of its items).
+_Shape = tuple[str, tuple[str, ...], tuple[int, ...]] | tuple[str, tuple[int, ...]]
+_Shapes = dict[_Shape, JsonObject | JsonArray]
 
 
-def _shared(value: Any, table: dict[Any, Any], depth: int) -> Any:
-    """``value`` rebuilt from ``table``: an equal string, and an object or array equal to one
-    already kept (children compared by identity, as they are shared first), is that one; so
-    the pods of one workload share their owner, images, digests and node. The items are read,
-    never changed, by everything after the source. ValueError for what strict JSON refuses
-    (a lone surrogate, a non-finite number, nesting past MAX_JSON_DEPTH)."""
+def _shared(value: JsonValue, strings: dict[str, str], shapes: _Shapes, depth: int) -> JsonValue:
+    """``value`` rebuilt from the tables: an equal string (in ``strings``), and an object or
+    array equal to one already kept (in ``shapes``; children compared by identity, as they are
+    shared first), is that one; so the pods of one workload share their owner, images, digests
+    and node. The items are read, never changed, by everything after the source. ValueError for
+    what strict JSON refuses (a lone surrogate, a non-finite number, nesting past
+    MAX_JSON_DEPTH)."""
     if isinstance(value, str):
-        return _string(value, table)
+        return _string(value, strings)
     if not isinstance(value, dict | list):
         return _scalar(value)
     if depth >= MAX_JSON_DEPTH:
         raise ValueError(f"is nested deeper than {MAX_JSON_DEPTH} levels")
     children = value.values() if isinstance(value, dict) else value
-    shared: list[Any] = []
+    shared: JsonArray = []
     for child in children:
-        if child.__class__ is str:
-            found = table.get(child)
-            shared.append(found if found is not None else _string(child, table))
+        if type(child) is str:
+            found = strings.get(child)
+            shared.append(found if found is not None else _string(child, strings))
         elif isinstance(child, dict | list):
-            shared.append(_shared(child, table, depth + 1))
+            shared.append(_shared(child, strings, shapes, depth + 1))
         else:
             shared.append(_scalar(child))
-    key: tuple[Any, ...]
+    key: _Shape
+    out: JsonObject | JsonArray
     if isinstance(value, dict):
-        names = tuple(_string(k, table) if isinstance(k, str) else k for k in value)
-        out: Any = dict(zip(names, shared, strict=True))
+        names = tuple(_string(k, strings) if isinstance(k, str) else k for k in value)
+        out = dict(zip(names, shared, strict=True))
         key = ("{", names, tuple(map(id, shared)))
     else:
         out = shared
         key = ("[", tuple(map(id, shared)))
-    # Children are identical objects held by the table's entries, so their ids stay theirs.
-    found = table.get(key)
-    if found is not None:
-        return found
-    table[key] = out
+    # Children are identical objects held by the tables' entries, so their ids stay theirs.
+    kept = shapes.get(key)
+    if kept is not None:
+        return kept
+    shapes[key] = out
     return out
 
 
-def _string(value: str, table: dict[Any, Any]) -> str:
-    found: str | None = table.get(value)
+def _string(value: str, strings: dict[str, str]) -> str:
+    found = strings.get(value)
     if found is not None:
         return found
     if not value.isascii():
@@ -168,11 +178,11 @@ def _string(value: str, table: dict[Any, Any]) -> str:
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise ValueError(f"holds a lone surrogate in {value[:40]!r}") from None
-    table[value] = value
+    strings[value] = value
     return value
 
 
-def _scalar(value: Any) -> Any:
+def _scalar(value: JsonValue) -> JsonValue:
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("holds a number that is not finite")
     return value
@@ -182,9 +192,9 @@ class _TokenExpired(ApiFailure):
     """A 410 on a later page: the continue token expired with the consistent snapshot."""
 
 
-def _json(path: str, body: bytes | bytearray) -> dict[str, Any]:
+def _json(path: str, body: bytes | bytearray) -> JsonObject:
     try:
-        doc = json.loads(body)
+        doc: JsonValue = json.loads(body)
     except ValueError as exc:
         raise ApiFailure(f"{path}: response is not JSON ({exc})", 200) from None
     if not isinstance(doc, dict):
@@ -192,7 +202,7 @@ def _json(path: str, body: bytes | bytearray) -> dict[str, Any]:
     return doc
 
 
-def _next_token(path: str, doc: dict[str, Any], seen: set[str], pages: int) -> str | None:
+def _next_token(path: str, doc: JsonObject, seen: set[str], pages: int) -> str | None:
     """The continue token of this page, None on the last; a loop or junk is an ApiFailure."""
     meta = doc.get("metadata")
     token = meta.get("continue") if isinstance(meta, dict) else None
@@ -232,7 +242,12 @@ def _pages(
         doc = _json(path, page)
         del page
         pages += 1
-        for item in doc.get("items") or []:
+        items = doc.get("items") or []
+        if not isinstance(items, list):
+            raise ApiFailure(
+                f"{path}: page {pages} is not a Kubernetes List ('items' is not an array)", 200
+            )
+        for item in items:
             if isinstance(item, dict):
                 body.add(path, keep(item) if keep else item)
         token = _next_token(path, doc, seen, pages)

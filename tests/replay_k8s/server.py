@@ -32,6 +32,7 @@ class Fault:
     huge_body: int = 0  # a valid List of about this many bytes, made as it is sent
     declare_length: bool = True  # … with Content-Length, else chunked
     gzip: bool = False  # … gzip-encoded, unasked (a few KiB on the wire), and chunked
+    items_json: str = ""  # each list page's ``items`` is this JSON instead (a malformed List)
 
 
 @dataclass
@@ -264,6 +265,8 @@ class _Handler(BaseHTTPRequestHandler):
         page = self._page(items, query, list_kind, api_version)
         if self._fault is not None:
             endless_tokens(self._fault, page, query)
+            if self._fault.items_json:
+                page["items"] = json.loads(self._fault.items_json)
         self._send(200, page)
 
     def _page(
