@@ -8,11 +8,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from driftctl import __version__
 from driftctl.config import KubeSettings
 from driftctl.errors import InputError, OperationalError
+
+if TYPE_CHECKING:  # urllib3 comes with the kubernetes client, imported when connecting
+    from urllib3 import BaseHTTPResponse
 
 DEFAULT_KUBECONFIG = "~/.kube/config"
 SA_TOKEN = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
@@ -38,6 +41,37 @@ class DeadlineSpent(ApiFailure):
         super().__init__(message, None)
 
 
+class RestResponse(Protocol):
+    """What ``ApiClient.call_api`` returns (``kubernetes.client.rest.RESTResponse``), as read
+    here: the status and the urllib3 response, its body not yet read."""
+
+    status: int
+    response: BaseHTTPResponse
+
+
+class Client(Protocol):
+    """The two calls made on ``kubernetes.client.ApiClient`` (the package has no types)."""
+
+    def param_serialize(
+        self,
+        method: str,
+        resource_path: str,
+        *,
+        query_params: list[tuple[str, str | int]],
+        header_params: dict[str, str],
+        auth_settings: list[str],
+    ) -> tuple[str, str, dict[str, str], object, object]: ...
+
+    def call_api(
+        self,
+        method: str,
+        url: str,
+        header_params: dict[str, str],
+        *,
+        _request_timeout: tuple[float, float],
+    ) -> RestResponse: ...
+
+
 def _first_line(text: object) -> str:
     return (str(text).strip().splitlines() or [""])[0][:300]
 
@@ -52,7 +86,7 @@ def _kubeconfig_path(settings: KubeSettings) -> str | None:
     return default if os.path.exists(default) else None
 
 
-def _read_body(raw: Any, ends: float, path: str, status: int) -> bytearray:
+def _read_body(raw: BaseHTTPResponse, ends: float, path: str, status: int) -> bytearray:
     """The body as it streams in, at most MAX_RESPONSE_BYTES and ending at ``ends`` (just inside
     ``get``'s budget), so the worker of a request whose body drips or never ends stops too and
     its connection is closed, never pooled with an unread body."""
@@ -83,7 +117,7 @@ def _too_big(what: str) -> str:
 class KubeApi:
     """An authenticated API client with fixed timeouts; only GET requests are ever sent."""
 
-    client: Any
+    client: Client
     host: str
     context: str
     timeout: tuple[float, float]
@@ -118,15 +152,16 @@ class KubeApi:
         budget = min(full, self.remaining())
         if budget <= 0:
             raise self.deadline_spent(path, "not requested")
-        box: dict[str, Any] = {}
+        outcome: bytearray | BaseException | None = None
 
         def work() -> None:
+            nonlocal outcome
             try:
                 # The worker's own end stays just inside the budget, so it closes its connection
                 # and reports why before it would be abandoned.
-                box["body"] = self._get(path, query, time.monotonic() + min(own, budget))
+                outcome = self._get(path, query, time.monotonic() + min(own, budget))
             except BaseException as exc:  # handed to the caller below
-                box["error"] = exc
+                outcome = exc
 
         worker = threading.Thread(target=work, name=f"kube GET {path}", daemon=True)
         worker.start()
@@ -137,13 +172,12 @@ class KubeApi:
             if cut:
                 raise self.deadline_spent(path, "no complete response")
             raise ApiFailure(f"{path}: no complete response within {budget:.1f} s", None)
-        error = box.get("error")
-        if error is not None:
-            if cut and isinstance(error, ApiFailure) and error.status is None:
+        if isinstance(outcome, BaseException):
+            if cut and isinstance(outcome, ApiFailure) and outcome.status is None:
                 raise self.deadline_spent(path, "no complete response")
-            raise error
-        body: bytearray = box["body"]
-        return body
+            raise outcome
+        assert outcome is not None  # the worker ended: it set one or the other
+        return outcome
 
     def _get(self, path: str, query: dict[str, str | int] | None, ends: float) -> bytearray:
         """One GET ending by ``ends``; 401 and TLS failures raise OperationalError (nothing works)."""
@@ -176,8 +210,9 @@ class KubeApi:
         except OSError as exc:
             raise ApiFailure(f"{path}: {_first_line(exc)}", None) from None
         except Exception as exc:  # the client wraps SSLError in ApiException(status=0)
-            if getattr(exc, "status", None) == 0 and "SSL" in str(getattr(exc, "reason", "")):
-                raise self._tls_error(exc.reason) from None  # type: ignore[attr-defined]
+            why = getattr(exc, "reason", "")
+            if getattr(exc, "status", None) == 0 and "SSL" in str(why):
+                raise self._tls_error(why) from None
             raise
         if status == 401:
             raise OperationalError(
