@@ -19,7 +19,6 @@ ALLOWED = {
 }
 # Not yet typed: areas reworked elsewhere at the time this budget was set.
 NOT_YET = (
-    "sources/",
     "diff/",
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -17,6 +18,8 @@ from driftctl.config import NodeTarget, SiteConfig, SshSettings
 from driftctl.model import Artifact, RawSet
 from driftctl.progress import NullProgress
 from driftctl.sources.ssh import SshSource
+from driftctl.sources.ssh_paramiko import SSHConfig
+from driftctl.sources.ssh_resolve import Hop, resolve
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +189,19 @@ def test_ssh_agent_identity(farm: Farm, tmp_path: Path, monkeypatch: pytest.Monk
     finally:
         agent.kill()
         agent.wait(timeout=5)
+
+
+def test_ssh_config_values_are_read_as_paramiko_gives_them() -> None:
+    """Port comes as a string and IdentityFile as a list (every line, in order), whatever
+    paramiko's stubs say; an explicit value still beats ssh_config."""
+    cfg = SSHConfig.from_text(
+        "Host n1\n  HostName 10.0.0.5\n  Port 2222\n  User ops\n"
+        "  IdentityFile ~/.ssh/a\n  IdentityFile /keys/b\n  ProxyJump jump:2200\n"
+    )
+    endpoint = resolve(NodeTarget("n1", "n1"), SshSettings(), cfg)
+    assert endpoint.target == Hop(
+        "n1", "10.0.0.5", 2222, "ops", (os.path.expanduser("~/.ssh/a"), "/keys/b")
+    )
+    assert [(j.host, j.port) for j in endpoint.jumps] == [("jump", 2200)]
+    explicit = resolve(NodeTarget("n1", "n1"), SshSettings(identity_file="/k/c", port=22), cfg)
+    assert explicit.target.identity_files == ("/k/c",) and explicit.target.port == 2222

@@ -19,6 +19,7 @@ sys.modules.setdefault("invoke", None)  # type: ignore[arg-type]
 from paramiko import (  # noqa: E402  (after the line above, which is the point of this module)
     Agent,
     AuthenticationException,
+    Channel,
     ChannelException,
     HostKeys,
     PasswordRequiredException,
@@ -31,6 +32,7 @@ from paramiko import (  # noqa: E402  (after the line above, which is the point 
 __all__ = [
     "Agent",
     "AuthenticationException",
+    "Channel",
     "ChannelException",
     "HostKeys",
     "PKey",

@@ -6,7 +6,6 @@ import getpass
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from driftctl.config import NodeTarget, SshSettings
 from driftctl.dump_layout import NODE_NAME_RE, NODES_PATH
@@ -81,8 +80,14 @@ def nodes_from_kubernetes(raw: RawSet) -> tuple[list[NodeTarget], list[Failure]]
     return targets, failures
 
 
-def _lookup(cfg: SSHConfig | None, alias: str) -> dict[str, Any]:
+def _lookup(cfg: SSHConfig | None, alias: str) -> dict[str, object]:
+    # object, not the str its stubs say: paramiko gives IdentityFile as a list of paths.
     return dict(cfg.lookup(alias)) if cfg is not None else {"hostname": alias}
+
+
+def _identity_files(entry: dict[str, object]) -> tuple[str, ...]:
+    found = entry.get("identityfile", ())
+    return tuple(str(path) for path in found) if isinstance(found, list) else ()
 
 
 def _hop(
@@ -96,12 +101,9 @@ def _hop(
             f"{settings.ssh_config}: 'Match exec' is not supported: driftctl runs no command "
             "from ssh_config (use Match host/user, or list the nodes in the site config)"
         ) from None
-    ports = [port, int(entry["port"]) if "port" in entry else None, settings.port]
-    identities = (
-        (settings.identity_file,)
-        if settings.identity_file
-        else tuple(entry.get("identityfile", ()))
-    )
+    configured = entry.get("port")
+    ports = [port, int(configured) if isinstance(configured, str) else None, settings.port]
+    identities = (settings.identity_file,) if settings.identity_file else _identity_files(entry)
     return Hop(
         alias=alias,
         host=str(entry.get("hostname", alias)),

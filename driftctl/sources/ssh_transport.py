@@ -8,11 +8,11 @@ import os
 import socket
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 from driftctl.sources.ssh_paramiko import (
     Agent,
     AuthenticationException,
+    Channel,
     ChannelException,
     HostKeys,
     PasswordRequiredException,
@@ -89,7 +89,10 @@ class Credentials:
         problems: list[str] = []
         for path in hop.identity_files or self.default:
             loaded = self.load(path)
-            (problems.append if isinstance(loaded, str) else keys.append)(loaded)  # type: ignore[arg-type]
+            if isinstance(loaded, str):
+                problems.append(loaded)
+            else:
+                keys.append(loaded)
         return keys, problems
 
 
@@ -136,7 +139,7 @@ def _auth(t: Transport, hop: Hop, creds: Credentials) -> None:
 
 def open_hop(
     hop: Hop,
-    sock: Any,
+    sock: socket.socket | Channel,
     hostkeys: HostKeyChecker,
     creds: Credentials,
     limits: Limits,
@@ -185,7 +188,7 @@ def connect(
     opened: list[Transport],
 ) -> Transport:
     """The target's transport, through its ProxyJump chain; every transport opened goes in ``opened``."""
-    sock: Any = None
+    sock: socket.socket | Channel
     previous: Transport | None = None
     previous_alias = ""
     for hop in (*endpoint.jumps, endpoint.target):
