@@ -18,7 +18,7 @@ ALLOWED = {
     "safeio.py": 1,  # loads_json for readers that index under except KeyError/TypeError
 }
 # Not yet typed: areas reworked elsewhere at the time this budget was set.
-NOT_YET = ("diff/",)
+NOT_YET: tuple[str, ...] = ()  # every area is typed now
 
 
 def _uses_of_any(text: str) -> int:

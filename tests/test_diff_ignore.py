@@ -150,3 +150,40 @@ def test_globs_span_segments_and_quoted_keys_alike() -> None:
 def test_a_path_that_is_no_fact_path_is_refused(tmp_path: Path, path: str) -> None:
     with pytest.raises(InputError, match=r"ignore\[0\]: path: .*"):
         report_with(tmp_path, f"ignore:\n  - path: '{path}'\n    reason: r\n")
+
+
+def test_a_rewritten_ignore_file_keeps_its_rules_and_overrides_byte_for_byte(
+    tmp_path: Path,
+) -> None:
+    """Existing rules keep their key order (path, sites, reason), then the new entries, then the
+    severity overrides: a file read back and written again reads as the same file."""
+    source = tmp_path / "ignore.yaml"
+    source.write_text(
+        "ignore:\n"
+        "- path: helm.*.values.replicas\n"
+        "  sites: [utility, capital]\n"
+        "  reason: sized per site\n"
+        "- path: kubernetes.server_version\n"
+        "  reason: upgrade in progress\n"
+        "severity:\n"
+        "  helm: error\n"
+        "  workloads.*.replicas: info\n"
+    )
+    out = tmp_path / "written.yaml"
+    written = write_ignore(out, load_ignore(source), [("components.app.version", ())], False)
+    assert written == 1
+    assert out.read_text().splitlines()[2:] == [
+        "ignore:",
+        "- path: helm.*.values.replicas",
+        "  sites:",
+        "  - capital",
+        "  - utility",
+        "  reason: sized per site",
+        "- path: kubernetes.server_version",
+        "  reason: upgrade in progress",
+        "- path: components.app.version",
+        f"  reason: '{TODO_REASON}'",
+        "severity:",
+        "  helm: error",
+        "  workloads.*.replicas: info",
+    ]

@@ -6,7 +6,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeAlias
 
 from driftctl.diff.flatten import MAX_OFFSET, SYNCHRONIZED, Key, SiteFacts, section_of
 from driftctl.diff.fleet import MISSING, Fleet
@@ -24,6 +24,9 @@ _MISSING = MISSING
 # Raw values that, equal (and of one type) at every site, are equal after any normalisation: the
 # engine's hot path. None everywhere is unknown everywhere: no known value, so no finding either.
 _SCALARS = (str, int, float, bool, type(None))
+# A site's comparison form of one fact: None is unknown; MISSING (a bare ``object()``, hashable
+# like any object) until the engine decides whether an absent fact is unknown or ABSENT_FORM.
+Form: TypeAlias = Hashable | None
 
 
 def _names(names: Sequence[str]) -> str:
@@ -54,7 +57,7 @@ class _Judge:
         self.node_keys = {k for sf in self.facts for k in sf.node_forms}
 
     def run(
-        self, key: Key, forms: list[Any], values: list[Any], exempt: frozenset[str]
+        self, key: Key, forms: list[Form], values: list[object], exempt: frozenset[str]
     ) -> _Verdict | None:
         sites = self.sites
         live = [i for i, s in enumerate(sites) if s not in exempt] if exempt else self.everyone
@@ -116,7 +119,7 @@ class _Judge:
         key: Key,
         groups: dict[Hashable, list[int]],
         sites: list[str],
-        values: list[Any],
+        values: list[object],
         expected: Hashable | None,
     ) -> str:
         order = sorted(groups, key=lambda g: (g != expected, min(groups[g])))
@@ -126,7 +129,9 @@ class _Judge:
         return "differs: " + "; ".join(shown)
 
     @staticmethod
-    def _show(key: Key, form: Hashable, idx: list[int], sites: list[str], values: list[Any]) -> str:
+    def _show(
+        key: Key, form: Hashable, idx: list[int], sites: list[str], values: list[object]
+    ) -> str:
         """One group of equal values, whole: ``<value> at <every site that holds it>``."""
         if form == ABSENT_FORM:
             value = "absent"
@@ -174,7 +179,7 @@ class _Judge:
         return out
 
 
-def _seconds(value: Any) -> str:
+def _seconds(value: object) -> str:
     """A signed offset in seconds; a non-finite or non-numeric reading says what it is."""
     if isinstance(value, int | float) and math.isfinite(value):
         return f"{value:+g}s"
@@ -191,7 +196,7 @@ def compare(
     return compare_fleet(fleet, ignore, baseline)
 
 
-def _forms(key: Key, fleet: Fleet, values: list[Any], special: bool) -> list[Any]:
+def _forms(key: Key, fleet: Fleet, values: list[object], special: bool) -> list[Form]:
     """Each site's comparison form of ``key`` (MISSING where it has no such fact); the
     reference's value is normalised once for every site that holds it."""
     kind = key_kind(key)
@@ -325,8 +330,8 @@ def compare_fleet(
 def _apply_rules(
     judge: _Judge,
     key: Key,
-    forms: list[Any],
-    values: list[Any],
+    forms: list[Form],
+    values: list[object],
     verdict: _Verdict,
     rules: list[IgnoreRule],
 ) -> tuple[_Verdict | None, Ignored]:

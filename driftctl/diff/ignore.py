@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from driftctl.diff.severity import CATEGORIES, SeverityPolicy
 from driftctl.errors import InputError
@@ -17,6 +17,21 @@ from driftctl.snapshot.path import PathError, compile_pattern
 
 TODO_REASON = "TODO: why is this difference acceptable?"
 log = logging.getLogger(__name__)
+
+
+class IgnoreEntry(TypedDict):
+    """One ``ignore:`` entry as ``--write-ignore`` writes it (keys in this order)."""
+
+    path: str
+    sites: NotRequired[list[str]]
+    reason: str
+
+
+class IgnoreDocument(TypedDict):
+    """An ignore file as ``--write-ignore`` writes it: the rules, then any severity overrides."""
+
+    ignore: list[IgnoreEntry]
+    severity: NotRequired[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -51,7 +66,7 @@ class IgnoreFile:
         return {s for r in self.rules for s in r.sites}
 
 
-def _severity(raw: Any, where: str) -> SeverityPolicy:
+def _severity(raw: object, where: str) -> SeverityPolicy:
     mapping = expect_mapping(raw, f"{where}: severity")
     categories: dict[str, DriftSeverity] = {}
     globs: list[tuple[str, DriftSeverity]] = []
@@ -71,7 +86,7 @@ def _severity(raw: Any, where: str) -> SeverityPolicy:
     return SeverityPolicy(categories, tuple(globs))
 
 
-def _rule(raw: Any, where: str) -> IgnoreRule:
+def _rule(raw: object, where: str) -> IgnoreRule:
     entry = expect_mapping(raw, where)
     check_keys(entry, {"path", "sites", "reason"}, where, required={"path", "reason"})
     path, reason, sites = entry["path"], entry["reason"], entry.get("sites", [])
@@ -116,20 +131,19 @@ def load_ignore(path: Path) -> IgnoreFile:
 
 def ignore_document(
     existing: IgnoreFile, new: Iterable[tuple[str, Sequence[str]]]
-) -> dict[str, Any]:
+) -> IgnoreDocument:
     """The YAML document ``--write-ignore`` writes: existing rules, then one entry per difference."""
-    entries: list[dict[str, Any]] = []
+    entries: list[IgnoreEntry] = []
     for rule in existing.rules:
-        entry: dict[str, Any] = {"path": rule.path}
         if rule.sites:
-            entry["sites"] = sorted(rule.sites)
-        entry["reason"] = rule.reason
-        entries.append(entry)
+            entries.append({"path": rule.path, "sites": sorted(rule.sites), "reason": rule.reason})
+        else:
+            entries.append({"path": rule.path, "reason": rule.reason})
     for key, _sites in new:
         # A rendered key is a pattern matching exactly itself: ``*`` and ``?`` only ever
         # appear inside quoted segments, where they are literal.
         entries.append({"path": key, "reason": TODO_REASON})
-    doc: dict[str, Any] = {"ignore": entries}
+    doc: IgnoreDocument = {"ignore": entries}
     policy = existing.severity
     overrides = {c: s.value for c, s in policy.categories.items()}
     overrides.update({g: s.value for g, s in policy.globs})

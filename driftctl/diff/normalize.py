@@ -11,7 +11,6 @@ import re
 from collections.abc import Hashable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
 
 from driftctl.snapshot.path import path_of
 from driftctl.versions import normalize_version
@@ -163,7 +162,7 @@ def _string(kind: str, text: str) -> Hashable | None:
     return text
 
 
-def comparable(kind: str, value: Any) -> Hashable | None:
+def comparable(kind: str, value: object) -> Hashable | None:
     """The comparison form of ``value`` under ``kind`` (see ``key_kind``); None means unknown."""
     if value is None:
         return None

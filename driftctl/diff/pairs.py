@@ -14,16 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Final, TypeAlias
 
 from driftctl.diff.flatten import ROLE_ALIASES, SiteFacts, flatten
 from driftctl.diff.gpu_names import resolve_snapshots
 from driftctl.errors import OperationalError
 from driftctl.snapshot import ModelError, Snapshot
+from driftctl.strictjson import JsonObject, JsonValue
 
 ITEMIZED = ("workloads", "components", "helm")  # sections compared item by item
 WHOLE = ("kubernetes", "nodes")  # compared as one item each
-_MISSING: Any = object()
+_MISSING: Final = object()
+# A stored snapshot's JSON as read (store.layout.read_snapshot), before the model has typed it.
+Raw: TypeAlias = Mapping[str, JsonValue]
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class Pair:
     nodes: tuple[Roster, SiteFacts] | None = None
 
 
-def typed(raw: Mapping[str, Any], where: str) -> Snapshot:
+def typed(raw: Raw, where: str) -> Snapshot:
     """A stored snapshot's JSON through the model; a store file that fails it is damaged."""
     try:
         return Snapshot.from_dict(dict(raw), where)
@@ -69,12 +72,12 @@ def typed(raw: Mapping[str, Any], where: str) -> Snapshot:
         raise OperationalError(f"store damaged: {exc}") from None
 
 
-def _items(raw: Mapping[str, Any], section: str) -> Mapping[str, Any]:
+def _items(raw: Raw, section: str) -> Mapping[str, JsonValue]:
     items = raw.get(section, {})
     return items if isinstance(items, Mapping) else {}
 
 
-def touched(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, set[str]]:
+def touched(old: Raw, new: Raw) -> dict[str, set[str]]:
     """Per itemized section, the names of items that differ; ``WHOLE`` sections by name."""
     out: dict[str, set[str]] = {}
     for section in ITEMIZED:
@@ -91,13 +94,13 @@ def touched(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, set[str
     return out
 
 
-def everything(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, set[str]]:
+def everything(old: Raw, new: Raw) -> dict[str, set[str]]:
     """Every item of both: the comparison without the pre-filter (tests and benchmark)."""
     out = {s: set(_items(old, s)) | set(_items(new, s)) for s in ITEMIZED}
     return out | {s: set() for s in WHOLE}
 
 
-def _part(raw: Mapping[str, Any], names: Mapping[str, set[str]]) -> dict[str, Any]:
+def _part(raw: Raw, names: Mapping[str, set[str]]) -> JsonObject:
     """``raw`` with only the named items and no nodes (those are flattened on their own)."""
     out = dict(raw)
     for section in ITEMIZED:
@@ -109,7 +112,7 @@ def _part(raw: Mapping[str, Any], names: Mapping[str, set[str]]) -> dict[str, An
     return out
 
 
-def _nodes_part(raw: Mapping[str, Any]) -> dict[str, Any]:
+def _nodes_part(raw: Raw) -> JsonObject:
     """``raw`` with its nodes and no workloads, components or Helm releases."""
     return {**raw, **{section: {} for section in ITEMIZED}}
 
@@ -124,15 +127,15 @@ class PairReader:
     def __init__(self, site: str, whole: bool = False) -> None:
         self.site = site
         self.whole = whole
-        self.latest: Mapping[str, Any] | None = None
+        self.latest: Raw | None = None
         self._seq = 0
         self._nodes: Snapshot | None = None  # the typed nodes of ``latest``, when known
 
-    def start(self, seq: int, raw: Mapping[str, Any]) -> None:
+    def start(self, seq: int, raw: Raw) -> None:
         """Begin after ``seq`` without a pair for it (a worker's run starts mid-history)."""
         self.latest, self._seq, self._nodes = raw, seq, None
 
-    def pair(self, seq: int, raw: Mapping[str, Any]) -> Pair:
+    def pair(self, seq: int, raw: Raw) -> Pair:
         prev, prev_seq, prev_nodes = self.latest, self._seq, self._nodes
         self.latest, self._seq = raw, seq
         if prev is None:

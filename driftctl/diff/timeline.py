@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Final
 
 from driftctl.diff.flatten import MAX_OFFSET, Key, SiteFacts, section_of
 from driftctl.diff.history import Change, ChangeKind, Gap, NodeChange, Step
 from driftctl.diff.normalize import comparable, key_kind, offset_bucket
-from driftctl.diff.pairs import Pair, PairReader, Roster
+from driftctl.diff.pairs import Pair, PairReader, Raw, Roster
 from driftctl.diff.severity import CATEGORIES, classify
 from driftctl.snapshot import Selector
 from driftctl.snapshot.path import path_of
 
-_MISSING: Any = object()
+_MISSING: Final = object()
 _ORDER = {c: n for n, c in enumerate(CATEGORIES)}
 
 Reading = tuple[str, Hashable | None, object]  # node, comparison form (None: unknown), value
@@ -122,7 +122,7 @@ class Timeline:
         seq: int,
         collected_at: str,
         sha256: str,
-        raw: Mapping[str, Any],
+        raw: Raw,
         gaps: tuple[Gap, ...] = (),
     ) -> Step:
         return self.apply(self.reader.pair(seq, raw), collected_at, sha256, gaps)
