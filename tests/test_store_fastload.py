@@ -13,7 +13,8 @@ import pytest
 from bundle_kit import driftctl, make_key, signer_line, snapshot, trust_file
 
 from driftctl.bundle.writer import write_bundle
-from driftctl.errors import InputError
+from driftctl.errors import InputError, OperationalError
+from driftctl.store.layout import read_snapshot, recorded_sha256
 from driftctl.strictjson import loads_json, loads_stored_json
 
 HOSTILE = {
@@ -73,3 +74,45 @@ def test_diff_refuses_an_edited_stored_snapshot(tmp_path: Path, case: str) -> No
     assert done.returncode == 3
     strict = _strict_error(HOSTILE[case], str(stored))
     assert done.stderr.splitlines() == [f"driftctl: error: store damaged: {strict}"]
+
+
+def _imported(tmp_path: Path) -> tuple[Path, Path]:
+    """A store holding one imported bundle of ``holding``, and its stored snapshot.json."""
+    key, _ = make_key(tmp_path / "k", "holding")
+    trust = trust_file(tmp_path / "allowed_signers", [signer_line("holding", key)])
+    bundle = write_bundle(tmp_path / "out", snapshot("holding"), [], {"total": 0}, key, "1").path
+    store = tmp_path / "store"
+    done = driftctl("import", str(bundle), "--trust", str(trust), "--store", str(store))
+    assert done.returncode == 0, done.stderr
+    (stored,) = store.glob("sites/holding/*/snapshot.json")
+    return store, stored
+
+
+@pytest.mark.hostile_outputs
+@pytest.mark.parametrize("manifest", ["as-imported", "not-json", "missing", "other-digest"])
+def test_a_stored_snapshot_reads_as_the_strict_reader_reads_it(
+    tmp_path: Path, manifest: str
+) -> None:
+    """Bytes the stored manifest vouches for are read plainly; without that (the manifest
+    damaged, gone, or naming other bytes) the checking reader reads them: the value is the
+    strict reader's either way."""
+    store, stored = _imported(tmp_path)
+    beside = stored.parent / "manifest.json"
+    assert recorded_sha256(stored.parent, "snapshot.json") is not None
+    if manifest == "not-json":
+        beside.write_bytes(b"{")
+    elif manifest == "missing":
+        beside.unlink()
+    elif manifest == "other-digest":
+        beside.write_bytes(beside.read_bytes().replace(b'"sha256": "', b'"sha256": "0', 1))
+    seq = int(stored.parent.name)
+    assert read_snapshot(store, "holding", seq) == loads_json(stored.read_bytes(), "s")
+
+
+@pytest.mark.hostile_outputs
+def test_an_edited_snapshot_is_refused_whatever_its_manifest_says(tmp_path: Path) -> None:
+    """The manifest vouches for the bytes imported, not for a file edited since."""
+    store, stored = _imported(tmp_path)
+    stored.write_bytes(HOSTILE["duplicate-key"])
+    with pytest.raises(OperationalError, match="duplicate key 'a'"):
+        read_snapshot(store, "holding", int(stored.parent.name))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -186,14 +188,35 @@ def read_entry(path: Path) -> Entry:
     return _check_meta(load_json(where), where, path)
 
 
+def recorded_sha256(directory: Path, name: str) -> str | None:
+    """The sha256 that the stored ``manifest.json`` beside ``name`` records for it; None when
+    the manifest is missing, damaged or silent about it (the caller then checks the bytes)."""
+    try:
+        manifest = loads_stored_json(read_capped(directory / MANIFEST, 4 * 1024 * 1024), "")
+    except DriftctlError:
+        return None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    for item in files if isinstance(files, list) else ():
+        if isinstance(item, dict) and item.get("path") == name:
+            sha = item.get("sha256")
+            return sha if isinstance(sha, str) else None
+    return None
+
+
 def read_snapshot(root: Path, site: str, seq: int) -> JsonObject:
-    """A stored snapshot: its bytes passed the strict reader when the bundle was imported, so the
-    fast reader (same refusals for a damaged or edited file) reads it; diff reads hundreds."""
+    """A stored snapshot; history and diff read hundreds.
+
+    Its bytes passed the strict reader when the bundle was imported. When they still hash to
+    the digest the stored manifest records, they are those very bytes, and plain ``json.loads``
+    (half the cost) reads them; otherwise the fast reader does, with the strict reader's
+    refusals and words for a damaged or edited file."""
     path = seq_dir(root, site, seq) / SNAPSHOT
     if not path.exists():
         raise damaged(path, "missing (pruned bundles have no snapshot)")
     try:
         data = read_capped(path, 64 * 1024 * 1024)
+        if hashlib.sha256(data).hexdigest() == recorded_sha256(path.parent, SNAPSHOT):
+            return expect_mapping(json.loads(data.decode("utf-8")), str(path))
         return expect_mapping(loads_stored_json(data, str(path)), str(path))
     except DriftctlError as exc:
         raise OperationalError(f"store damaged: {exc}") from None
