@@ -4,6 +4,7 @@ that are not strings included, as YAML gives them), ``fact_map`` is ``facts`` of
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -68,3 +69,14 @@ def test_a_value_nested_past_the_limit_becomes_the_marker() -> None:
         out = out["a"]
     assert out == MARKER
     assert redactor.counts == {"too-deep": 1}
+
+
+def test_a_value_json_cannot_hold_becomes_the_marker_wherever_it_stands() -> None:
+    """A YAML date or ``!!binary`` value never reaches the redactor today; if a collector ever
+    fed one in, nothing would judge it, so it does not pass (under a secret key or not)."""
+    redactor = Redactor(None)
+    when = datetime.date(2026, 11, 30)
+    value = {"password": b"hunter2-hunter2", "released": when, "n": 3, "ok": True, "x": None}
+    out = redactor.value(value)
+    assert out == {"password": MARKER, "released": MARKER, "n": 3, "ok": True, "x": None}
+    assert redactor.counts == {"not-json": 2}

@@ -56,11 +56,13 @@ class Judge:
     def tree(
         self, value: object, secret: bool = False, name: str | None = None, nest: int = 0
     ) -> object:
-        """A decoded JSON/YAML value with every secret replaced; ``secret`` is inherited from a
+        """A decoded JSON value with every secret replaced; ``secret`` is inherited from a
         secret key above (children whose own name is neutral, like ``enabled``, are not).
 
         The result has the value's shape (a dict stays a dict with the same keys, a string a
-        string), except that a value nested deeper than MAX_NEST becomes the marker."""
+        string), except that a value nested deeper than MAX_NEST becomes the marker, and so
+        does anything JSON cannot hold (a YAML date or ``!!binary``, say): nothing judges it,
+        so it does not pass."""
         if nest > MAX_NEST:
             return self.sink.marker("too-deep")
         if isinstance(value, dict):
@@ -69,9 +71,11 @@ class Judge:
             return self._sequence(value, secret, name, nest)
         if isinstance(value, str):
             return self.string(value, secret)
-        if secret and isinstance(value, int | float) and not isinstance(value, bool):
-            return self.sink.token(value, "secret-name")
-        return value
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, int | float):
+            return self.sink.token(value, "secret-name") if secret else value
+        return self.sink.marker("not-json")
 
     def key_secret(
         self, key: str, siblings: Collection[object] = (), parent: str | None = None

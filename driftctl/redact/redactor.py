@@ -113,7 +113,7 @@ class Redactor:
     # -- values ------------------------------------------------------------------------------
 
     def value(self, value: object, secret: bool = False) -> object:
-        """Redact a decoded JSON/YAML value: secret keys by name, every string by what it holds."""
+        """Redact a decoded JSON value: secret keys by name, every string by what it holds."""
         self.budget.grant(size_of(value))
         return self.judge.tree(value, secret)
 
