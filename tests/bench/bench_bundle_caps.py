@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from benchkit import goal_line  # noqa: E402
 from bundle_kit import bundle_from, snapshot, write_signed  # noqa: E402
 
 from driftctl.bundle import NAMESPACE  # noqa: E402
@@ -121,6 +122,7 @@ def main() -> None:
         }  # fmt: skip
         print(f"caps: {limits.snapshot_values} values, {limits.snapshot_workloads} workloads, "
               f"snapshot.json {limits.member_bytes >> 20} MiB")  # fmt: skip
+        cpus: dict[bool, list[float]] = {True: [], False: []}  # refused, accepted
         for i, (label, make) in enumerate(cases.items()):
             snap, compact = make()
             started = time.perf_counter()
@@ -128,6 +130,7 @@ def main() -> None:
             built = time.perf_counter() - started
             del snap
             rc, seconds, cpu, rss, err = measure(path, trust)
+            cpus[rc != 0].append(cpu)
             print(
                 f"{label}: {path.stat().st_size / 1e6:.1f} MB on disk (built in {built:.1f} s); "
                 f"verify exit {rc} in {seconds:.2f} s wall, {cpu:.2f} s CPU, "
@@ -135,6 +138,12 @@ def main() -> None:
             )
             if err:
                 print(f"    {err}")
+        worst, accepted = max(cpus[True]), max(cpus[False])
+        print(
+            goal_line(
+                "costliest refusal's CPU over the accepted snapshot's", worst / accepted, 2, "x"
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from benchkit import goal_line  # noqa: E402
 from snapshot_kit import (  # noqa: E402
     clock,
     container,
@@ -316,6 +317,8 @@ def main() -> None:
     print(f"goal ≤ 3 s and ≤ 400 MiB for 200 × 20k: {'met' if goal else 'MISSED'}")
     if not args.no_engines:
         engines(store, args.deepdiff_pairs)
+    one = statistics.median(r[0] for r in jobs["1"])
+    print(goal_line("driftctl history --jobs 1, median wall", one, 3.0 * scale))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from benchkit import goal_line  # noqa: E402
 from snapshot_kit import container, snapshot_dict, workload  # noqa: E402
 
 from driftctl.bundle import NAMESPACE  # noqa: E402
@@ -102,7 +103,7 @@ def main() -> None:
             f"store: latest seq {row['seq']}, {row['history']} history bundles "
             f"({history} arrived late), gaps {row['gaps'] or 'none'}"
         )
-        print(f"goal ≤ 30 s for 500: {'met' if wall <= 30 * args.bundles / 500 else 'MISSED'}")
+        print(goal_line(f"import of {args.bundles} bundles", wall, 30 * args.bundles / 500))
     finally:
         shutil.rmtree(base, ignore_errors=True)
 

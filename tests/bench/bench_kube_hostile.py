@@ -22,6 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchkit import goal_line
+
 TESTS = Path(__file__).resolve().parents[1]
 ROOT = TESTS.parent
 sys.path[:0] = [str(TESTS), str(ROOT)]
@@ -109,11 +111,13 @@ def main() -> None:
         config.write_text(f"site: bench-site\nkubernetes: {{{kube}}}\n")
         print(f"driftctl of {args.root}; kubernetes: {{{kube.split(', ', 1)[1]}}}")
         print(f"{'scenario':<24} {'exit':>6} {'wall s':>7} {'peak RSS MiB':>12}  failures")
+        results: dict[str, dict[str, Any]] = {}
         for name, faults in SCENARIOS.items():
             server.stdin.write(json.dumps(faults) + "\n")
             server.stdin.flush()
             assert server.stdout.readline().strip() == "ok"
             res = run_collect(args.root, config, key, base / "out", args.kill_after)
+            results[name] = res
             failed = "; ".join(
                 f"{t}: {e.split(': ', 3)[-1][:60]}" for t, e in sorted(res["failures"].items())
             )
@@ -123,6 +127,13 @@ def main() -> None:
             )
         server.stdin.close()
         server.wait(timeout=30)
+        normal = results["normal"]
+        hostile = [r for n, r in results.items() if n != "normal"]
+        extra = max(r["rss"] - normal["rss"] for r in hostile)
+        print(goal_line("worst peak RSS over the normal site's", extra, 64, "MiB"))
+        slowest = max(r["wall"] for r in hostile)
+        bound = args.deadline + normal["wall"]  # the deadline, plus what a normal run takes
+        print(goal_line("slowest hostile run", slowest, bound))
 
 
 if __name__ == "__main__":

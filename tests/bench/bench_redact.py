@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from benchkit import goal_line  # noqa: E402
 from test_redact import STRUCTURE_UNITS  # noqa: E402
 
 from driftctl.config import load_site_config  # noqa: E402
@@ -83,6 +84,7 @@ def main() -> None:
 
         raw = sum(len(a.data or b"") for a in outcome.raw)
         print(f"fixture {site.name:20s} {raw / 1e3:7.1f} kB raw: {best(redact) * 1e3:6.1f} ms")
+    print(goal_line("worst hostile megabyte, CPU", worst, 1.0))
 
 
 if __name__ == "__main__":

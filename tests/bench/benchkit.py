@@ -179,6 +179,16 @@ def ratio_line(ours: Series, peer: Series, goal: str) -> str:
     )
 
 
+def goal_line(what: str, value: float, goal: float, unit: str = "s") -> str:
+    """The last line of a benchmark whose goal is a bound, not a peer: the figure over the
+    bound, met when at most 1."""
+    verdict = "met" if value <= goal else "MISSED"
+    return (
+        f"ratio {what} / goal: {value / goal:.2f} ({value:.3g} {unit} against <= {goal:.3g} {unit}; "
+        f"goal <= 1: {verdict})"
+    )
+
+
 def isolated_home(base: Path) -> dict[str, str]:
     """The environment with ``HOME`` (and XDG dirs) in ``base``: no user config, no caches."""
     home = base / "home"
