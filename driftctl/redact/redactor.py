@@ -197,16 +197,29 @@ class Redactor:
 
         Judged exactly as it would be inside the whole List document (same parent key and
         depth), so the evidence is byte for byte what judging the document gives."""
-        counts, by_file = self.counts, self.by_file
-        self.counts, self.by_file = Counter(), Counter()
+        saved = self._count_later()
         self._file = path
         try:
             judged = self.judge.tree(self._kube_prepare(item), False, "items", 2)
             rules = tuple(self.counts.elements())
         finally:
-            self.counts, self.by_file = counts, by_file
+            self.counts, self.by_file, self.dropped = saved
             self._file = "snapshot.json"
         return json.dumps(judged, separators=(",", ":")).encode(), rules
+
+    def _count_later(self) -> tuple[Counter[str], Counter[str], list[str]]:
+        """Fresh counts for redactions made as something arrives, to be counted when the
+        evidence is assembled (``_counted``); returns the collection's, for the caller to put
+        back."""
+        saved = self.counts, self.by_file, self.dropped
+        self.counts, self.by_file, self.dropped = Counter(), Counter(), []
+        return saved
+
+    def _counted(self, path: str, rules: tuple[str, ...]) -> None:
+        """Count, now, the redactions made in ``path`` as it arrived."""
+        self.counts.update(rules)
+        if rules:
+            self.by_file[path] += len(rules)
 
     def artifact(
         self, artifact: Artifact, member_cap: int | None = None
@@ -215,9 +228,7 @@ class Redactor:
         most ``member_cap`` bytes); a failure drops it (fail closed)."""
         if artifact.evidence is not None:  # judged as it arrived (``file``): counted now
             judged_file = artifact.evidence
-            self.counts.update(judged_file.rules)
-            if judged_file.rules:
-                self.by_file[artifact.path] += len(judged_file.rules)
+            self._counted(artifact.path, judged_file.rules)
             if judged_file.dropped:
                 self.dropped.append(artifact.path)
             return list(judged_file.members)
@@ -236,9 +247,7 @@ class Redactor:
                 self._file = artifact.path
             if judged is not None:
                 members.extend(list_members(artifact.path, judged.items, member_cap))
-                self.counts.update(judged.rules)
-                if judged.rules:
-                    self.by_file[artifact.path] += len(judged.rules)
+                self._counted(artifact.path, judged.rules)
             elif artifact.data is not None:
                 members.append((artifact.path, self._bytes(artifact.path, artifact.data)))
             if artifact.stderr:
@@ -257,13 +266,12 @@ class Redactor:
         """One file artifact (not a List) redacted as it arrives: exactly the members
         ``artifact`` would give, and the rule of each redaction, counted when the evidence is
         assembled (a file added twice under one path counts once, as the last one)."""
-        counts, by_file, dropped = self.counts, self.by_file, self.dropped
-        self.counts, self.by_file, self.dropped = Counter(), Counter(), []
+        saved = self._count_later()
         try:
             members = self.artifact(artifact)
             return JudgedFile(tuple(members), tuple(self.counts.elements()), bool(self.dropped))
         finally:
-            self.counts, self.by_file, self.dropped = counts, by_file, dropped
+            self.counts, self.by_file, self.dropped = saved
 
     def _bytes(self, path: str, data: bytes) -> bytes:
         if path.endswith(".json"):
