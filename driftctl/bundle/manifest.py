@@ -114,7 +114,8 @@ def _text(value: object, where: str) -> str:
     return value
 
 
-def _check_files(files: JsonValue, limits: Limits) -> tuple[ManifestFile, ...]:
+def check_files(files: JsonValue, limits: Limits) -> tuple[ManifestFile, ...]:
+    """``manifest.json``'s ``files``, each entry checked; ManifestError naming the first bad one."""
     if not isinstance(files, list):
         raise ManifestError("manifest.json files is not a list")
     if len(files) > limits.members:
@@ -170,7 +171,7 @@ def check_manifest(manifest: JsonValue, now: datetime, limits: Limits) -> Manife
     if not isinstance(collector, dict) or set(collector) != {"version"}:
         raise ManifestError('manifest.json collector is not {"version": …}')
     version = _text(collector["version"], "manifest.json collector.version")
-    files = _check_files(manifest["files"], limits)
+    files = check_files(manifest["files"], limits)
     assert isinstance(collected_at, str)  # parse_time takes nothing else
     return Manifest(
         site=site,

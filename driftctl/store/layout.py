@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Protocol
 
 from driftctl.bundle import SHA256_HEX
+from driftctl.bundle.limits import Limits
+from driftctl.bundle.manifest import ManifestError, check_files
 from driftctl.bundle.verify import VerifiedBundle
 from driftctl.errors import DriftctlError, InputError, OperationalError
 from driftctl.safeio import dumps_canonical, expect_mapping, read_capped
@@ -191,16 +193,13 @@ def read_entry(path: Path) -> Entry:
 def recorded_sha256(directory: Path, name: str) -> str | None:
     """The sha256 that the stored ``manifest.json`` beside ``name`` records for it; None when
     the manifest is missing, damaged or silent about it (the caller then checks the bytes)."""
+    limits = Limits()
     try:
-        manifest = loads_stored_json(read_capped(directory / MANIFEST, 4 * 1024 * 1024), "")
-    except DriftctlError:
+        data = read_capped(directory / MANIFEST, limits.small_json_bytes)
+        files = check_files(expect_mapping(loads_stored_json(data, ""), "").get("files"), limits)
+    except (DriftctlError, ManifestError):
         return None
-    files = manifest.get("files") if isinstance(manifest, dict) else None
-    for item in files if isinstance(files, list) else ():
-        if isinstance(item, dict) and item.get("path") == name:
-            sha = item.get("sha256")
-            return sha if isinstance(sha, str) else None
-    return None
+    return next((f.sha256 for f in files if f.path == name), None)
 
 
 def read_snapshot(root: Path, site: str, seq: int) -> JsonObject:
