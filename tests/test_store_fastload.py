@@ -54,28 +54,6 @@ def test_fast_reader_reads_what_the_strict_reader_reads() -> None:
     assert loads_stored_json(data, "s") == loads_json(data, "s")
 
 
-@pytest.mark.parametrize("case", ["not-json", "duplicate-key", "lone-surrogate"])
-def test_diff_refuses_an_edited_stored_snapshot(tmp_path: Path, case: str) -> None:
-    key, _ = make_key(tmp_path / "k", "holding")
-    trust = trust_file(tmp_path / "allowed_signers", [signer_line("holding", key)])
-    bundle = write_bundle(tmp_path / "out", snapshot("holding"), [], {"total": 0}, key, "1").path
-    store = tmp_path / "store"
-    assert (
-        driftctl("import", str(bundle), "--trust", str(trust), "--store", str(store)).returncode
-        == 0
-    )
-    (stored,) = store.glob("sites/holding/*/snapshot.json")
-    assert driftctl("diff", "--store", str(store), "--fail-on", "never").returncode == 0
-    # Diff reads the facts index where there is one (tests/test_diff_index.py); without it,
-    # the snapshot itself.
-    (stored.parent / "facts.jsonl").unlink()
-    stored.write_bytes(HOSTILE[case])
-    done = driftctl("diff", "--store", str(store))
-    assert done.returncode == 3
-    strict = _strict_error(HOSTILE[case], str(stored))
-    assert done.stderr.splitlines() == [f"driftctl: error: store damaged: {strict}"]
-
-
 def _imported(tmp_path: Path) -> tuple[Path, Path]:
     """A store holding one imported bundle of ``holding``, and its stored snapshot.json."""
     key, _ = make_key(tmp_path / "k", "holding")
@@ -86,6 +64,20 @@ def _imported(tmp_path: Path) -> tuple[Path, Path]:
     assert done.returncode == 0, done.stderr
     (stored,) = store.glob("sites/holding/*/snapshot.json")
     return store, stored
+
+
+@pytest.mark.parametrize("case", ["not-json", "duplicate-key", "lone-surrogate"])
+def test_diff_refuses_an_edited_stored_snapshot(tmp_path: Path, case: str) -> None:
+    store, stored = _imported(tmp_path)
+    assert driftctl("diff", "--store", str(store), "--fail-on", "never").returncode == 0
+    # Diff reads the facts index where there is one (tests/test_diff_index.py); without it,
+    # the snapshot itself.
+    (stored.parent / "facts.jsonl").unlink()
+    stored.write_bytes(HOSTILE[case])
+    done = driftctl("diff", "--store", str(store))
+    assert done.returncode == 3
+    strict = _strict_error(HOSTILE[case], str(stored))
+    assert done.stderr.splitlines() == [f"driftctl: error: store damaged: {strict}"]
 
 
 @pytest.mark.hostile_outputs
